@@ -1,0 +1,144 @@
+"""The machinery behind wxkit's typed inbound objects (internal).
+
+A typed object is an ``attrs`` frozen, slotted class whose fields are declared
+with :func:`wxfield`, naming the WeChat XML element they come from and how to
+convert it. :meth:`WxObject.from_dict` builds one from a parsed XML dict;
+the conversion plan is computed once per class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from .errors import ParseError
+
+__all__ = ["WxObject", "as_float", "as_int", "as_str", "nested", "nested_list", "wxfield"]
+
+T = TypeVar("T", bound="WxObject")
+Converter = Callable[[str, Any], Any]
+
+
+def as_str(name: str, value: Any) -> str:
+    """Convert an XML text value; nested elements where text is expected are an error."""
+    if isinstance(value, str):
+        return value
+    raise ParseError(f"<{name}> must be text")
+
+
+def as_int(name: str, value: Any) -> int:
+    """Convert an XML text value to ``int``; an empty value is 0."""
+    if isinstance(value, str):
+        v = value.strip()
+        if not v:
+            return 0
+        try:
+            return int(v)
+        except ValueError:
+            pass
+    raise ParseError(f"<{name}> must be an integer")
+
+
+def as_float(name: str, value: Any) -> float:
+    """Convert an XML text value to ``float``; an empty value is 0.0."""
+    if isinstance(value, str):
+        v = value.strip()
+        if not v:
+            return 0.0
+        try:
+            return float(v)
+        except ValueError:
+            pass
+    raise ParseError(f"<{name}> must be a number")
+
+
+def nested(cls: type[WxObject]) -> Converter:
+    """Converter for a nested element parsed into ``cls`` (``""`` -> ``None``)."""
+
+    def convert(name: str, value: Any) -> Any:
+        if isinstance(value, dict):
+            return cls.from_dict(value)
+        if value == "":
+            return None
+        raise ParseError(f"<{name}> must contain elements")
+
+    return convert
+
+
+def nested_list(cls: type[WxObject], item: str = "item") -> Converter:
+    """Converter for ``<Name><item>..</item><item>..</item></Name>`` into a tuple of ``cls``.
+
+    ``item`` is the name of the repeated child; a missing or empty list is ``()``.
+    """
+
+    def convert(name: str, value: Any) -> Any:
+        if value == "" or value is None:
+            return ()
+        if not isinstance(value, dict):
+            raise ParseError(f"<{name}> must contain <{item}> elements")
+        items = value.get(item, [])
+        if items == "":
+            return ()
+        if not isinstance(items, list):
+            items = [items]
+        out = []
+        for it in items:
+            if not isinstance(it, dict):
+                raise ParseError(f"<{name}><{item}> must contain elements")
+            out.append(cls.from_dict(it))
+        return tuple(out)
+
+    return convert
+
+
+_MISSING = object()
+
+
+def wxfield(xml_name: str, convert: Converter = as_str, default: Any = "") -> Any:
+    """Declare a field read from the XML element ``xml_name``.
+
+    A missing element takes ``default``; a present one goes through ``convert``.
+    """
+    return attrs.field(default=default, metadata={"wx": (xml_name, convert)})
+
+
+class WxObject:
+    """Base of typed objects built from WeChat XML dicts."""
+
+    __slots__ = ()
+    _wx_plan: ClassVar[tuple[tuple[str, str, Converter], ...] | None] = None
+
+    @classmethod
+    def _plan(cls) -> tuple[tuple[str, str, Converter], ...]:
+        plan = cls.__dict__.get("_wx_plan_cache")
+        if plan is None:
+            plan = tuple(
+                (f.name, f.metadata["wx"][0], f.metadata["wx"][1])
+                for f in attrs.fields(cls)  # type: ignore[arg-type]  # subclasses are attrs classes
+                if "wx" in f.metadata
+            )
+            type.__setattr__(cls, "_wx_plan_cache", plan)
+        return plan  # type: ignore[no-any-return]  # cached tuple built above
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        """Build the object from a parsed XML dict; bad values raise :class:`ParseError`."""
+        kwargs: dict[str, Any] = {}
+        get = data.get
+        for attr, xml_name, convert in cls._plan():
+            value = get(xml_name, _MISSING)
+            if value is not _MISSING:
+                kwargs[attr] = convert(xml_name, value)
+        if "raw" in cls._field_names():
+            kwargs["raw"] = data
+        return cls(**kwargs)
+
+    @classmethod
+    def _field_names(cls) -> frozenset[str]:
+        names = cls.__dict__.get("_wx_names_cache")
+        if names is None:
+            names = frozenset(f.name for f in attrs.fields(cls))  # type: ignore[arg-type]  # attrs class
+            type.__setattr__(cls, "_wx_names_cache", names)
+        return names  # type: ignore[no-any-return]  # cached frozenset built above

@@ -1,0 +1,198 @@
+"""Signatures and message encryption for WeChat callbacks.
+
+* :func:`sha1_signature` / :func:`check_signature` - the SHA1 over the sorted
+  token, timestamp, nonce (and ``echostr`` / ``Encrypt`` for ``msg_signature``),
+  compared in constant time.
+* :class:`MessageCrypto` - the AES scheme of WeChat's ``WXBizMsgCrypt`` used by
+  official accounts (safe / compatible mode), WeCom and mini programs:
+  AES-256-CBC, key = base64(EncodingAESKey + "="), IV = key[:16], PKCS#7 with a
+  32-byte block, plaintext = 16 random bytes + 4-byte big-endian length +
+  message + receive id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+import string
+import time
+
+from Crypto.Cipher import AES
+
+from .errors import ConfigError, DecryptError, SignatureError
+
+__all__ = [
+    "MessageCrypto",
+    "check_signature",
+    "pkcs7_pad",
+    "pkcs7_unpad",
+    "random_nonce",
+    "sha1_signature",
+]
+
+_BLOCK = 32
+_B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/")
+
+
+def sha1_signature(*parts: str) -> str:
+    """Return WeChat's SHA1 signature: hex SHA1 of the sorted parts joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def check_signature(signature: str | None, *parts: str) -> None:
+    """Raise :class:`SignatureError` unless ``signature`` signs ``parts``.
+
+    The comparison runs in constant time.
+    """
+    if not signature:
+        raise SignatureError("missing signature")
+    expected = sha1_signature(*parts)
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace")):
+        raise SignatureError("signature mismatch")
+
+
+def pkcs7_pad(data: bytes, block: int = _BLOCK) -> bytes:
+    """Pad ``data`` with PKCS#7 to a multiple of ``block`` (WeChat uses 32)."""
+    n = block - len(data) % block
+    return data + bytes((n,)) * n
+
+
+def pkcs7_unpad(data: bytes, block: int = _BLOCK) -> bytes:
+    """Strictly remove PKCS#7 padding; raise :class:`DecryptError` if it is bad."""
+    if not data or len(data) % 16:
+        raise DecryptError("ciphertext length is not a multiple of the AES block")
+    n = data[-1]
+    if n < 1 or n > block or n > len(data) or data[-n:] != bytes((n,)) * n:
+        raise DecryptError("bad PKCS#7 padding")
+    return data[:-n]
+
+
+def random_nonce() -> str:
+    """Return a random 16-character hex nonce."""
+    return secrets.token_hex(8)
+
+
+def _decode_aes_key(encoding_aes_key: str) -> bytes:
+    if (
+        not isinstance(encoding_aes_key, str)
+        or len(encoding_aes_key) != 43
+        or not _B64_CHARS.issuperset(encoding_aes_key)
+    ):
+        raise ConfigError("EncodingAESKey must be 43 base64 characters")
+    try:
+        key = base64.b64decode(encoding_aes_key + "=", validate=True)
+    except binascii.Error as exc:  # pragma: no cover - guarded by the check above
+        raise ConfigError("EncodingAESKey is not valid base64") from exc
+    if len(key) != 32:  # pragma: no cover - 43 chars always decode to 32 bytes
+        raise ConfigError("EncodingAESKey must decode to 32 bytes")
+    return key
+
+
+class MessageCrypto:
+    """WXBizMsgCrypt-compatible encryption for one token / key / receive id.
+
+    ``receive_id`` is the appid for official accounts and mini programs, the
+    corpid (or a suite id) for WeCom; an empty ``receive_id`` skips the check
+    (as WeCom does for some third-party callbacks).
+
+    A malformed ``encoding_aes_key`` raises :class:`~wxkit.errors.ConfigError`
+    here, not at the first message.
+    """
+
+    __slots__ = ("_iv", "_key", "receive_id", "token")
+
+    def __init__(self, token: str, encoding_aes_key: str, receive_id: str) -> None:
+        if not token:
+            raise ConfigError("token is required")
+        self.token = token
+        self._key = _decode_aes_key(encoding_aes_key)
+        self._iv = self._key[:16]
+        self.receive_id = receive_id
+
+    def __repr__(self) -> str:
+        return f"MessageCrypto(receive_id={self.receive_id!r})"
+
+    # -- signatures -------------------------------------------------------
+    def signature(self, timestamp: str, nonce: str, data: str) -> str:
+        """Return the ``msg_signature`` of ``data`` (an Encrypt or echostr value)."""
+        return sha1_signature(self.token, timestamp, nonce, data)
+
+    def check_signature(self, msg_signature: str | None, timestamp: str, nonce: str, data: str) -> None:
+        """Raise :class:`SignatureError` unless ``msg_signature`` signs ``data``."""
+        check_signature(msg_signature, self.token, timestamp, nonce, data)
+
+    # -- AES --------------------------------------------------------------
+    def encrypt_bytes(self, message: bytes, *, random_prefix: bytes | None = None) -> str:
+        """Encrypt raw message bytes and return the base64 ``Encrypt`` text."""
+        prefix = os.urandom(16) if random_prefix is None else random_prefix
+        if len(prefix) != 16:
+            raise ValueError("random_prefix must be 16 bytes")
+        plain = prefix + len(message).to_bytes(4, "big") + message + self.receive_id.encode()
+        cipher = AES.new(self._key, AES.MODE_CBC, self._iv)
+        return base64.b64encode(cipher.encrypt(pkcs7_pad(plain))).decode("ascii")
+
+    def encrypt(self, message: str, *, random_prefix: bytes | None = None) -> str:
+        """Encrypt ``message`` and return the base64 ``Encrypt`` text."""
+        return self.encrypt_bytes(message.encode("utf-8"), random_prefix=random_prefix)
+
+    def decrypt_bytes(self, encrypted: str | bytes) -> bytes:
+        """Decrypt a base64 ``Encrypt`` value and return the message bytes.
+
+        Every failure is a :class:`DecryptError`.
+        """
+        try:
+            raw = base64.b64decode(encrypted, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DecryptError("ciphertext is not valid base64") from exc
+        if not raw or len(raw) % 16:
+            raise DecryptError("ciphertext length is not a multiple of the AES block")
+        cipher = AES.new(self._key, AES.MODE_CBC, self._iv)
+        plain = pkcs7_unpad(cipher.decrypt(raw))
+        if len(plain) < 20:
+            raise DecryptError("decrypted payload is too short")
+        length = int.from_bytes(plain[16:20], "big")
+        end = 20 + length
+        if end > len(plain):
+            raise DecryptError("length field exceeds the decrypted payload")
+        receive_id = plain[end:]
+        if self.receive_id and not hmac.compare_digest(receive_id, self.receive_id.encode()):
+            raise DecryptError("receive id does not match")
+        return plain[20:end]
+
+    def decrypt(self, encrypted: str | bytes) -> str:
+        """Decrypt a base64 ``Encrypt`` value and return the message text."""
+        data = self.decrypt_bytes(encrypted)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecryptError("decrypted message is not valid UTF-8") from exc
+
+    # -- envelopes --------------------------------------------------------
+    def encrypt_reply(
+        self,
+        message: str,
+        *,
+        timestamp: str | None = None,
+        nonce: str | None = None,
+        random_prefix: bytes | None = None,
+    ) -> str:
+        """Encrypt a reply and return the signed ``<xml><Encrypt>...`` envelope."""
+        ts = timestamp or str(int(time.time()))
+        nc = nonce or random_nonce()
+        enc = self.encrypt(message, random_prefix=random_prefix)
+        sig = self.signature(ts, nc, enc)
+        return (
+            f"<xml>\n<Encrypt><![CDATA[{enc}]]></Encrypt>\n"
+            f"<MsgSignature><![CDATA[{sig}]]></MsgSignature>\n"
+            f"<TimeStamp>{ts}</TimeStamp>\n"
+            f"<Nonce><![CDATA[{nc}]]></Nonce>\n</xml>"
+        )
+
+    def verify_url(self, msg_signature: str | None, timestamp: str, nonce: str, echostr: str) -> str:
+        """WeCom-style URL check: verify ``msg_signature`` and return the decrypted echostr."""
+        self.check_signature(msg_signature, timestamp, nonce, echostr)
+        return self.decrypt(echostr)

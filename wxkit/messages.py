@@ -1,0 +1,245 @@
+"""Typed inbound messages (the ``MsgType`` other than ``event``).
+
+Every class is an ``attrs`` frozen, slotted class with snake_case fields mapped
+from WeChat's CamelCase XML elements; ``raw`` keeps the parsed dict so that
+fields WeChat adds later are never lost. Types wxkit does not know parse into
+:class:`UnknownMessage` instead of raising.
+
+=================  ========================  =================
+MsgType            class                     handler
+=================  ========================  =================
+text               :class:`TextMessage`      ``on_text``
+image              :class:`ImageMessage`     ``on_image``
+voice              :class:`VoiceMessage`     ``on_voice``
+video              :class:`VideoMessage`     ``on_video``
+shortvideo         :class:`ShortVideoMessage`  ``on_shortvideo``
+location           :class:`LocationMessage`  ``on_location``
+link               :class:`LinkMessage`      ``on_link``
+(anything else)    :class:`UnknownMessage`   ``on_unknown``
+=================  ========================  =================
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+from ._model import WxObject, as_float, as_int, wxfield
+from .errors import ParseError
+
+__all__ = [
+    "BaseMessage",
+    "ImageMessage",
+    "LinkMessage",
+    "LocationMessage",
+    "MESSAGE_CLASSES",
+    "Message",
+    "ShortVideoMessage",
+    "TextMessage",
+    "TypeRegistry",
+    "UnknownMessage",
+    "VideoMessage",
+    "VoiceMessage",
+]
+
+
+@attrs.frozen(kw_only=True)
+class BaseMessage(WxObject):
+    """Fields every push carries. ``raw`` is the whole parsed XML dict."""
+
+    #: WeChat's type name this class is registered under (MsgType or Event).
+    wx_type: ClassVar[str] = ""
+    #: Name of the ``WxApplication`` method that handles this type.
+    handler: ClassVar[str] = "on_unknown"
+
+    raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    to_user_name: str = wxfield("ToUserName")
+    from_user_name: str = wxfield("FromUserName")
+    create_time: int = wxfield("CreateTime", as_int, 0)
+    msg_type: str = wxfield("MsgType")
+
+    @property
+    def dedup_key(self) -> str:
+        """Key identifying this push for duplicate suppression."""
+        return f"{self.from_user_name}:{self.create_time}:{self.msg_type}"
+
+
+@attrs.frozen(kw_only=True)
+class Message(BaseMessage):
+    """A user message (anything but an event): carries ``MsgId``."""
+
+    msg_id: int = wxfield("MsgId", as_int, 0)
+    #: ``MsgDataId`` / ``Idx``: set when the message comes from an article comment.
+    msg_data_id: str = wxfield("MsgDataId")
+    idx: str = wxfield("Idx")
+
+    @property
+    def dedup_key(self) -> str:
+        """``MsgId`` when present, else sender + time + type."""
+        if self.msg_id:
+            return f"msg:{self.msg_id}"
+        return f"{self.from_user_name}:{self.create_time}:{self.msg_type}"
+
+
+@attrs.frozen(kw_only=True)
+class TextMessage(Message):
+    """A text message (``MsgType=text``)."""
+
+    wx_type: ClassVar[str] = "text"
+    handler: ClassVar[str] = "on_text"
+    content: str = wxfield("Content")
+    #: ``bizmsgmenuid``: the id of a tapped menu item in a customer-service menu message.
+    biz_msg_menu_id: str = wxfield("bizmsgmenuid")
+
+
+@attrs.frozen(kw_only=True)
+class ImageMessage(Message):
+    """An image message (``MsgType=image``)."""
+
+    wx_type: ClassVar[str] = "image"
+    handler: ClassVar[str] = "on_image"
+    pic_url: str = wxfield("PicUrl")
+    media_id: str = wxfield("MediaId")
+
+
+@attrs.frozen(kw_only=True)
+class VoiceMessage(Message):
+    """A voice message; ``recognition`` holds speech-to-text when enabled."""
+
+    wx_type: ClassVar[str] = "voice"
+    handler: ClassVar[str] = "on_voice"
+    media_id: str = wxfield("MediaId")
+    format: str = wxfield("Format")
+    media_id_16k: str = wxfield("MediaId16K")
+    recognition: str = wxfield("Recognition")
+
+
+@attrs.frozen(kw_only=True)
+class VideoMessage(Message):
+    """A video message (``MsgType=video``)."""
+
+    wx_type: ClassVar[str] = "video"
+    handler: ClassVar[str] = "on_video"
+    media_id: str = wxfield("MediaId")
+    thumb_media_id: str = wxfield("ThumbMediaId")
+
+
+@attrs.frozen(kw_only=True)
+class ShortVideoMessage(Message):
+    """A short video message (``MsgType=shortvideo``)."""
+
+    wx_type: ClassVar[str] = "shortvideo"
+    handler: ClassVar[str] = "on_shortvideo"
+    media_id: str = wxfield("MediaId")
+    thumb_media_id: str = wxfield("ThumbMediaId")
+
+
+@attrs.frozen(kw_only=True)
+class LocationMessage(Message):
+    """A location message: latitude ``location_x``, longitude ``location_y``."""
+
+    wx_type: ClassVar[str] = "location"
+    handler: ClassVar[str] = "on_location"
+    location_x: float = wxfield("Location_X", as_float, 0.0)
+    location_y: float = wxfield("Location_Y", as_float, 0.0)
+    scale: int = wxfield("Scale", as_int, 0)
+    label: str = wxfield("Label")
+
+    @property
+    def latitude(self) -> float:
+        """Alias of ``location_x``."""
+        return self.location_x
+
+    @property
+    def longitude(self) -> float:
+        """Alias of ``location_y``."""
+        return self.location_y
+
+
+@attrs.frozen(kw_only=True)
+class LinkMessage(Message):
+    """A link message (``MsgType=link``)."""
+
+    wx_type: ClassVar[str] = "link"
+    handler: ClassVar[str] = "on_link"
+    title: str = wxfield("Title")
+    description: str = wxfield("Description")
+    url: str = wxfield("Url")
+
+
+@attrs.frozen(kw_only=True)
+class UnknownMessage(Message):
+    """A message type wxkit does not know; everything is in ``raw``."""
+
+    handler: ClassVar[str] = "on_unknown"
+
+
+class TypeRegistry:
+    """Maps ``MsgType`` (and ``Event`` for events) to typed classes.
+
+    Official accounts and WeCom each have one; :meth:`parse` never raises for
+    an unknown type, only for a missing ``MsgType`` or a malformed field.
+    """
+
+    def __init__(
+        self,
+        unknown_message: type[BaseMessage],
+        unknown_event: type[BaseMessage],
+        *,
+        subtype_fields: dict[str, str] | None = None,
+    ) -> None:
+        self.messages: dict[str, type[BaseMessage]] = {}
+        self.events: dict[str, type[BaseMessage]] = {}
+        self.unknown_message = unknown_message
+        self.unknown_event = unknown_event
+        #: Events dispatched further on a sub-type element, e.g. WeCom's
+        #: ``change_contact`` on ``ChangeType``: classes register as
+        #: ``"change_contact:create_user"`` and fall back to ``"change_contact"``.
+        self.subtype_fields: dict[str, str] = {k.lower(): v for k, v in (subtype_fields or {}).items()}
+
+    def register_message(self, cls: type[BaseMessage]) -> type[BaseMessage]:
+        """Register a message class under its ``wx_type``."""
+        self.messages[cls.wx_type] = cls
+        return cls
+
+    def register_event(self, cls: type[BaseMessage]) -> type[BaseMessage]:
+        """Register an event class under its ``wx_type`` (matched case-insensitively)."""
+        self.events[cls.wx_type.lower()] = cls
+        return cls
+
+    def class_for(self, data: dict[str, Any]) -> type[BaseMessage]:
+        """Return the class a parsed push dict maps to."""
+        msg_type = data.get("MsgType")
+        if not msg_type or not isinstance(msg_type, str):
+            raise ParseError("missing MsgType")
+        if msg_type == "event":
+            event = data.get("Event")
+            if not isinstance(event, str):
+                return self.unknown_event
+            key = event.lower()
+            sub_field = self.subtype_fields.get(key)
+            if sub_field is not None:
+                sub = data.get(sub_field)
+                if isinstance(sub, str):
+                    cls = self.events.get(f"{key}:{sub.lower()}")
+                    if cls is not None:
+                        return cls
+            return self.events.get(key, self.unknown_event)
+        return self.messages.get(msg_type, self.unknown_message)
+
+    def parse(self, data: dict[str, Any]) -> BaseMessage:
+        """Build the typed object for a parsed push dict."""
+        return self.class_for(data).from_dict(data)
+
+
+#: Every official-account message class, registered by :data:`wxkit.events.official_registry`.
+MESSAGE_CLASSES: tuple[type[Message], ...] = (
+    TextMessage,
+    ImageMessage,
+    VoiceMessage,
+    VideoMessage,
+    ShortVideoMessage,
+    LocationMessage,
+    LinkMessage,
+)
