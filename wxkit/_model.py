@@ -9,7 +9,7 @@ the conversion plan is computed once per class.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -60,7 +60,7 @@ def nested(cls: type[WxObject]) -> Converter:
     def convert(name: str, value: Any) -> Any:
         if isinstance(value, dict):
             return cls.from_dict(value)
-        if value == "":
+        if isinstance(value, str) and not value.strip():
             return None
         raise ParseError(f"<{name}> must contain elements")
 
@@ -74,12 +74,12 @@ def nested_list(cls: type[WxObject], item: str = "item") -> Converter:
     """
 
     def convert(name: str, value: Any) -> Any:
-        if value == "" or value is None:
+        if value is None or (isinstance(value, str) and not value.strip()):
             return ()
         if not isinstance(value, dict):
             raise ParseError(f"<{name}> must contain <{item}> elements")
         items = value.get(item, [])
-        if items == "":
+        if isinstance(items, str) and not items.strip():
             return ()
         if not isinstance(items, list):
             items = [items]
@@ -108,37 +108,33 @@ class WxObject:
     """Base of typed objects built from WeChat XML dicts."""
 
     __slots__ = ()
-    _wx_plan: ClassVar[tuple[tuple[str, str, Converter], ...] | None] = None
 
     @classmethod
-    def _plan(cls) -> tuple[tuple[str, str, Converter], ...]:
-        plan = cls.__dict__.get("_wx_plan_cache")
-        if plan is None:
-            plan = tuple(
-                (f.name, f.metadata["wx"][0], f.metadata["wx"][1])
-                for f in attrs.fields(cls)  # type: ignore[arg-type]  # subclasses are attrs classes
-                if "wx" in f.metadata
-            )
-            type.__setattr__(cls, "_wx_plan_cache", plan)
-        return plan  # type: ignore[no-any-return]  # cached tuple built above
+    def _wx_spec(cls) -> tuple[dict[str, tuple[str, Converter]], bool]:
+        """XML name -> (attribute, converter), and whether the class keeps ``raw``; cached per class."""
+        spec = cls.__dict__.get("_wx_spec_cache")
+        if spec is None:
+            fields = attrs.fields(cls)  # type: ignore[arg-type]  # subclasses are attrs classes
+            by_xml = {f.metadata["wx"][0]: (f.name, f.metadata["wx"][1]) for f in fields if "wx" in f.metadata}
+            spec = (by_xml, any(f.name == "raw" for f in fields))
+            type.__setattr__(cls, "_wx_spec_cache", spec)
+        return spec  # type: ignore[no-any-return]  # the cached tuple built above
 
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
-        """Build the object from a parsed XML dict; bad values raise :class:`ParseError`."""
-        kwargs: dict[str, Any] = {}
-        get = data.get
-        for attr, xml_name, convert in cls._plan():
-            value = get(xml_name, _MISSING)
-            if value is not _MISSING:
-                kwargs[attr] = convert(xml_name, value)
-        if "raw" in cls._field_names():
-            kwargs["raw"] = data
-        return cls(**kwargs)
+        """Build the object from a parsed XML dict; bad values raise :class:`ParseError`.
 
-    @classmethod
-    def _field_names(cls) -> frozenset[str]:
-        names = cls.__dict__.get("_wx_names_cache")
-        if names is None:
-            names = frozenset(f.name for f in attrs.fields(cls))  # type: ignore[arg-type]  # attrs class
-            type.__setattr__(cls, "_wx_names_cache", names)
-        return names  # type: ignore[no-any-return]  # cached frozenset built above
+        Elements without a declared field are ignored here (they stay in ``raw``).
+        """
+        by_xml, keeps_raw = cls._wx_spec()
+        kwargs: dict[str, Any] = {"raw": data} if keeps_raw else {}
+        lookup = by_xml.get
+        for xml_name, value in data.items():
+            spec = lookup(xml_name)
+            if spec is not None:
+                attr, convert = spec
+                if convert is as_str and value.__class__ is str:
+                    kwargs[attr] = value
+                else:
+                    kwargs[attr] = convert(xml_name, value)
+        return cls(**kwargs)

@@ -283,7 +283,8 @@ class BaseApplication:
         """Return the callable that handles ``message``, or None (the fallback replies apply).
 
         Order: ``event_handlers[Event]`` / ``handlers[MsgType]``, the class's
-        ``on_*`` method, ``on_unknown`` for unknown types, then ``on_default``.
+        ``on_*`` method, its parent classes' ``on_*`` methods, ``on_unknown``
+        for unknown types, then ``on_default``.
         """
         name = message.event.lower() if isinstance(message, Event) else message.msg_type
         key = (type(message), name)
@@ -297,7 +298,14 @@ class BaseApplication:
         if handler is None:
             handler = self.handlers.get(message.msg_type)
         if handler is None:
-            handler = getattr(self, type(message).handler, None)
+            # The class's own handler, then its parents' (a WeCom create_user
+            # event falls back to on_change_contact, a WorkTextMessage to on_text).
+            for klass in type(message).__mro__:
+                name_ = klass.__dict__.get("handler")
+                if isinstance(name_, str) and name_ != "on_unknown":
+                    handler = getattr(self, name_, None)
+                    if handler is not None:
+                        break
         if handler is None and isinstance(message, (UnknownMessage, UnknownEvent)):
             handler = getattr(self, "on_unknown", None)
         if handler is None:

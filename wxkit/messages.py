@@ -69,7 +69,8 @@ class BaseMessage(WxObject):
 class Message(BaseMessage):
     """A user message (anything but an event): carries ``MsgId``."""
 
-    msg_id: int = wxfield("MsgId", as_int, 0)
+    #: ``MsgId``, kept as text: an identifier, compared and stored, never computed with.
+    msg_id: str = wxfield("MsgId")
     #: ``MsgDataId`` / ``Idx``: set when the message comes from an article comment.
     msg_data_id: str = wxfield("MsgDataId")
     idx: str = wxfield("Idx")

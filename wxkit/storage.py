@@ -51,7 +51,80 @@ class MemoryStorage:
     (a monotonic seconds function) can be replaced in tests.
     """
 
-    __slots__ = ("_clock", "_data", "_lock", "max_entries")
+    __slots__ = ("_clock", "_data", "_inserts", "_lock", "max_entries")
+
+    def __init__(self, max_entries: int = 100_000, *, clock: Callable[[], float] = time.monotonic) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be positive")
+        self.max_entries = max_entries
+        self._clock = clock
+        # key -> (value, expires_at or None); dict order is insertion order.
+        self._data: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._inserts = 0
+
+    def __repr__(self) -> str:
+        return f"MemoryStorage(entries={len(self._data)}, max_entries={self.max_entries})"
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _live(self, key: str, now: float) -> str | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= now:
+            del self._data[key]
+            return None
+        return value
+
+    def _put(self, key: str, value: str, ttl: float | None, now: float) -> None:
+        data = self._data
+        if key in data:
+            del data[key]
+        self._inserts += 1
+        if not self._inserts & 15:
+            # Amortised sweep: every 16th insert drops expired entries from the old end.
+            for _ in range(32):
+                if not data:
+                    break
+                old_key, (_, exp) = next(iter(data.items()))
+                if exp is None or exp > now:
+                    break
+                del data[old_key]
+        while len(data) >= self.max_entries:
+            data.popitem(last=False)
+        data[key] = (value, None if ttl is None else now + ttl)
+
+    def get(self, key: str) -> str | None:
+        """Return the value of ``key``, or ``None`` if absent or expired."""
+        ...
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Store ``value`` under ``key``, expiring after ``ttl`` seconds (``None``: never)."""
+        ...
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent; return whether it was stored."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove ``key`` if present."""
+        ...
+
+
+class MemoryStorage:
+    """An in-process :class:`Storage`: thread-safe, TTL-aware and bounded.
+
+    ``max_entries`` bounds memory: expired entries are swept from the old end
+    as new ones arrive and, when the store is full, the oldest entries are
+    evicted first (for the replay guard a flood of distinct pushes can only
+    make it forget the oldest ones, never exhaust memory). ``clock``
+    (a monotonic seconds function) can be replaced in tests.
+    """
+
+    __slots__ = ("_clock", "_data", "_inserts", "_lock", "max_entries")
 
     def __init__(self, max_entries: int = 100_000, *, clock: Callable[[], float] = time.monotonic) -> None:
         if max_entries < 1:

@@ -48,6 +48,40 @@ def _refuse_external(*_: Any) -> int:
     raise _Refused("external entities are not allowed")
 
 
+# The flat-document fast path. Almost every push is a flat <xml> of elements
+# holding text or one CDATA section; for those two C-speed regex passes give
+# the same dict as expat at a fraction of the cost. Anything outside that
+# subset (a prolog, attributes, nesting, entities, repeated names, CR,
+# characters XML forbids, "]" in plain text, bad UTF-8) falls through to
+# expat. tests/test_xmlcodec.py checks with Hypothesis that both paths agree.
+_C0_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)]) + b"\r"
+_FLAT_ITEM = (
+    r"[ \t\n]*<(?P<n>[A-Za-z_][A-Za-z0-9_.-]*)>"
+    r"(?:<!\[CDATA\[([^\]]*(?:\](?!\]>)[^\]]*)*)\]\]>|([^<&\]]*))</(?P=n)>"
+)
+_FLAT_DOC = re.compile(r"<xml>(?:" + _FLAT_ITEM + r")*[ \t\n]*</xml>[ \t\n]*\Z", re.ASCII)
+_FLAT_ITEMS = re.compile(_FLAT_ITEM, re.ASCII)
+
+
+def _parse_flat(data: bytes) -> dict[str, Any] | None:
+    """Parse a flat ``<xml>`` document, or return None to defer to expat."""
+    if data[:5] != b"<xml>" or len(data.translate(None, _C0_BYTES)) != len(data):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.isascii() and ("\ufffe" in text or "\uffff" in text):
+        return None
+    if _FLAT_DOC.match(text) is None:
+        return None
+    items = _FLAT_ITEMS.findall(text, 5)
+    out: dict[str, Any] = {name: cdata_text or plain for name, cdata_text, plain in items}
+    if len(out) != len(items):
+        return None
+    return out
+
+
 def parse_xml(body: str | bytes, *, max_size: int | None = DEFAULT_MAX_BODY_SIZE, root: str = "xml") -> dict[str, Any]:
     """Parse a WeChat XML document into a dict; raise :class:`ParseError` on bad input.
 
@@ -62,6 +96,10 @@ def parse_xml(body: str | bytes, *, max_size: int | None = DEFAULT_MAX_BODY_SIZE
         raise ParseError(f"body must be str or bytes, not {type(body).__name__}")
     if max_size is not None and len(data) > max_size:
         raise ParseError(f"body of {len(data)} bytes exceeds the {max_size}-byte limit")
+    if root == "xml":
+        flat = _parse_flat(data)
+        if flat is not None:
+            return flat
     if not data.strip():
         raise ParseError("empty body")
 

@@ -1,0 +1,95 @@
+"""The Django adapter, through ``django.test.Client`` with CSRF checks enforced."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import django
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import clear_url_caches, path
+
+from wxkit.adapters.django import make_view
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="wxkit-adapter-tests",  # a test-only key
+        ALLOWED_HOSTS=["testserver"],
+        ROOT_URLCONF=__name__,
+        INSTALLED_APPS=[],
+        MIDDLEWARE=["django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware"],
+        APPEND_SLASH=False,
+    )
+    django.setup()
+
+#: This module is the ROOT_URLCONF; the ``client`` fixture fills it with fresh bots.
+urlpatterns: list = []
+
+
+@pytest.fixture
+def client(bot, work_bot):
+    urlpatterns[:] = [path("wechat", make_view(bot)), path("work", make_view(work_bot))]
+    clear_url_caches()
+    yield Client(enforce_csrf_checks=True)  # the views must be CSRF-exempt
+    urlpatterns.clear()
+    clear_url_caches()
+
+
+@pytest.fixture
+def send(client, pushes):
+    def send(method, params=None, body=None, path="/wechat"):
+        url = f"{path}?{urlencode(params or {})}"
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.generic(method, url, data=body or "", content_type="text/xml")
+        return pushes.result(response.status_code, response.get("Content-Type"), response.content.decode())
+
+    return send
+
+
+def test_url_check(send, pushes):
+    result = send("GET", pushes.url_check("e-1"))
+    assert (result.status, result.text) == (200, "e-1")
+    assert result.content_type.startswith("text/plain")
+
+
+def test_plain_text_push(send, pushes):
+    pushes.assert_echo(pushes.text_reply(send("POST", *pushes.plain("hi"))), "echo: hi")
+
+
+def test_safe_mode_push(send, pushes):
+    pushes.assert_echo(pushes.decrypted_reply(send("POST", *pushes.safe("secret"))), "echo: secret")
+
+
+def test_wrong_signature_is_403(send, pushes):
+    result = send("POST", *pushes.bad_signature())
+    assert result.status == 403
+    assert "CSRF" not in result.text  # the adapter's 403, not Django's CSRF failure
+
+
+def test_malformed_xml_is_400(send, pushes):
+    assert send("POST", *pushes.malformed()).status == 400
+
+
+def test_body_over_limit_is_413(send, pushes):
+    assert send("POST", *pushes.oversized()).status == 413
+
+
+def test_put_is_405(client, pushes):
+    response = client.put(f"/wechat?{urlencode(pushes.signed())}", data="<xml/>", content_type="text/xml")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"
+
+
+def test_work_round_trip(send, pushes):
+    result = send("GET", pushes.work_url_check("plain-echo"), path="/work")
+    assert (result.status, result.text) == (200, "plain-echo")
+    reply = pushes.decrypted_reply(send("POST", *pushes.work_push("yo"), path="/work"), work=True)
+    pushes.assert_echo(reply, "work echo: yo")
+
+
+def test_view_is_csrf_exempt(bot):
+    assert make_view(bot).csrf_exempt is True

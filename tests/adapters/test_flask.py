@@ -1,0 +1,76 @@
+"""The Flask adapter, through Flask's own test client."""
+
+from __future__ import annotations
+
+import flask
+import pytest
+
+from wxkit.adapters.flask import make_view
+
+
+@pytest.fixture
+def client(bot, work_bot):
+    app = flask.Flask(__name__)
+    app.add_url_rule("/wechat", view_func=make_view(bot), methods=["GET", "POST"])
+    app.add_url_rule("/work", endpoint="work_bot", view_func=make_view(work_bot), methods=["GET", "POST"])
+    return app.test_client()
+
+
+@pytest.fixture
+def send(client, pushes):
+    def send(method, params=None, body=None, path="/wechat"):
+        response = client.open(path, method=method, query_string=params, data=body)
+        return pushes.result(response.status_code, response.content_type, response.get_data(as_text=True))
+
+    return send
+
+
+def test_url_check(send, pushes):
+    result = send("GET", pushes.url_check("e-1"))
+    assert (result.status, result.text) == (200, "e-1")
+    assert result.content_type.startswith("text/plain")
+
+
+def test_plain_text_push(send, pushes):
+    pushes.assert_echo(pushes.text_reply(send("POST", *pushes.plain("hi"))), "echo: hi")
+
+
+def test_safe_mode_push(send, pushes):
+    pushes.assert_echo(pushes.decrypted_reply(send("POST", *pushes.safe("secret"))), "echo: secret")
+
+
+def test_wrong_signature_is_403(send, pushes):
+    assert send("POST", *pushes.bad_signature()).status == 403
+
+
+def test_malformed_xml_is_400(send, pushes):
+    assert send("POST", *pushes.malformed()).status == 400
+
+
+def test_body_over_limit_is_413(send, pushes):
+    assert send("POST", *pushes.oversized()).status == 413
+
+
+def test_put_is_405(send, pushes):
+    assert send("PUT", pushes.signed(), "<xml/>").status == 405  # refused by Flask's routing
+
+
+def test_other_methods_routed_to_the_view_are_405(bot, pushes):
+    app = flask.Flask(__name__)
+    app.add_url_rule("/any", view_func=make_view(bot), methods=["GET", "POST", "PUT"])
+    response = app.test_client().put("/any", query_string=pushes.signed(), data="<xml/>")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+
+
+def test_repeated_query_parameters_use_the_last_value(send, pushes):
+    params = pushes.url_check("e-last")
+    query = [("echostr", "e-first"), *params.items()]
+    assert send("GET", query).text == "e-last"
+
+
+def test_work_round_trip(send, pushes):
+    result = send("GET", pushes.work_url_check("plain-echo"), path="/work")
+    assert (result.status, result.text) == (200, "plain-echo")
+    reply = pushes.decrypted_reply(send("POST", *pushes.work_push("yo"), path="/work"), work=True)
+    pushes.assert_echo(reply, "work echo: yo")

@@ -1,0 +1,153 @@
+"""The WSGI adapter, called directly with wsgiref's test environ (and PEP 3333 validation)."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+from wsgiref.util import setup_testing_defaults
+from wsgiref.validate import validator
+
+import pytest
+
+from wxkit.adapters.wsgi import make_wsgi_app
+
+
+def call(app, method, params=None, body=None, **environ):
+    """Call a WSGI app; return (status line, headers dict, body bytes)."""
+    env = {"REQUEST_METHOD": method, "QUERY_STRING": urlencode(params or {})}
+    if body is not None:
+        data = body.encode() if isinstance(body, str) else body
+        env["wsgi.input"] = io.BytesIO(data)
+        env["CONTENT_LENGTH"] = str(len(data))
+    env.update(environ)
+    setup_testing_defaults(env)
+    started = {}
+
+    def start_response(status, headers, exc_info=None):
+        started.update(status=status, headers=dict(headers))
+
+    result = app(env, start_response)
+    try:
+        payload = b"".join(result)
+    finally:
+        getattr(result, "close", lambda: None)()
+    assert started["headers"]["Content-Length"] == str(len(payload))
+    return started["status"], started["headers"], payload
+
+
+@pytest.fixture
+def send(pushes):
+    def send(app, method, params=None, body=None, **environ):
+        status, headers, payload = call(validator(make_wsgi_app(app)), method, params, body, **environ)
+        return pushes.result(int(status.split()[0]), headers.get("Content-Type"), payload.decode())
+
+    return send
+
+
+def test_url_check(send, bot, pushes):
+    result = send(bot, "GET", pushes.url_check("e-1"))
+    assert (result.status, result.text) == (200, "e-1")
+    assert result.content_type.startswith("text/plain")
+
+
+def test_plain_text_push(send, bot, pushes):
+    pushes.assert_echo(pushes.text_reply(send(bot, "POST", *pushes.plain("hi"))), "echo: hi")
+
+
+def test_safe_mode_push(send, bot, pushes):
+    pushes.assert_echo(pushes.decrypted_reply(send(bot, "POST", *pushes.safe("secret"))), "echo: secret")
+
+
+def test_wrong_signature_is_403(send, bot, pushes):
+    assert send(bot, "POST", *pushes.bad_signature()).status == 403
+    params = pushes.url_check()
+    params["signature"] = "bad"
+    assert send(bot, "GET", params).status == 403
+
+
+def test_malformed_xml_is_400(send, bot, pushes):
+    assert send(bot, "POST", *pushes.malformed()).status == 400
+
+
+def test_body_over_limit_is_413(send, bot, pushes):
+    assert send(bot, "POST", *pushes.oversized()).status == 413
+
+
+def test_put_is_405(send, bot, pushes):
+    status, headers, _ = call(make_wsgi_app(bot), "PUT", pushes.signed(), "<xml/>")
+    assert status.startswith("405 ")
+    assert headers["Allow"] == "GET, POST"
+
+
+def test_work_round_trip(send, work_bot, pushes):
+    result = send(work_bot, "GET", pushes.work_url_check("plain-echo"))
+    assert (result.status, result.text) == (200, "plain-echo")
+    reply = pushes.decrypted_reply(send(work_bot, "POST", *pushes.work_push("yo")), work=True)
+    pushes.assert_echo(reply, "work echo: yo")
+
+
+# -- WSGI-specific body handling ------------------------------------------
+
+
+class _Unreadable(io.RawIOBase):
+    def read(self, size=-1):
+        raise AssertionError("the body must not be read")
+
+
+def test_declared_length_over_limit_is_413_without_reading(bot, pushes):
+    env = {"wsgi.input": _Unreadable(), "CONTENT_LENGTH": "999999999"}
+    status, _, _ = call(make_wsgi_app(bot), "POST", pushes.signed(), **env)
+    assert status.startswith("413 ")
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1_0", "12 34", "²"])
+def test_bad_content_length_is_400(bot, pushes, length):
+    params, body = pushes.plain()
+    status, _, _ = call(make_wsgi_app(bot), "POST", params, body, CONTENT_LENGTH=length)
+    assert status.startswith("400 ")
+
+
+class _Chunked(io.RawIOBase):
+    """An endless chunked body that counts what is read."""
+
+    def __init__(self):
+        self.consumed = 0
+
+    def read(self, size=-1):
+        assert size > 0, "read() without a size is not PEP 3333"
+        self.consumed += size
+        return b"x" * size
+
+
+def test_chunked_body_read_only_up_to_limit(bot, pushes):
+    stream = _Chunked()
+    env = {"wsgi.input": stream, "wsgi.input_terminated": True, "CONTENT_LENGTH": ""}
+    status, _, _ = call(make_wsgi_app(bot), "POST", pushes.signed(), **env)
+    assert status.startswith("413 ")
+    assert stream.consumed == bot.max_body_size + 1
+
+
+def test_chunked_body_within_limit(send, bot, pushes):
+    params, body = pushes.plain("chunked")
+    env = {"wsgi.input": io.BytesIO(body.encode()), "wsgi.input_terminated": True, "CONTENT_LENGTH": ""}
+    status, _, payload = call(make_wsgi_app(bot), "POST", params, **env)
+    assert status.startswith("200 ")
+    assert b"echo: chunked" in payload
+
+
+def test_no_content_length_without_input_terminated_is_an_empty_body(bot, pushes):
+    status, _, _ = call(make_wsgi_app(bot), "POST", pushes.signed(), **{"wsgi.input": _Unreadable()})
+    assert status.startswith("400 ")  # empty body
+
+
+def test_through_werkzeug_test_client(bot, pushes):
+    werkzeug_test = pytest.importorskip("werkzeug.test")
+    client = werkzeug_test.Client(make_wsgi_app(bot))
+    params, body = pushes.plain("via werkzeug")
+    response = client.post("/any/path", query_string=params, data=body)
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    pushes.assert_echo(
+        pushes.text_reply(pushes.result(200, response.content_type, response.get_data(as_text=True))),
+        "echo: via werkzeug",
+    )

@@ -1,0 +1,91 @@
+"""WSGI adapter: serve a wxkit application from any WSGI server.
+
+::
+
+    from wsgiref.simple_server import make_server
+    from wxkit.adapters.wsgi import make_wsgi_app
+
+    make_server("", 8000, make_wsgi_app(bot)).serve_forever()
+
+The WSGI application answers on whatever path it is served or mounted at:
+``GET`` is WeChat's URL check, ``POST`` a push, anything else 405.
+
+Request bodies (only a ``POST`` body is read):
+
+* a ``Content-Length`` over ``app.max_body_size`` is answered **413** without
+  reading the body; a malformed ``Content-Length`` is answered 400;
+* without a ``Content-Length`` the body is read only when the server sets
+  ``wsgi.input_terminated`` (chunked requests), at most
+  ``app.max_body_size + 1`` bytes, and a longer body is answered 413;
+  otherwise the body is empty, as PEP 3333 requires.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
+
+from ..app import WxResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from ..app import BaseApplication
+
+__all__ = ["make_wsgi_app"]
+
+_CHUNK = 64 * 1024
+
+
+def make_wsgi_app(app: BaseApplication) -> WSGIApplication:
+    """Return a WSGI application that serves ``app`` through :meth:`~wxkit.BaseApplication.handle`."""
+
+    def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        # PEP 3333 query strings are latin-1 "native strings" holding the raw bytes.
+        query = str(environ.get("QUERY_STRING") or "").encode("latin-1", "replace").decode("utf-8", "replace")
+        body = _read_body(environ, app.max_body_size) if method == "POST" else None
+        if isinstance(body, WxResponse):
+            response = body
+        else:
+            response = app.handle(method, parse_qs(query, keep_blank_values=True), body)
+        payload = response.body.encode("utf-8")
+        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(payload)))]
+        if response.status == 405:
+            headers.append(("Allow", "GET, POST"))
+        start_response(f"{response.status} {HTTPStatus(response.status).phrase}", headers)
+        return [payload]
+
+    return wsgi_app
+
+
+def _read_body(environ: WSGIEnvironment, limit: int | None) -> bytes | WxResponse:
+    """Read a POST body, never more than ``limit + 1`` bytes; an error response if it is refused."""
+    declared = str(environ.get("CONTENT_LENGTH") or "").strip()
+    remaining: int | None  # bytes still to read; None: read until EOF
+    if declared:
+        if not (declared.isascii() and declared.isdigit()):
+            return WxResponse(400, "malformed Content-Length")
+        remaining = int(declared)
+        if limit is not None and remaining > limit:
+            return WxResponse(413, "request body too large")
+    elif environ.get("wsgi.input_terminated"):
+        remaining = None if limit is None else limit + 1
+    else:
+        return b""
+    stream = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    while remaining is None or remaining > 0:
+        chunk = stream.read(_CHUNK if remaining is None else min(remaining, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if remaining is not None:
+            remaining -= len(chunk)
+    body = b"".join(chunks)
+    if limit is not None and len(body) > limit:
+        return WxResponse(413, "request body too large")
+    return body

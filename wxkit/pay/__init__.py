@@ -1,0 +1,1 @@
+"""WeChat Pay. This release ships the v2 signature helpers (:mod:`wxkit.pay.v2`)."""
