@@ -131,7 +131,10 @@ class BaseApplication:
             self.dedup_ttl = dedup_ttl
         if max_body_size is not _UNSET:
             self.max_body_size = max_body_size
-        self.storage = storage or self.storage or MemoryStorage()
+        if storage is not None:
+            self.storage = storage
+        if self.storage is None:
+            self.storage = MemoryStorage()
         self._clock: Callable[[], float] = clock or time.time
         self._event_handlers = {k.lower(): v for k, v in self.event_handlers.items()}
         self._dispatch_cache: dict[tuple[type[BaseMessage], str], Callable[[Any], HandlerResult] | None] = {}
@@ -361,10 +364,10 @@ class WxApplication(BaseApplication):
         super().__init__(token=token, **kwargs)
         self._crypto: MessageCrypto | None = None
         if self.aes_key:
+            assert self.token is not None
+            self._crypto = MessageCrypto(self.token, self.aes_key, self.app_id or "")
             if not self.app_id:
                 raise ConfigError("app_id is required with aes_key (it is the receive id)")
-            assert self.token is not None
-            self._crypto = MessageCrypto(self.token, self.aes_key, self.app_id)
         self._overrides: dict[tuple[str | None, str | None, str | None], WxApplication] = {}
 
     def __repr__(self) -> str:

@@ -100,6 +100,11 @@ def parse_xml(body: str | bytes, *, max_size: int | None = DEFAULT_MAX_BODY_SIZE
         flat = _parse_flat(data)
         if flat is not None:
             return flat
+    return _parse_expat(data, root)
+
+
+def _parse_expat(data: bytes, root: str) -> dict[str, Any]:
+    """The general parser: expat with DTDs, entities and deep nesting refused."""
     if not data.strip():
         raise ParseError("empty body")
 

@@ -45,4 +45,5 @@ def verify(params: Mapping[str, Any], key: str, sign_type: str | None = None) ->
     chosen = sign_type or str(params.get("sign_type") or "MD5")
     if chosen not in SIGN_TYPES:
         return False
-    return hmac.compare_digest(sign(params, key, chosen), given.upper())
+    # Compare bytes: compare_digest refuses non-ASCII str (a forged sign must give False, not TypeError).
+    return hmac.compare_digest(sign(params, key, chosen).encode(), given.upper().encode("utf-8", "replace"))
