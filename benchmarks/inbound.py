@@ -31,8 +31,8 @@ from Crypto.Cipher import AES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wxkit import WxApplication  # noqa: E402
-from wxkit.testing import WeChatPusher  # noqa: E402
+from wxkit import WxApplication
+from wxkit.testing import WeChatPusher
 
 TOKEN = "bench-token"
 APP_ID = "wxbench000000001"
@@ -121,9 +121,7 @@ def main() -> None:
 
     pusher = WeChatPusher(TOKEN, app_id=APP_ID, aes_key=AES_KEY)
     # distinct MsgIds per round: the replay guard is on and must not short-circuit
-    batches = [
-        [pusher.text(f"hello wxkit {i}") for i in range(args.messages)] for _ in range(args.rounds + 1)
-    ]
+    batches = [[pusher.text(f"hello wxkit {i}") for i in range(args.messages)] for _ in range(args.rounds + 1)]
     sample = batches[-1][0]
     bot = EchoBot()
     assert pusher.read_reply(200, bot.process(sample.params, sample.body)).content == "hello wxkit 0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from Crypto.Cipher import AES
@@ -194,8 +194,8 @@ def test_on_default(plain: WeChatPusher) -> None:
 
 def test_handler_dicts_override_methods(plain: WeChatPusher) -> None:
     class App(WxApplication):
-        handlers = {"text": "shout", "image": lambda msg: ImageReply("m1")}
-        event_handlers = {"click": lambda ev: f"clicked {ev.event_key}"}
+        handlers: ClassVar[dict[str, Any]] = {"text": "shout", "image": lambda msg: ImageReply("m1")}
+        event_handlers: ClassVar[dict[str, Any]] = {"click": lambda ev: f"clicked {ev.event_key}"}
 
         def shout(self, msg: TextMessage) -> str:
             return msg.content.upper()
@@ -376,7 +376,7 @@ def test_dedup_can_be_disabled(plain: WeChatPusher) -> None:
     assert len(bot.seen) == 2
 
 
-@pytest.mark.parametrize("offset", [-301, 301, -10**6])
+@pytest.mark.parametrize("offset", [-301, 301, -(10**6)])
 def test_stale_and_future_timestamps(offset: int) -> None:
     bot = Bot()
     pusher = WeChatPusher(TOKEN, app_id=APP_ID, aes_key=AES_KEY, clock=lambda: NOW + offset)

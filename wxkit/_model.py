@@ -118,7 +118,7 @@ class WxObject:
             by_xml = {f.metadata["wx"][0]: (f.name, f.metadata["wx"][1]) for f in fields if "wx" in f.metadata}
             spec = (by_xml, any(f.name == "raw" for f in fields))
             type.__setattr__(cls, "_wx_spec_cache", spec)
-        return spec  # type: ignore[no-any-return]  # the cached tuple built above
+        return spec
 
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:

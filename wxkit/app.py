@@ -265,12 +265,9 @@ class BaseApplication:
             reply = self.pre_process(message)
             if reply is None:
                 handler = self.find_handler(message)
-                if handler is not None:
-                    reply = handler(message)
-                else:
-                    reply = self._fallback_reply(message)
+                reply = handler(message) if handler is not None else self._fallback_reply(message)
             return self.post_process(message, reply)
-        except Exception as exc:  # noqa: BLE001 - user code: log and answer, never a 500 or a retry
+        except Exception as exc:
             logger.exception(
                 "handler failed for %s push (msg id %s)",
                 type(message).__name__,
@@ -278,7 +275,7 @@ class BaseApplication:
             )
             try:
                 return self.on_error(message, exc)
-            except Exception:  # noqa: BLE001 - a failing error hook must not crash either
+            except Exception:
                 logger.exception("on_error failed")
                 return None
 
@@ -373,7 +370,7 @@ class WxApplication(BaseApplication):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} app_id={self.app_id!r} safe_mode={self._crypto is not None}>"
 
-    def process(  # type: ignore[override]  # keeps the old SDK's optional per-call credentials
+    def process(
         self,
         params: Mapping[str, Any] | None,
         xml: str | bytes | None = None,

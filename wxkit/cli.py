@@ -62,7 +62,7 @@ def _demo(args: argparse.Namespace) -> int:
     bot = module.EchoBot()
 
     class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = make_server("127.0.0.1", args.port, make_wsgi_app(bot), handler_class=QuietHandler)
@@ -79,7 +79,8 @@ def _demo(args: argparse.Namespace) -> int:
     ok = True
     try:
         params, echostr = pusher.url_check()
-        print(f"-> URL check (GET echostr): bot answered the echostr: {bot.handle('GET', params, None).body == echostr}")
+        answered = bot.handle("GET", params, None).body == echostr
+        print(f"-> URL check (GET echostr): bot answered the echostr: {answered}")
         for label, push in steps:
             reply = pusher.post(url, push)
             print(f"-> WeChat pushes {label} (encrypted, {len(push.body)} bytes)")

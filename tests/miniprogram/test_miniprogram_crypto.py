@@ -48,8 +48,9 @@ def test_public_vector(vector: dict) -> None:
 
 def test_public_vector_without_appid_check(vector: dict) -> None:
     inputs = vector["inputs"]
-    assert decrypt_encrypted_data(inputs["session_key"], inputs["iv"], inputs["encrypted_data"]) == (
-        vector["expected"]["json"]
+    assert (
+        decrypt_encrypted_data(inputs["session_key"], inputs["iv"], inputs["encrypted_data"])
+        == (vector["expected"]["json"])
     )
 
 

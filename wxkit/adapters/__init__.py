@@ -22,3 +22,5 @@ WSGI and ASGI adapters read a body of unknown length (chunked) only up to
 read such a body (bounded by ``DATA_UPLOAD_MAX_MEMORY_SIZE`` /
 ``MAX_CONTENT_LENGTH``) and then refuse it if it is over the limit.
 """
+
+__all__: list[str] = []
