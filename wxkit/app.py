@@ -66,6 +66,8 @@ def _param(params: Mapping[str, Any] | None, name: str) -> str:
     if not params:
         return ""
     value = params.get(name)
+    if value.__class__ is str:
+        return value  # type: ignore[no-any-return,unused-ignore]  # a str, checked just above
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):

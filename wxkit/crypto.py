@@ -103,7 +103,7 @@ class MessageCrypto:
     here, not at the first message.
     """
 
-    __slots__ = ("_iv", "_key", "receive_id", "token")
+    __slots__ = ("_ecb", "_iv", "_key", "receive_id", "token")
 
     def __init__(self, token: str, encoding_aes_key: str, receive_id: str) -> None:
         if not token:
@@ -111,6 +111,10 @@ class MessageCrypto:
         self.token = token
         self._key = _decode_aes_key(encoding_aes_key)
         self._iv = self._key[:16]
+        # CBC decryption is P[i] = D(C[i]) xor C[i-1]: one stateless ECB pass
+        # (cipher object built once, safe to share between threads) and one
+        # big-integer XOR, instead of a fresh CBC cipher per message.
+        self._ecb = AES.new(self._key, AES.MODE_ECB)
         self.receive_id = receive_id
 
     def __repr__(self) -> str:
@@ -150,8 +154,8 @@ class MessageCrypto:
             raise DecryptError("ciphertext is not valid base64") from exc
         if not raw or len(raw) % 16:
             raise DecryptError("ciphertext length is not a multiple of the AES block")
-        cipher = AES.new(self._key, AES.MODE_CBC, self._iv)
-        plain = pkcs7_unpad(cipher.decrypt(raw))
+        chained = int.from_bytes(self._ecb.decrypt(raw), "big") ^ int.from_bytes(self._iv + raw[:-16], "big")
+        plain = pkcs7_unpad(chained.to_bytes(len(raw), "big"))
         if len(plain) < 20:
             raise DecryptError("decrypted payload is too short")
         length = int.from_bytes(plain[16:20], "big")
