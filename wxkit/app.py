@@ -67,7 +67,7 @@ def _param(params: Mapping[str, Any] | None, name: str) -> str:
         return ""
     value = params.get(name)
     if value.__class__ is str:
-        return value  # type: ignore[no-any-return,unused-ignore]  # a str, checked just above
+        return value
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
@@ -223,6 +223,7 @@ class BaseApplication:
         nonce = _param(params, "nonce")
         token = self.token
         assert token is not None  # checked in __init__
+        receive_id = ""
         if crypto is None:
             check_signature(_param(params, "signature"), token, timestamp, nonce)
             data = parse_xml(xml, max_size=None)
@@ -232,7 +233,8 @@ class BaseApplication:
             if not encrypted or not isinstance(encrypted, str):
                 raise ParseError("missing <Encrypt> in a safe-mode push")
             crypto.check_signature(_param(params, "msg_signature"), timestamp, nonce, encrypted)
-            data = parse_xml(crypto.decrypt_bytes(encrypted), max_size=None)
+            plain, receive_id = crypto.decrypt_with_id(encrypted)
+            data = parse_xml(plain, max_size=None)
         self.check_timestamp(timestamp)
         message = self.registry.parse(data)
         self._check_duplicate(message)
@@ -240,7 +242,10 @@ class BaseApplication:
         body = self.render(message, reply)
         if crypto is None or body == "success":
             return body
-        return crypto.encrypt_reply(body, timestamp=str(int(self._clock())), nonce=random_nonce())
+        # The reply carries the receive id the push carried (the same one, unless the check is off).
+        return crypto.encrypt_reply(
+            body, timestamp=str(int(self._clock())), nonce=random_nonce(), receive_id=receive_id
+        )
 
     def _check_duplicate(self, message: BaseMessage) -> None:
         ttl = self.dedup_ttl

@@ -130,23 +130,38 @@ class MessageCrypto:
         check_signature(msg_signature, self.token, timestamp, nonce, data)
 
     # -- AES --------------------------------------------------------------
-    def encrypt_bytes(self, message: bytes, *, random_prefix: bytes | None = None) -> str:
-        """Encrypt raw message bytes and return the base64 ``Encrypt`` text."""
+    def encrypt_bytes(
+        self, message: bytes, *, random_prefix: bytes | None = None, receive_id: str | None = None
+    ) -> str:
+        """Encrypt raw message bytes and return the base64 ``Encrypt`` text.
+
+        ``receive_id`` overrides the configured one (e.g. to answer with the id
+        a push carried when the check is disabled).
+        """
         prefix = os.urandom(16) if random_prefix is None else random_prefix
         if len(prefix) != 16:
             raise ValueError("random_prefix must be 16 bytes")
-        plain = prefix + len(message).to_bytes(4, "big") + message + self.receive_id.encode()
+        rid = self.receive_id if receive_id is None else receive_id
+        plain = prefix + len(message).to_bytes(4, "big") + message + rid.encode()
         cipher = AES.new(self._key, AES.MODE_CBC, self._iv)
         return base64.b64encode(cipher.encrypt(pkcs7_pad(plain))).decode("ascii")
 
-    def encrypt(self, message: str, *, random_prefix: bytes | None = None) -> str:
+    def encrypt(self, message: str, *, random_prefix: bytes | None = None, receive_id: str | None = None) -> str:
         """Encrypt ``message`` and return the base64 ``Encrypt`` text."""
-        return self.encrypt_bytes(message.encode("utf-8"), random_prefix=random_prefix)
+        return self.encrypt_bytes(message.encode("utf-8"), random_prefix=random_prefix, receive_id=receive_id)
 
     def decrypt_bytes(self, encrypted: str | bytes) -> bytes:
         """Decrypt a base64 ``Encrypt`` value and return the message bytes.
 
         Every failure is a :class:`DecryptError`.
+        """
+        return self.decrypt_with_id(encrypted)[0]
+
+    def decrypt_with_id(self, encrypted: str | bytes) -> tuple[bytes, str]:
+        """Decrypt and return ``(message bytes, receive id found in the payload)``.
+
+        The receive id is checked against ``self.receive_id`` unless that is
+        empty; every failure is a :class:`DecryptError`.
         """
         try:
             raw = base64.b64decode(encrypted, validate=True)
@@ -165,7 +180,11 @@ class MessageCrypto:
         receive_id = plain[end:]
         if self.receive_id and not hmac.compare_digest(receive_id, self.receive_id.encode()):
             raise DecryptError("receive id does not match")
-        return plain[20:end]
+        try:
+            found = receive_id.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecryptError("receive id is not valid UTF-8") from exc
+        return plain[20:end], found
 
     def decrypt(self, encrypted: str | bytes) -> str:
         """Decrypt a base64 ``Encrypt`` value and return the message text."""
@@ -183,11 +202,12 @@ class MessageCrypto:
         timestamp: str | None = None,
         nonce: str | None = None,
         random_prefix: bytes | None = None,
+        receive_id: str | None = None,
     ) -> str:
         """Encrypt a reply and return the signed ``<xml><Encrypt>...`` envelope."""
         ts = timestamp or str(int(time.time()))
         nc = nonce or random_nonce()
-        enc = self.encrypt(message, random_prefix=random_prefix)
+        enc = self.encrypt(message, random_prefix=random_prefix, receive_id=receive_id)
         sig = self.signature(ts, nc, enc)
         return (
             f"<xml>\n<Encrypt><![CDATA[{enc}]]></Encrypt>\n"
