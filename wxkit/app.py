@@ -226,6 +226,7 @@ class BaseApplication:
         receive_id = ""
         if crypto is None:
             check_signature(_param(params, "signature"), token, timestamp, nonce)
+            self.check_timestamp(timestamp)  # signed, so checked before any further work
             data = parse_xml(xml, max_size=None)
         else:
             envelope = parse_xml(xml, max_size=None)
@@ -233,9 +234,9 @@ class BaseApplication:
             if not encrypted or not isinstance(encrypted, str):
                 raise ParseError("missing <Encrypt> in a safe-mode push")
             crypto.check_signature(_param(params, "msg_signature"), timestamp, nonce, encrypted)
+            self.check_timestamp(timestamp)
             plain, receive_id = crypto.decrypt_with_id(encrypted)
             data = parse_xml(plain, max_size=None)
-        self.check_timestamp(timestamp)
         message = self.registry.parse(data)
         self._check_duplicate(message)
         reply = self.dispatch(message)
