@@ -11,16 +11,26 @@ The inbound core is importable without ``requests``::
             return msg.content
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .app import BaseApplication, WxApplication, WxResponse
 from .crypto import MessageCrypto, check_signature, sha1_signature
 from .errors import (
+    AccessTokenError,
+    APIError,
     ConfigError,
     DecryptError,
     DuplicateMessageError,
+    InvalidArgumentError,
     ParseError,
+    PermissionDeniedError,
+    RateLimitError,
     ReplayError,
     SignatureError,
     StaleTimestampError,
+    SystemBusyError,
+    TransportError,
+    UserStateError,
     WxError,
 )
 from .events import Event, UnknownEvent
@@ -37,35 +47,58 @@ from .replies import (
     VideoReply,
     VoiceReply,
 )
-from .storage import MemoryStorage, Storage
+from .storage import MemoryStorage, RedisStorage, Storage
 
 __version__ = "0.1.0.dev0"
 
+if TYPE_CHECKING:
+    from .client import Client
+
+
+def __getattr__(name: str) -> Any:
+    # wxkit.Client is imported on first use: the inbound core must not pull in requests.
+    if name == "Client":
+        from .client import Client
+
+        return Client
+    raise AttributeError(f"module 'wxkit' has no attribute {name!r}")
+
+
 __all__ = [
+    "APIError",
+    "AccessTokenError",
     "Article",
     "BaseApplication",
     "BaseMessage",
+    "Client",
     "ConfigError",
     "DecryptError",
     "DuplicateMessageError",
     "Event",
     "ImageReply",
+    "InvalidArgumentError",
     "MemoryStorage",
     "Message",
     "MessageCrypto",
     "MusicReply",
     "NewsReply",
     "ParseError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RedisStorage",
     "ReplayError",
     "Reply",
     "SignatureError",
     "StaleTimestampError",
     "Storage",
     "SuccessReply",
+    "SystemBusyError",
     "TextReply",
     "TransferCustomerServiceReply",
+    "TransportError",
     "UnknownEvent",
     "UnknownMessage",
+    "UserStateError",
     "VideoReply",
     "VoiceReply",
     "WxApplication",

@@ -8,25 +8,43 @@ anything the SDK raises on purpose. The tree::
     ├── SignatureError         a signature / msg_signature that does not match
     ├── DecryptError           ciphertext that does not decrypt to a valid payload
     ├── ParseError             a body that is not a well-formed WeChat XML push
-    └── ReplayError            a push outside the replay window or seen before
-        ├── StaleTimestampError    timestamp too old or too far in the future
-        └── DuplicateMessageError  the same push (MsgId / event key) handled already
+    ├── ReplayError            a push outside the replay window or seen before
+    │   ├── StaleTimestampError    timestamp too old or too far in the future
+    │   └── DuplicateMessageError  the same push (MsgId / event key) handled already
+    ├── TransportError         the HTTP exchange failed: connect error, timeout,
+    │                          dropped connection, HTTP 5xx, a body that is not JSON
+    └── APIError               WeChat answered a non-zero errcode (.errcode, .errmsg, .method, .url)
+        ├── AccessTokenError       the access token is invalid / expired / cannot be fetched
+        ├── RateLimitError         frequency or quota limits (45009, 45011, ...)
+        ├── InvalidArgumentError   a bad openid, template id, media id, JSON field ...
+        ├── UserStateError         user not subscribed, blocked, or outside the 48-hour window
+        ├── PermissionDeniedError  the account lacks the API permission or IP whitelist
+        └── SystemBusyError        errcode -1, "system busy" (retried for reads)
 
 Messages never contain secrets (tokens, AES keys, app secrets) nor the content
-of user messages.
+of user messages; URLs in errors have ``access_token`` and ``secret`` removed.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "APIError",
+    "AccessTokenError",
     "ConfigError",
     "DecryptError",
     "DuplicateMessageError",
+    "InvalidArgumentError",
     "ParseError",
+    "PermissionDeniedError",
+    "RateLimitError",
     "ReplayError",
     "SignatureError",
     "StaleTimestampError",
+    "SystemBusyError",
+    "TransportError",
+    "UserStateError",
     "WxError",
+    "api_error",
 ]
 
 
@@ -71,3 +89,124 @@ class DuplicateMessageError(ReplayError):
     def __init__(self, message: str, key: str = "") -> None:
         super().__init__(message)
         self.key = key
+
+
+class TransportError(WxError):
+    """The HTTP exchange with WeChat failed (connect error, timeout, dropped connection, 5xx, not JSON).
+
+    ``method`` and ``url`` (secrets removed) say which call failed.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APIError(WxError):
+    """WeChat answered a non-zero ``errcode``.
+
+    Attributes: ``errcode`` (int), ``errmsg`` (str), ``method`` and ``url``
+    (the request's, with ``access_token`` and ``secret`` removed), and
+    ``response`` (the decoded JSON body).
+    """
+
+    def __init__(
+        self,
+        errcode: int,
+        errmsg: str,
+        *,
+        method: str = "",
+        url: str = "",
+        response: dict[str, object] | None = None,
+    ) -> None:
+        where = f" ({method} {url})" if (method or url) else ""
+        super().__init__(f"errcode {errcode}: {errmsg}{where}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.method = method
+        self.url = url
+        self.response = response or {}
+
+
+class AccessTokenError(APIError):
+    """The access token is refused or cannot be fetched.
+
+    Invalid or expired (40001, 40014, 42001) even after one refresh, or a bad
+    appid / secret when fetching it (40013, 40125).
+    """
+
+
+class RateLimitError(APIError):
+    """A frequency or quota limit was hit (45009 daily quota, 45011 per-minute, 45047, ...)."""
+
+
+class InvalidArgumentError(APIError):
+    """A request argument was refused.
+
+    A bad openid (40003), template id (40037), media id (40007), JSON (47001) ...
+    """
+
+
+class UserStateError(APIError):
+    """The user cannot receive this.
+
+    Not subscribed (43004), blocked (43019), or outside the 48-hour
+    customer-service window (45015).
+    """
+
+
+class PermissionDeniedError(APIError):
+    """The account lacks the API permission or the caller is not whitelisted.
+
+    48001, 48004, 50001, 50002; IP not whitelisted: 40164, 61004.
+    """
+
+
+class SystemBusyError(APIError):
+    """``errcode -1``: WeChat's "system busy", worth retrying later."""
+
+
+_FAMILIES: dict[int, type[APIError]] = {
+    -1: SystemBusyError,
+    40001: AccessTokenError,
+    40014: AccessTokenError,
+    42001: AccessTokenError,
+    40013: AccessTokenError,
+    40125: AccessTokenError,
+    40002: InvalidArgumentError,
+    40003: InvalidArgumentError,
+    40004: InvalidArgumentError,
+    40007: InvalidArgumentError,
+    40008: InvalidArgumentError,
+    40037: InvalidArgumentError,
+    40050: InvalidArgumentError,
+    40053: InvalidArgumentError,
+    40097: InvalidArgumentError,
+    44002: InvalidArgumentError,
+    47001: InvalidArgumentError,
+    45009: RateLimitError,
+    45011: RateLimitError,
+    45047: RateLimitError,
+    45033: RateLimitError,
+    43004: UserStateError,
+    43019: UserStateError,
+    45015: UserStateError,
+    48001: PermissionDeniedError,
+    48004: PermissionDeniedError,
+    50001: PermissionDeniedError,
+    50002: PermissionDeniedError,
+    40164: PermissionDeniedError,
+    61004: PermissionDeniedError,
+}
+
+#: errcodes meaning "the access token used is not valid": drop it and retry once.
+TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+
+
+def api_error(
+    errcode: int, errmsg: str, *, method: str = "", url: str = "", response: dict[str, object] | None = None
+) -> APIError:
+    """Return the :class:`APIError` subclass for ``errcode`` (plain :class:`APIError` if unknown)."""
+    cls = _FAMILIES.get(errcode, APIError)
+    return cls(errcode, errmsg, method=method, url=url, response=response)

@@ -2,22 +2,26 @@
 
 Access tokens, JS-SDK tickets, the inbound replay guard and pay certificates
 all keep their state behind :class:`Storage`: ``get``, ``set`` with a TTL,
-``add`` (set only if absent, atomically) and ``delete``. Values are ``str``.
+``add`` (set only if absent, atomically) and ``delete`` (optionally only if
+the key still holds a given value, atomically). Values are ``str``.
+:class:`StorageLock` builds a lock with a TTL, released only by its owner, on
+any storage.
 
 :class:`MemoryStorage` is the default: thread-safe, honouring TTLs and bounded
-in size. Use a shared storage (``RedisStorage``, arriving with the client) when
-several processes or machines share the work.
+in size. :class:`RedisStorage` shares state between processes and machines.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["MemoryStorage", "Storage"]
+__all__ = ["MemoryStorage", "RedisStorage", "Storage", "StorageLock"]
 
 
 @runtime_checkable
@@ -36,8 +40,8 @@ class Storage(Protocol):
         """Store ``value`` only if ``key`` is absent; return whether it was stored."""
         ...
 
-    def delete(self, key: str) -> None:
-        """Remove ``key`` if present."""
+    def delete(self, key: str, *, if_value: str | None = None) -> None:
+        """Remove ``key`` if present; with ``if_value``, only while it still holds that value (atomically)."""
         ...
 
 
@@ -115,7 +119,95 @@ class MemoryStorage:
             self._put(key, value, ttl, now)
             return True
 
-    def delete(self, key: str) -> None:
-        """Remove ``key`` if present."""
+    def delete(self, key: str, *, if_value: str | None = None) -> None:
+        """Remove ``key`` if present; with ``if_value``, only while it still holds that value."""
         with self._lock:
+            if if_value is not None and self._live(key, self._clock()) != if_value:
+                return
             self._data.pop(key, None)
+
+
+_RELEASE_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisStorage:
+    """A :class:`Storage` on Redis, shared by every process and machine using it.
+
+    ``redis_client`` is a ``redis.Redis`` (install ``wxkit[redis]``); keys are
+    prefixed with ``prefix``. ``add`` is ``SET NX PX`` and ``delete`` with
+    ``if_value`` is a small Lua script, so both are atomic on the server.
+    """
+
+    def __init__(self, redis_client: Any, prefix: str = "wxkit:") -> None:
+        self.redis = redis_client
+        self.prefix = prefix
+        self._release = redis_client.register_script(_RELEASE_SCRIPT)
+
+    def __repr__(self) -> str:
+        return f"RedisStorage(prefix={self.prefix!r})"
+
+    @staticmethod
+    def _px(ttl: float | None) -> int | None:
+        return None if ttl is None else max(1, int(ttl * 1000))
+
+    def get(self, key: str) -> str | None:
+        """Return the value of ``key``, or ``None``."""
+        value = self.redis.get(self.prefix + key)
+        if value is None:
+            return None
+        return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds (``None``: no expiry)."""
+        self.redis.set(self.prefix + key, value, px=self._px(ttl))
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent (``SET NX``); return whether stored."""
+        return bool(self.redis.set(self.prefix + key, value, px=self._px(ttl), nx=True))
+
+    def delete(self, key: str, *, if_value: str | None = None) -> None:
+        """Remove ``key``; with ``if_value``, only while it still holds that value (atomically)."""
+        if if_value is None:
+            self.redis.delete(self.prefix + key)
+        else:
+            self._release(keys=[self.prefix + key], args=[if_value])
+
+
+class StorageLock:
+    """A lock with a TTL on any :class:`Storage`, released only by its owner.
+
+    ``acquire()`` tries once (``add``); a crashed owner's lock expires after
+    ``ttl`` seconds. Use as ``with StorageLock(storage, key, ttl) as got: ...``
+    where ``got`` says whether this caller holds the lock.
+    """
+
+    def __init__(self, storage: Storage, key: str, ttl: float = 10.0) -> None:
+        self.storage = storage
+        self.key = key
+        self.ttl = ttl
+        self.owner = uuid.uuid4().hex
+        self.held = False
+
+    def acquire(self) -> bool:
+        """Try to take the lock once; return whether it is now held."""
+        self.held = self.storage.add(self.key, self.owner, self.ttl)
+        return self.held
+
+    def release(self) -> None:
+        """Release the lock if this owner still holds it."""
+        if self.held:
+            self.storage.delete(self.key, if_value=self.owner)
+            self.held = False
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()

@@ -1,0 +1,175 @@
+"""Access tokens: fetched once, shared through storage, refreshed safely.
+
+:class:`TokenManager` keeps the app's access token in a
+:class:`~wxkit.storage.Storage` until its expiry minus a safety margin.
+
+* The stable-token endpoint (``POST /cgi-bin/stable_token``) is the default;
+  ``mode="classic"`` uses ``GET /cgi-bin/token``.
+* One fetch at a time per process (a thread lock, then the cache is checked
+  again) and, with a shared storage, one across processes (a storage lock
+  with a TTL, released only by its owner; waiters poll the cache).
+* :meth:`TokenManager.invalidate` drops the cached token only if it is still
+  the one that failed, so a burst of failures caused by one stale token
+  triggers exactly one refetch. A stable-token refetch that returns the very
+  token that failed is repeated once with ``force_refresh``.
+* ``token_source``: a callable returning the token, for deployments where a
+  central service owns it; wxkit then never fetches or caches tokens itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import AccessTokenError, APIError, ConfigError
+from ..storage import Storage, StorageLock
+from .http import HTTPClient
+
+__all__ = ["TOKEN_MODES", "TokenManager"]
+
+logger = logging.getLogger("wxkit.client")
+
+#: Supported ``token_mode`` values.
+TOKEN_MODES = ("stable", "classic")
+
+
+class TokenManager:
+    """The access token of one app, cached in ``storage`` under ``wxkit:access_token:<appid>``."""
+
+    def __init__(
+        self,
+        http: HTTPClient,
+        appid: str,
+        secret: str | None,
+        storage: Storage,
+        *,
+        mode: str = "stable",
+        token_source: Callable[[], str] | None = None,
+        margin: float = 300.0,
+        lock_ttl: float = 15.0,
+        wait_timeout: float = 20.0,
+        poll_interval: float = 0.02,
+    ) -> None:
+        if mode not in TOKEN_MODES:
+            raise ConfigError(f"token_mode must be one of {TOKEN_MODES}, not {mode!r}")
+        if token_source is None and not secret:
+            raise ConfigError("an app secret (or a token_source) is required")
+        self.http = http
+        self.appid = appid
+        self._secret = secret
+        self.storage = storage
+        self.mode = mode
+        self.token_source = token_source
+        self.margin = margin
+        self.lock_ttl = lock_ttl
+        self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
+        self.key = f"wxkit:access_token:{appid}"
+        self.lock_key = f"wxkit:access_token_lock:{appid}"
+        self._lock = threading.Lock()
+        #: How many tokens this manager fetched from WeChat (for tests and metrics).
+        self.fetch_count = 0
+
+    def __repr__(self) -> str:
+        return f"TokenManager(appid={self.appid!r}, mode={self.mode!r})"
+
+    def get(self) -> str:
+        """Return a valid token: from the cache, or fetched once for everyone waiting."""
+        if self.token_source is not None:
+            return self._from_source()
+        cached = self.storage.get(self.key)
+        if cached:
+            return cached
+        with self._lock:
+            cached = self.storage.get(self.key)
+            if cached:
+                return cached
+            return self._fetch_across_processes(failed=None)
+
+    def invalidate(self, failed: str) -> None:
+        """Drop the cached token, but only if it is still ``failed``."""
+        if self.token_source is None:
+            self.storage.delete(self.key, if_value=failed)
+
+    def refresh(self, failed: str) -> str:
+        """Drop ``failed`` (if still cached) and return a token other than it, fetching if needed."""
+        if self.token_source is not None:
+            token = self._from_source()
+            if token == failed:
+                raise AccessTokenError(40001, "token_source returned the token WeChat refused")
+            return token
+        self.invalidate(failed)
+        with self._lock:
+            cached = self.storage.get(self.key)
+            if cached and cached != failed:
+                return cached
+            return self._fetch_across_processes(failed=failed)
+
+    # -- internals ------------------------------------------------------------
+    def _from_source(self) -> str:
+        assert self.token_source is not None
+        token = self.token_source()
+        if not token or not isinstance(token, str):
+            raise AccessTokenError(40001, "token_source returned no token")
+        return token
+
+    def _fetch_across_processes(self, failed: str | None) -> str:
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            lock = StorageLock(self.storage, self.lock_key, self.lock_ttl)
+            if lock.acquire():
+                try:
+                    token = self.storage.get(self.key)  # someone may have fetched meanwhile
+                    if token and token != failed:
+                        return token
+                    return self._fetch_and_store(failed)
+                finally:
+                    lock.release()
+            time.sleep(self.poll_interval)
+            token = self.storage.get(self.key)
+            if token and token != failed:
+                return token
+            if time.monotonic() > deadline:
+                raise AccessTokenError(-2, "timed out waiting for another process to fetch the access token")
+
+    def _fetch_and_store(self, failed: str | None) -> str:
+        token, expires_in = self._fetch(force=False)
+        if failed is not None and token == failed and self.mode == "stable":
+            logger.info("stable token for %s still the refused one; forcing a refresh", self.appid)
+            token, expires_in = self._fetch(force=True)
+        ttl = max(float(expires_in) - self.margin, min(60.0, float(expires_in) / 2))
+        self.storage.set(self.key, token, ttl)
+        return token
+
+    def _fetch(self, *, force: bool) -> tuple[str, int]:
+        self.fetch_count += 1
+        if self.mode == "stable":
+            body: dict[str, Any] = {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret}
+            if force:
+                body["force_refresh"] = True
+            method, path = "POST", "/cgi-bin/stable_token"
+            response = self.http.send(method, path, json_body=body, idempotent=True)
+            params: dict[str, Any] = {}
+        else:
+            method, path = "GET", "/cgi-bin/token"
+            params = {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret}
+            response = self.http.send(method, path, params=params, idempotent=True)
+        safe_url = self.http.url(path) + ("?grant_type=client_credential&appid=" + self.appid if params else "")
+        try:
+            data = self.http.decode(response, method=method, safe_url=safe_url)
+        except APIError as exc:
+            raise AccessTokenError(
+                exc.errcode, exc.errmsg, method=method, url=safe_url, response=exc.response
+            ) from None
+        token = data.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise AccessTokenError(-2, "token endpoint answered without access_token", method=method, url=safe_url)
+        try:
+            expires_in = int(data.get("expires_in", 7200))
+        except (TypeError, ValueError):
+            expires_in = 7200
+        logger.info("fetched a new access token for %s (%s mode)", self.appid, self.mode)
+        return token, expires_in

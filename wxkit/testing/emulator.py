@@ -1,0 +1,408 @@
+"""The API half of the emulator: a local WeChat platform on a loopback port.
+
+::
+
+    from wxkit.testing import Emulator
+
+    with Emulator() as emu:                      # started on 127.0.0.1, a free port
+        app = emu.add_app("wx_test", "secret")
+        app.add_follower("o_user_1", nickname="Ann")
+        client = emu.client("wx_test")          # a wxkit.Client pointed at the emulator
+        client.template.send("o_user_1", "TEMPLATE_ID", {"thing1": {"value": "hi"}})
+        assert app.sent[-1]["kind"] == "template"
+
+It is a stdlib threaded HTTP server (HTTP/1.1 keep-alive) serving WeChat's
+endpoints from in-memory state, with a controllable clock (:meth:`Emulator.advance`),
+fault injection (:meth:`Emulator.inject`: HTTP 5xx, delays, dropped
+connections, errcodes) and counters (``app.token_fetches``). Routes live in
+:mod:`wxkit.testing.routes`, one module per API group. From the command line:
+``wxkit emulator --port 8000``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import itertools
+import json
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+import attrs
+
+from .routes import EmulatorRequest, EmulatorResponse, Route, WeChatAPIError
+
+if TYPE_CHECKING:
+    from ..client import Client
+
+__all__ = ["ROUTE_MODULES", "AppState", "Emulator", "Fault"]
+
+logger = logging.getLogger("wxkit.testing.emulator")
+
+#: The route modules the emulator serves (``wxkit.testing.routes.<name>``).
+ROUTE_MODULES = (
+    "token",
+    "message",
+    "template",
+    "subscribe",
+    "user",
+    "tag",
+    "menu",
+    "media",
+    "qrcode",
+    "oauth",
+    "jssdk",
+    "kf",
+    "misc",
+)
+
+
+@attrs.define
+class AppState:
+    """One app's state inside the emulator. Route modules keep their data in ``data``.
+
+    ``followers`` maps openid -> user info dict; ``sent`` records every message
+    the app sent (dicts with a ``kind`` key); ``token_fetches`` counts token
+    issues (classic and stable); ``interactions`` maps openid -> the emulator
+    time of the user's last message (the 48-hour customer-service window).
+    """
+
+    appid: str
+    secret: str
+    followers: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    sent: list[dict[str, Any]] = attrs.field(factory=list)
+    interactions: dict[str, float] = attrs.field(factory=dict)
+    data: dict[str, Any] = attrs.field(factory=dict)
+    token_fetches: int = 0
+    classic_token: str | None = None
+    stable_token: str | None = None
+    quota: Counter[str] = attrs.field(factory=Counter)
+    quota_limits: dict[str, int] = attrs.field(factory=dict)
+
+    def add_follower(self, openid: str, **info: Any) -> dict[str, Any]:
+        """Add a subscribed user (``info`` overrides the default profile fields)."""
+        user = {
+            "subscribe": 1,
+            "openid": openid,
+            "language": "zh_CN",
+            "subscribe_time": 1_700_000_000,
+            "unionid": "",
+            "remark": "",
+            "groupid": 0,
+            "tagid_list": [],
+            "subscribe_scene": "ADD_SCENE_QR_CODE",
+            "qr_scene": 0,
+            "qr_scene_str": "",
+        }
+        user.update(info)
+        self.followers[openid] = user
+        return user
+
+    def touch(self, openid: str, at: float) -> None:
+        """Record that ``openid`` messaged the account at ``at`` (opens the 48-hour window)."""
+        self.interactions[openid] = at
+
+
+@attrs.define
+class Fault:
+    """An injected fault: matches ``path`` (and ``method``), fires ``times`` times.
+
+    Exactly one of: ``status`` (answer that HTTP status), ``errcode`` (answer
+    that WeChat errcode), ``drop`` (close the connection without answering);
+    ``delay`` seconds are slept first (alone: a slow but normal answer).
+    """
+
+    path: str
+    method: str | None = None
+    status: int | None = None
+    errcode: int | None = None
+    errmsg: str = "system error"
+    delay: float = 0.0
+    drop: bool = False
+    times: int = 1
+    fired: int = 0
+
+
+class Emulator:
+    """A local WeChat API platform for tests and demos; see the module docstring.
+
+    ``token_lifetime`` is the ``expires_in`` of issued tokens (7200 s).
+    ``clock`` gives the base wall time (default ``time.time``);
+    :meth:`advance` moves the emulator's time forward.
+    """
+
+    def __init__(self, *, token_lifetime: int = 7200, clock: Callable[[], float] = time.time) -> None:
+        self.token_lifetime = token_lifetime
+        self._clock = clock
+        self._offset = 0.0
+        self.lock = threading.RLock()
+        self.apps: dict[str, AppState] = {}
+        #: token -> (appid, expires_at)
+        self.tokens: dict[str, tuple[str, float]] = {}
+        self.faults: list[Fault] = []
+        #: Every request served: (method, path, appid or None).
+        self.requests: list[tuple[str, str, str | None]] = []
+        self._routes: dict[tuple[str, str], Route] = {}
+        for name in ROUTE_MODULES:
+            module = importlib.import_module(f"{__package__}.routes.{name}")
+            for route in module.router.routes:
+                self._routes[(route.method, route.path)] = route
+        self._ids = itertools.count(1000)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"<Emulator {self.url if self._server else '(stopped)'} apps={sorted(self.apps)}>"
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> Emulator:
+        """Serve on ``host:port`` (0: a free port) in a background thread; return self."""
+        if self._server is not None:
+            return self
+        server = _Server((host, port), _Handler)
+        server.emulator = self
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="wxkit-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL to give clients as ``base_url``."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def serve_forever(self, host: str = "127.0.0.1", port: int = 8000) -> None:
+        """Serve in the foreground until interrupted (``wxkit emulator``)."""
+        self.start(host, port)
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    # -- state ---------------------------------------------------------------------
+    def add_app(self, appid: str = "wx_emulated_app", secret: str = "emulated-secret") -> AppState:  # noqa: S107
+        """Register an app (official account) the emulator will issue tokens to."""
+        with self.lock:
+            app = self.apps.get(appid)
+            if app is None:
+                app = AppState(appid, secret)
+                self.apps[appid] = app
+            return app
+
+    def app(self, appid: str) -> AppState:
+        """The state of a registered app."""
+        return self.apps[appid]
+
+    def client(self, appid: str | None = None, secret: str | None = None, **kwargs: Any) -> Client:
+        """A :class:`wxkit.Client` for ``appid`` pointed at this emulator (the app is added if new)."""
+        from ..client import Client
+
+        if appid is None:
+            appid = next(iter(self.apps), "wx_emulated_app")
+        app = self.apps.get(appid) or self.add_app(appid, secret or "emulated-secret")
+        kwargs.setdefault("base_url", self.url)
+        kwargs.setdefault("backoff", 0.0)
+        return Client(appid, secret or app.secret, **kwargs)
+
+    def now(self) -> float:
+        """The emulator's wall time (the clock plus everything :meth:`advance` added)."""
+        return self._clock() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's time forward (expires tokens, closes 48-hour windows...)."""
+        with self.lock:
+            self._offset += seconds
+
+    def next_id(self) -> int:
+        """A fresh numeric id (msgid, media ids...)."""
+        return next(self._ids)
+
+    # -- tokens ----------------------------------------------------------------------
+    def issue_token(self, app: AppState, kind: str) -> str:
+        """Issue a ``classic`` or ``stable`` token, invalidating the app's previous one of that kind."""
+        with self.lock:
+            token = f"{kind[:1].upper()}TK_{secrets.token_urlsafe(24)}"
+            previous = app.classic_token if kind == "classic" else app.stable_token
+            if previous is not None:
+                self.tokens.pop(previous, None)
+            self.tokens[token] = (app.appid, self.now() + self.token_lifetime)
+            if kind == "classic":
+                app.classic_token = token
+            else:
+                app.stable_token = token
+            app.token_fetches += 1
+            return token
+
+    def invalidate_tokens(self, appid: str) -> None:
+        """Make every current token of ``appid`` invalid (the next call with one answers 40001)."""
+        with self.lock:
+            app = self.apps[appid]
+            for token in [t for t, (a, _) in self.tokens.items() if a == appid]:
+                del self.tokens[token]
+            app.classic_token = app.stable_token = None
+
+    def app_for_token(self, token: str) -> AppState:
+        """The app owning ``token``; raises 40001 (unknown) or 42001 (expired)."""
+        with self.lock:
+            entry = self.tokens.get(token)
+            if entry is None:
+                raise WeChatAPIError(40001, "invalid credential, access_token is invalid or not latest")
+            appid, expires_at = entry
+            if self.now() >= expires_at:
+                raise WeChatAPIError(42001, "access_token expired")
+            return self.apps[appid]
+
+    # -- faults ----------------------------------------------------------------------
+    def inject(
+        self,
+        path: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        errcode: int | None = None,
+        errmsg: str = "system error",
+        delay: float = 0.0,
+        drop: bool = False,
+        times: int = 1,
+    ) -> Fault:
+        """Make the next ``times`` requests to ``path`` fail (or be slow); return the :class:`Fault`."""
+        fault = Fault(path, method.upper() if method else None, status, errcode, errmsg, delay, drop, times)
+        with self.lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        with self.lock:
+            self.faults.clear()
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.path == path and (fault.method is None or fault.method == method):
+                    fault.fired += 1
+                    if fault.fired >= fault.times:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    # -- dispatch --------------------------------------------------------------------
+    def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one request (used by the HTTP handler; callable directly in unit tests)."""
+        route = self._routes.get((request.method, request.path))
+        appid: str | None = None
+        try:
+            if route is None:
+                if any(path == request.path for _, path in self._routes):
+                    return _json_response({"errcode": 43002, "errmsg": "require POST method"})
+                return _json_response({"errcode": 404, "errmsg": "unknown api (wxkit emulator)"}, status=404)
+            if route.auth:
+                token = request.query.get("access_token", "")
+                if not token:
+                    raise WeChatAPIError(41001, "access_token missing")
+                request.app = self.app_for_token(token)
+                appid = request.app.appid
+            result = route.handler(self, request)
+        except WeChatAPIError as exc:
+            result = {"errcode": exc.errcode, "errmsg": exc.errmsg}
+        finally:
+            with self.lock:
+                self.requests.append((request.method, request.path, appid))
+        if isinstance(result, EmulatorResponse):
+            return result
+        return _json_response(result)
+
+
+def _json_response(data: Any, status: int = 200) -> EmulatorResponse:
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return EmulatorResponse(status, body, "application/json; encoding=utf-8")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator: Emulator
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s %s", self.address_string(), format % args)
+
+    def _serve(self) -> None:
+        emulator = self.server.emulator
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        fault = emulator._take_fault(self.command, parts.path)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault.status is not None:
+                self._send(EmulatorResponse(fault.status, b"<html>emulated failure</html>", "text/html"))
+                return
+            if fault.errcode is not None:
+                self._send(_json_response({"errcode": fault.errcode, "errmsg": fault.errmsg}))
+                return
+        request = EmulatorRequest(
+            self.command,
+            parts.path,
+            dict(parse_qsl(parts.query, keep_blank_values=True)),
+            {k.lower(): v for k, v in self.headers.items()},
+            body,
+        )
+        try:
+            response = emulator.dispatch(request)
+        except Exception:
+            logger.exception("emulator route failed")
+            response = EmulatorResponse(500, b"emulator error", "text/plain")
+        self._send(response)
+
+    def _send(self, response: EmulatorResponse) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = _serve
+    do_POST = _serve
