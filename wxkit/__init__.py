@@ -11,7 +11,7 @@ The inbound core is importable without ``requests``::
             return msg.content
 """
 
-from typing import TYPE_CHECKING, Any
+import typing
 
 from .app import BaseApplication, WxApplication, WxResponse
 from .crypto import MessageCrypto, check_signature, sha1_signature
@@ -51,11 +51,11 @@ from .storage import MemoryStorage, RedisStorage, Storage
 
 __version__ = "0.1.0.dev0"
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from .client import Client
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     # wxkit.Client is imported on first use: the inbound core must not pull in requests.
     if name == "Client":
         from .client import Client

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,7 +30,15 @@ import urllib3.exceptions
 
 from ..errors import TransportError, api_error
 
-__all__ = ["DEFAULT_TIMEOUT", "HTTPClient", "Timeout", "check_errcode", "dump_json", "redact_url"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "HTTPClient",
+    "RedactSecretsFilter",
+    "Timeout",
+    "check_errcode",
+    "dump_json",
+    "redact_url",
+]
 
 logger = logging.getLogger("wxkit.client")
 
@@ -38,6 +47,29 @@ Timeout = float | tuple[float, float]
 #: The default timeout: 3.05 s to connect, 10 s to read.
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
 _SECRET_PARAMS = frozenset({"access_token", "secret", "component_access_token", "suite_access_token"})
+
+
+_SECRET_IN_TEXT = re.compile(r"\b(" + "|".join(sorted(_SECRET_PARAMS)) + r")=[^&\s\"']*")
+
+
+class RedactSecretsFilter(logging.Filter):
+    """A logging filter that masks ``access_token=...`` / ``secret=...`` in log records.
+
+    wxkit installs it on urllib3's connection-pool logger, whose DEBUG lines
+    carry full request URLs (WeChat puts tokens and, for ``/cgi-bin/token``,
+    the app secret in the query string).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message and arguments; always keep the record."""
+        if isinstance(record.msg, str):
+            record.msg = _SECRET_IN_TEXT.sub(r"\1=***", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_SECRET_IN_TEXT.sub(r"\1=***", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(RedactSecretsFilter())
 
 
 def dump_json(payload: Any) -> bytes:

@@ -39,12 +39,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from .routes import EmulatorRequest, EmulatorResponse, Route, WeChatAPIError
+from .routes import EmulatorRequest, EmulatorResponse, Route, RouteHandler, WeChatAPIError
 
 if TYPE_CHECKING:
     from ..client import Client
 
-__all__ = ["ROUTE_MODULES", "AppState", "Emulator", "Fault"]
+__all__ = ["AppState", "Emulator", "Fault", "ROUTE_MODULES"]
 
 logger = logging.getLogger("wxkit.testing.emulator")
 
@@ -246,6 +246,11 @@ class Emulator:
         """A fresh numeric id (msgid, media ids...)."""
         return next(self._ids)
 
+    def add_route(self, method: str, path: str, handler: RouteHandler, *, auth: bool = True) -> None:
+        """Serve ``handler(emulator, request)`` at ``METHOD path`` (for endpoints the emulator lacks)."""
+        with self.lock:
+            self._routes[(method.upper(), path)] = Route(method.upper(), path, handler, auth)
+
     # -- tokens ----------------------------------------------------------------------
     def issue_token(self, app: AppState, kind: str) -> str:
         """Issue a ``classic`` or ``stable`` token, invalidating the app's previous one of that kind."""
@@ -352,13 +357,18 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     emulator: Emulator
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out or dropped the connection is expected in fault tests.
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s %s", self.address_string(), format % args)
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        # Never the query string: it carries access tokens and secrets.
+        logger.debug("%s %s %s", self.command, urlsplit(self.path).path, args[1] if len(args) > 1 else "")
 
     def _serve(self) -> None:
         emulator = self.server.emulator

@@ -19,7 +19,7 @@ import attrs
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
-__all__ = ["EmulatorRequest", "EmulatorResponse", "Route", "Router", "WeChatAPIError", "ok"]
+__all__ = ["EmulatorRequest", "EmulatorResponse", "Route", "RouteHandler", "Router", "WeChatAPIError", "ok"]
 
 
 class WeChatAPIError(Exception):
@@ -91,6 +91,7 @@ class EmulatorResponse:
     headers: dict[str, str] = attrs.field(factory=dict)
 
 
+#: A route: ``(emulator, request) -> dict | EmulatorResponse``.
 RouteHandler = Callable[["Emulator", EmulatorRequest], Any]
 
 
