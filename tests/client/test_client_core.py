@@ -148,7 +148,7 @@ def test_one_fetch_for_many_threads(wechat_emulator: Emulator, wechat_client: Cl
         barrier.wait()
         try:
             wechat_client.get(ECHO)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=call) for _ in range(16)]

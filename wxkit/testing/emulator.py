@@ -366,7 +366,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         # Never the query string: it carries access tokens and secrets.
         logger.debug("%s %s %s", self.command, urlsplit(self.path).path, args[1] if len(args) > 1 else "")
 
