@@ -118,7 +118,7 @@ def test_safe_mode_push_without_aes_key_configured(plain: WeChatPusher) -> None:
     bot = WxApplication(token=TOKEN, clock=lambda: NOW)
     pusher = WeChatPusher(TOKEN, app_id=APP_ID, aes_key=AES_KEY, clock=lambda: NOW)
     push = pusher.text("x")
-    with pytest.raises(ConfigError, match="no aes_key"):
+    with pytest.raises(DecryptError, match="no aes_key"):
         bot.process(push.params, push.body)
     assert bot.handle("POST", push.params, push.body).status == 400
 
@@ -309,13 +309,41 @@ def test_failing_on_error_hook_still_answers_success(plain: WeChatPusher) -> Non
     assert plain.deliver(App(token=TOKEN, clock=lambda: NOW), plain.text("x")).is_success
 
 
-def test_handler_returning_garbage_is_reported(plain: WeChatPusher) -> None:
+def test_handler_returning_garbage_is_a_handler_failure(plain: WeChatPusher, caplog: pytest.LogCaptureFixture) -> None:
     class App(WxApplication):
         def on_text(self, msg: TextMessage) -> Any:
             return 42
 
-    with pytest.raises(TypeError, match="Reply, str or None"):
-        App(token=TOKEN, clock=lambda: NOW).process(plain.text("x").params, plain.text("x").body)
+    with caplog.at_level(logging.ERROR, logger="wxkit.app"):
+        assert plain.deliver(App(token=TOKEN, clock=lambda: NOW), plain.text("x")).is_success
+    assert "Reply, str or None" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "handlers",
+    [{"text": "no_such_method"}, {"text": 42}],
+)
+def test_bad_handler_dicts_are_config_errors_at_construction(handlers: dict[str, Any]) -> None:
+    class App(WxApplication):
+        pass
+
+    App.handlers = handlers
+    with pytest.raises(ConfigError, match="'text'"):
+        App(token=TOKEN)
+
+
+def test_two_events_in_one_second_are_not_duplicates(plain: WeChatPusher) -> None:
+    seen: list[str] = []
+
+    class App(WxApplication):
+        def on_click(self, ev: Any) -> None:
+            seen.append(ev.event_key)
+
+    app = App(token=TOKEN, clock=lambda: NOW)
+    for key in ("A", "B"):
+        assert plain.deliver(app, plain.click(key)).is_success
+    assert plain.deliver(app, plain.click("A")).status == 400  # the retry of A
+    assert seen == ["A", "B"]
 
 
 # -- configuration errors -------------------------------------------------------

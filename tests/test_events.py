@@ -607,7 +607,9 @@ def test_parse_event(event: str, body: str, cls: type[Event], handler: str, fiel
     for name, expected in fields.items():
         assert getattr(ev, name) == expected, name
     assert ev.raw is data
-    assert ev.dedup_key == f"{FROM_USER}:{CREATE_TIME}:{event}"
+    extra = data.get("EventKey") or data.get("MsgID") or ""
+    base = f"{FROM_USER}:{CREATE_TIME}:{event}"
+    assert ev.dedup_key == (f"{base}:{extra}" if extra and isinstance(extra, str) else base)
 
 
 @pytest.mark.parametrize(("event", "body", "cls", "handler", "fields"), CASES)

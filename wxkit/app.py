@@ -25,6 +25,7 @@ import attrs
 from .crypto import MessageCrypto, check_signature, random_nonce
 from .errors import (
     ConfigError,
+    DecryptError,
     DuplicateMessageError,
     ParseError,
     SignatureError,
@@ -77,6 +78,13 @@ def _param(params: Mapping[str, Any] | None, name: str) -> str:
     return str(value)
 
 
+def _checked(reply: Any) -> HandlerResult:
+    """Refuse handler results that are not a Reply, str or None (raised inside dispatch's guard)."""
+    if reply is None or isinstance(reply, (str, Reply)):
+        return reply
+    raise TypeError(f"a handler must return a Reply, str or None, not {type(reply).__name__}")
+
+
 class BaseApplication:
     """The handler model shared by :class:`WxApplication` and ``wxkit.work.WorkApplication``.
 
@@ -97,7 +105,9 @@ class BaseApplication:
     ``max_body_size``
         the largest body accepted, in bytes (default 1 MiB).
     ``handlers`` / ``event_handlers``
-        dicts overriding dispatch by ``MsgType`` / by ``Event`` (case-insensitive).
+        dicts overriding dispatch by ``MsgType`` (exact, as WeChat sends it) /
+        by ``Event`` (case-insensitive); values are callables taking the
+        message, or names of methods. They are checked at construction.
     ``unsupported_reply`` / ``welcome_reply``
         text answered to messages nobody handles / to a subscribe nobody handles.
     """
@@ -139,6 +149,10 @@ class BaseApplication:
             self.storage = MemoryStorage()
         self._clock: Callable[[], float] = clock or time.time
         self._event_handlers = {k.lower(): v for k, v in self.event_handlers.items()}
+        for key, value in [*self.handlers.items(), *self._event_handlers.items()]:
+            target = getattr(self, value, None) if isinstance(value, str) else value
+            if not callable(target):
+                raise ConfigError(f"{type(self).__name__}: the handler for {key!r} is not a method or callable")
         self._dispatch_cache: dict[tuple[type[BaseMessage], str], Callable[[Any], HandlerResult] | None] = {}
 
     def __repr__(self) -> str:
@@ -217,8 +231,10 @@ class BaseApplication:
 
     def _process_push(self, params: Mapping[str, Any] | None, xml: str | bytes, crypto: MessageCrypto | None) -> str:
         max_size = self.max_body_size
-        if max_size is not None and len(xml) > max_size:
-            raise ParseError(f"body of {len(xml)} bytes exceeds the {max_size}-byte limit")
+        if max_size is not None and len(xml) * 4 > max_size:
+            size = len(xml.encode("utf-8", "surrogatepass")) if isinstance(xml, str) else len(xml)
+            if size > max_size:
+                raise ParseError(f"body of {size} bytes exceeds the {max_size}-byte limit")
         timestamp = _param(params, "timestamp")
         nonce = _param(params, "nonce")
         token = self.token
@@ -258,13 +274,11 @@ class BaseApplication:
             raise DuplicateMessageError("duplicate push (already handled)", key=message.dedup_key)
 
     def render(self, message: BaseMessage, reply: HandlerResult) -> str:
-        """Render a handler result as the response body for ``message``."""
+        """Render a handler result (checked by :meth:`dispatch`) as the response body for ``message``."""
         if reply is None:
             return "success"
         if isinstance(reply, str):
             reply = TextReply(reply)
-        elif not isinstance(reply, Reply):
-            raise TypeError(f"a handler must return a Reply, str or None, not {type(reply).__name__}")
         return reply.render(message.from_user_name, message.to_user_name, int(self._clock()))
 
     def dispatch(self, message: BaseMessage) -> HandlerResult:
@@ -274,15 +288,17 @@ class BaseApplication:
             if reply is None:
                 handler = self.find_handler(message)
                 reply = handler(message) if handler is not None else self._fallback_reply(message)
-            return self.post_process(message, reply)
+            return _checked(self.post_process(message, reply))
         except Exception as exc:
+            # user code failed: log (ids, never content) and answer, never a 500 or a retry
             logger.exception(
-                "handler failed for %s push (msg id %s)",
+                "handler failed for %s push (msg id %s, create time %s)",
                 type(message).__name__,
-                getattr(message, "msg_id", None) or message.dedup_key,
+                getattr(message, "msg_id", "") or "-",
+                message.create_time,
             )
             try:
-                return self.on_error(message, exc)
+                return _checked(self.on_error(message, exc))
             except Exception:
                 logger.exception("on_error failed")
                 return None
@@ -318,12 +334,11 @@ class BaseApplication:
             handler = getattr(self, "on_unknown", None)
         if handler is None:
             handler = getattr(self, "on_default", None)
-        if isinstance(handler, str):
-            handler = getattr(self, handler)
-        if handler is not None and not callable(handler):
-            raise ConfigError(f"handler for {name!r} is not callable")
-        self._dispatch_cache[key] = handler
-        return handler
+        resolved: Callable[[Any], HandlerResult] | None = (
+            getattr(self, handler) if isinstance(handler, str) else handler
+        )
+        self._dispatch_cache[key] = resolved
+        return resolved
 
     def _fallback_reply(self, message: BaseMessage) -> HandlerResult:
         if self.welcome_reply is not None and isinstance(message, SubscribeEvent):
@@ -432,5 +447,5 @@ class WxApplication(BaseApplication):
         if _param(params, "encrypt_type").lower() != "aes":
             return None
         if self._crypto is None:
-            raise ConfigError("safe-mode push (encrypt_type=aes) but no aes_key is configured")
+            raise DecryptError("safe-mode push (encrypt_type=aes) but this app has no aes_key configured")
         return self._crypto

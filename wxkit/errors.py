@@ -185,6 +185,12 @@ _FAMILIES: dict[int, type[APIError]] = {
     40097: InvalidArgumentError,
     44002: InvalidArgumentError,
     47001: InvalidArgumentError,
+    40029: InvalidArgumentError,  # web OAuth: invalid (or expired) code
+    40030: InvalidArgumentError,  # web OAuth: invalid refresh_token
+    40163: InvalidArgumentError,  # web OAuth: code been used
+    41008: InvalidArgumentError,  # web OAuth: missing code
+    42002: InvalidArgumentError,  # web OAuth: refresh_token expired
+    42003: InvalidArgumentError,  # web OAuth: code expired
     45009: RateLimitError,
     45011: RateLimitError,
     45047: RateLimitError,

@@ -135,8 +135,16 @@ class Event(BaseMessage):
 
     @property
     def dedup_key(self) -> str:
-        """Sender + CreateTime + Event, as WeChat documents for retried events."""
-        return f"{self.from_user_name}:{self.create_time}:{self.event}"
+        """Sender + CreateTime + Event (WeChat's advice), plus EventKey / MsgID when present.
+
+        A retry repeats every field, so the extra fields never split one
+        event's retries; they keep two different events of one second apart
+        (two menu clicks, two template-send reports).
+        """
+        raw = self.raw
+        extra = raw.get("EventKey") or raw.get("MsgID") or raw.get("MsgId") or ""
+        base = f"{self.from_user_name}:{self.create_time}:{self.event}"
+        return f"{base}:{extra}" if extra and isinstance(extra, str) else base
 
 
 @attrs.frozen(kw_only=True)

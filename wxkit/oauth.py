@@ -1,19 +1,200 @@
-"""Web OAuth (网页授权): user access tokens, not the app's access token."""
+"""Web OAuth (网页授权): a page learns who the WeChat user is.
+
+These are *user* tokens, not the app's access token::
+
+    oauth = OAuth("wx...", "secret")                     # or client.oauth
+    url = oauth.authorize_url("https://example.com/me", scope="snsapi_userinfo", state="x1")
+    # ... WeChat redirects the browser to https://example.com/me?code=CODE&state=x1
+    token = oauth.fetch_token(code)                      # a UserToken: openid, scope, ...
+    profile = oauth.userinfo(token.access_token, token.openid)
+
+Endpoints (``https://api.weixin.qq.com``): ``GET /sns/oauth2/access_token``,
+``GET /sns/oauth2/refresh_token``, ``GET /sns/userinfo``, ``GET /sns/auth``;
+the authorize page is on ``https://open.weixin.qq.com``. A code is good for
+one exchange within five minutes: a reused code answers 40163, an unknown or
+expired one 40029 (both :class:`~wxkit.errors.InvalidArgumentError`). The app
+secret, codes and tokens never appear in errors or reprs.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import attrs
+
+from .errors import APIError, ConfigError
 
 if TYPE_CHECKING:
     from .client.http import HTTPClient
 
-__all__ = ["OAuth"]
+__all__ = ["DEFAULT_OPEN_URL", "OAUTH_SCOPES", "OAuth", "UserToken"]
+
+#: Where the authorize page lives.
+DEFAULT_OPEN_URL = "https://open.weixin.qq.com"
+_DEFAULT_BASE_URL = "https://api.weixin.qq.com"
+#: The web OAuth scopes of an official account.
+OAUTH_SCOPES = ("snsapi_base", "snsapi_userinfo")
+_STATE = re.compile(r"[A-Za-z0-9]{0,128}")
+#: errcodes of ``/sns/auth`` meaning "this token is not valid for this openid".
+_INVALID_TOKEN = frozenset({40001, 40003, 40014, 42001})
+
+
+@attrs.frozen
+class UserToken:
+    """A user's web OAuth token, as ``/sns/oauth2/access_token`` or ``/refresh_token`` answer it.
+
+    ``access_token`` and ``refresh_token`` are left out of ``repr``.
+    ``scope`` is WeChat's comma-separated string (see :attr:`scopes`);
+    ``unionid`` is set only for ``snsapi_userinfo`` on an account bound to an
+    Open Platform account; ``is_snapshotuser`` is true for the virtual user of
+    WeChat's snapshot-page mode (the openid is not the real user's). ``raw`` is
+    the whole answer.
+    """
+
+    access_token: str = attrs.field(repr=False)
+    expires_in: int
+    refresh_token: str = attrs.field(repr=False)
+    openid: str
+    scope: str
+    unionid: str | None = None
+    is_snapshotuser: bool = False
+    raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @classmethod
+    def from_response(cls, data: dict[str, Any]) -> UserToken:
+        """Build from a decoded token answer (missing fields become empty)."""
+        try:
+            expires_in = int(data.get("expires_in", 0))
+        except (TypeError, ValueError):
+            expires_in = 0
+        unionid = data.get("unionid")
+        return cls(
+            access_token=str(data.get("access_token", "")),
+            expires_in=expires_in,
+            refresh_token=str(data.get("refresh_token", "")),
+            openid=str(data.get("openid", "")),
+            scope=str(data.get("scope", "")),
+            unionid=str(unionid) if unionid else None,
+            is_snapshotuser=str(data.get("is_snapshotuser", "0")) == "1",
+            raw=dict(data),
+        )
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The granted scopes, split."""
+        return tuple(s for s in self.scope.split(",") if s)
 
 
 class OAuth:
-    """Web OAuth for one app."""
+    """Web OAuth for one official account.
 
-    def __init__(self, appid: str, secret: str | None, *, http: HTTPClient | None = None) -> None:
+    ``http`` is the :class:`~wxkit.client.http.HTTPClient` to use (the
+    :class:`~wxkit.Client` passes its own); without it one is made for
+    ``base_url``. ``open_url`` is where :meth:`authorize_url` points (the
+    emulator serves both: pass its ``url`` as both).
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str | None,
+        *,
+        http: HTTPClient | None = None,
+        base_url: str = _DEFAULT_BASE_URL,
+        open_url: str = DEFAULT_OPEN_URL,
+    ) -> None:
+        if http is None:
+            from .client.http import HTTPClient  # requests only when OAuth is used
+
+            http = HTTPClient(base_url)
         self.appid = appid
         self._secret = secret
         self.http = http
+        self.open_url = open_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"OAuth(appid={self.appid!r})"  # never the secret
+
+    def authorize_url(
+        self, redirect_uri: str, scope: str = "snsapi_base", state: str = "", *, force_popup: bool = False
+    ) -> str:
+        """The page to send the browser to: ``/connect/oauth2/authorize?...#wechat_redirect``.
+
+        ``scope`` is ``snsapi_base`` (silent, openid only) or
+        ``snsapi_userinfo`` (asks the user; allows :meth:`userinfo`).
+        ``state`` (letters and digits, at most 128) comes back unchanged with
+        the code; use it against CSRF. ``force_popup`` adds ``forcePopup=true``
+        (always ask the user). ``redirect_uri`` is URL-encoded here.
+        """
+        if scope not in OAUTH_SCOPES:
+            raise ConfigError(f"scope must be one of {OAUTH_SCOPES}, not {scope!r}")
+        if not _STATE.fullmatch(state):
+            raise ConfigError("state must be at most 128 letters and digits")
+        params = [
+            ("appid", self.appid),
+            ("redirect_uri", redirect_uri),
+            ("response_type", "code"),
+            ("scope", scope),
+            ("state", state),
+        ]
+        if force_popup:
+            params.append(("forcePopup", "true"))
+        return f"{self.open_url}/connect/oauth2/authorize?{urlencode(params, quote_via=quote)}#wechat_redirect"
+
+    def fetch_token(self, code: str) -> UserToken:
+        """Exchange the ``code`` WeChat added to the redirect: ``GET /sns/oauth2/access_token``.
+
+        Never re-sent once it may have reached WeChat (a code is single-use).
+        Errors: 40029 (unknown or expired code), 40163 (code used already).
+        """
+        if not self._secret:
+            raise ConfigError("web OAuth needs the app secret to exchange a code")
+        params = {"appid": self.appid, "secret": self._secret, "code": code, "grant_type": "authorization_code"}
+        return UserToken.from_response(self._call("/sns/oauth2/access_token", params, idempotent=False))
+
+    def refresh(self, refresh_token: str) -> UserToken:
+        """A fresh user token from a ``refresh_token`` (valid 30 days): ``GET /sns/oauth2/refresh_token``.
+
+        Errors: 40030 (invalid refresh_token), 42002 (expired).
+        """
+        params = {"appid": self.appid, "grant_type": "refresh_token", "refresh_token": refresh_token}
+        return UserToken.from_response(self._call("/sns/oauth2/refresh_token", params))
+
+    def userinfo(self, access_token: str, openid: str, *, lang: str = "zh_CN") -> dict[str, Any]:
+        """The user's profile: ``GET /sns/userinfo`` (``lang``: ``zh_CN``, ``zh_TW`` or ``en``).
+
+        Returns WeChat's dict (``openid``, ``nickname``, ``sex``, ``province``,
+        ``city``, ``country``, ``headimgurl``, ``privilege``, ``unionid`` when
+        bound). Needs a ``snsapi_userinfo`` token, else 48001
+        (:class:`~wxkit.errors.PermissionDeniedError`).
+        """
+        params = {"access_token": access_token, "openid": openid, "lang": lang}
+        return self._call("/sns/userinfo", params)
+
+    def check(self, access_token: str, openid: str) -> bool:
+        """Whether a user token is still valid for ``openid``: ``GET /sns/auth``.
+
+        False for an invalid or expired token or a mismatched openid (40001,
+        40003, 40014, 42001); other errors raise.
+        """
+        try:
+            self._call("/sns/auth", {"access_token": access_token, "openid": openid})
+        except APIError as exc:
+            if exc.errcode in _INVALID_TOKEN:
+                return False
+            raise
+        return True
+
+    # -- internals ------------------------------------------------------------
+    def _call(self, path: str, params: dict[str, Any], *, idempotent: bool = True) -> dict[str, Any]:
+        from .client.http import redact_url
+
+        safe_url = redact_url(self.http.url(path), params)
+        response = self.http.send("GET", path, params=params, idempotent=idempotent)
+        try:
+            return self.http.decode(response, method="GET", safe_url=safe_url)
+        finally:
+            response.close()
+

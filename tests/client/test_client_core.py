@@ -26,19 +26,7 @@ from wxkit.storage import MemoryStorage
 from wxkit.testing import AppState, Emulator
 from wxkit.testing.routes import EmulatorRequest, EmulatorResponse
 
-ECHO = "/cgi-bin/wxkit_test/echo"
-
-
-def _echo(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    assert req.app is not None
-    body = req.json if req.method == "POST" else None
-    return {"errcode": 0, "errmsg": "ok", "appid": req.app.appid, "method": req.method, "body": body, "q": req.query}
-
-
-@pytest.fixture(autouse=True)
-def echo_route(wechat_emulator: Emulator) -> None:
-    wechat_emulator.add_route("GET", ECHO, _echo)
-    wechat_emulator.add_route("POST", ECHO, _echo)
+ECHO = "/cgi-bin/wxkit_test/echo"  # served by tests/client/conftest.py
 
 
 def _count(emu: Emulator, path: str) -> int:

@@ -46,7 +46,9 @@ logger = logging.getLogger("wxkit.client")
 Timeout = float | tuple[float, float]
 #: The default timeout: 3.05 s to connect, 10 s to read.
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
-_SECRET_PARAMS = frozenset({"access_token", "secret", "component_access_token", "suite_access_token"})
+_SECRET_PARAMS = frozenset(
+    {"access_token", "secret", "component_access_token", "suite_access_token", "code", "refresh_token"}
+)
 
 
 _SECRET_IN_TEXT = re.compile(r"\b(" + "|".join(sorted(_SECRET_PARAMS)) + r")=[^&\s\"']*")

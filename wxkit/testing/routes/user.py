@@ -1,9 +1,158 @@
-"""Emulator routes for the `user` API group."""
+"""Emulator routes for the ``user`` API group: profiles, the follower list, remarks, the blacklist.
+
+Followers are ``app.followers`` (see :meth:`AppState.add_follower`), listed in
+insertion order, :data:`PAGE_SIZE` openids a page (WeChat: 10000). The
+blacklist is ``app.data["user"]["blacklist"]`` (a list of openids, in the
+order they were blocked), :data:`BLACKLIST_PAGE_SIZE` a page. Tests may
+monkeypatch both sizes smaller to exercise paging with a few users.
+
+Errors: an openid that is not a follower answers 40003; more than 100 users
+in a batch get, or more than 20 (or none) in a block/unblock, 40032; a remark
+of 30 bytes or more, 40092.
+"""
 
 from __future__ import annotations
 
-from . import Router
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import EmulatorRequest, WeChatAPIError, ok
+from .misc import QuotaRouter
+
+if TYPE_CHECKING:
+    from ..emulator import AppState, Emulator
 
 __all__ = ["router"]
 
-router = Router()
+#: Openids per page of ``GET /cgi-bin/user/get``.
+PAGE_SIZE = 10_000
+#: Openids per page of ``POST /cgi-bin/tags/members/getblacklist`` (current docs: 1000).
+BLACKLIST_PAGE_SIZE = 1_000
+#: Users per ``batchget`` call.
+BATCH_LIMIT = 100
+#: Users per block / unblock call.
+BLOCK_LIMIT = 20
+#: A remark must be shorter than this many bytes (UTF-8).
+REMARK_BYTES = 30
+
+router = QuotaRouter()
+
+
+def follower(app: AppState, openid: Any) -> dict[str, Any]:
+    """The follower ``openid`` of ``app``, or 40003."""
+    user = app.followers.get(openid) if isinstance(openid, str) else None
+    if user is None:
+        raise WeChatAPIError(40003, "invalid openid")
+    return user
+
+
+def page(openids: Sequence[str], after: str | None, size: int) -> dict[str, Any]:
+    """One page of ``openids`` starting after ``after`` (40003 if unknown), WeChat's list shape."""
+    start = 0
+    if after:
+        try:
+            start = list(openids).index(after) + 1
+        except ValueError:
+            raise WeChatAPIError(40003, "invalid next_openid") from None
+    chunk = list(openids[start : start + size])
+    more = start + size < len(openids)
+    body: dict[str, Any] = {"total": len(openids), "count": len(chunk), "next_openid": chunk[-1] if more else ""}
+    if chunk:
+        body["data"] = {"openid": chunk}
+    return body
+
+
+def _profile(user: dict[str, Any]) -> dict[str, Any]:
+    if user.get("subscribe", 1) == 0:
+        return {"subscribe": 0, "openid": user["openid"], "unionid": user.get("unionid", "")}
+    return dict(user)
+
+
+def _blacklist(app: AppState) -> list[str]:
+    state: dict[str, Any] = app.data.setdefault("user", {})
+    blacklist: list[str] = state.setdefault("blacklist", [])
+    return blacklist
+
+
+def _openid_list(req: EmulatorRequest, limit: int) -> list[str]:
+    openids = req.field("openid_list")
+    if not isinstance(openids, list) or not openids or len(openids) > limit:
+        raise WeChatAPIError(40032, "invalid openid list size")
+    assert req.app is not None
+    for openid in openids:
+        follower(req.app, openid)
+    return openids
+
+
+@router.route("GET", "/cgi-bin/user/info")
+def info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+    """One follower's profile."""
+    assert req.app is not None
+    return _profile(follower(req.app, req.query.get("openid")))
+
+
+@router.route("POST", "/cgi-bin/user/info/batchget")
+def batch_info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+    """Up to 100 profiles."""
+    assert req.app is not None
+    entries = req.field("user_list")
+    if not isinstance(entries, list) or not entries or len(entries) > BATCH_LIMIT:
+        raise WeChatAPIError(40032, "invalid openid list size")
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise WeChatAPIError(47001, "data format error")
+    return {"user_info_list": [_profile(follower(req.app, entry.get("openid"))) for entry in entries]}
+
+
+@router.route("GET", "/cgi-bin/user/get")
+def followers(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+    """One page of follower openids."""
+    assert req.app is not None
+    return page(list(req.app.followers), req.query.get("next_openid"), PAGE_SIZE)
+
+
+@router.route("POST", "/cgi-bin/user/info/updateremark")
+def update_remark(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+    """Set a follower's remark (shorter than 30 bytes)."""
+    assert req.app is not None
+    user = follower(req.app, req.field("openid"))
+    remark = req.field("remark")
+    if not isinstance(remark, str) or len(remark.encode("utf-8")) >= REMARK_BYTES:
+        raise WeChatAPIError(40092, "invalid remark name")
+    user["remark"] = remark
+    return ok()
+
+
+@router.route("POST", "/cgi-bin/tags/members/getblacklist")
+def get_blacklist(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+    """One page of blocked openids."""
+    assert req.app is not None
+    return page(_blacklist(req.app), req.field("begin_openid") or None, BLACKLIST_PAGE_SIZE)
+
+
+@router.route("POST", "/cgi-bin/tags/members/batchblacklist")
+def block(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+    """Block up to 20 followers."""
+    assert req.app is not None
+    blacklist = _blacklist(req.app)
+    blacklist.extend(_new(_openid_list(req, BLOCK_LIMIT), blacklist))
+    return ok()
+
+
+@router.route("POST", "/cgi-bin/tags/members/batchunblacklist")
+def unblock(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+    """Unblock up to 20 followers."""
+    assert req.app is not None
+    gone = set(_openid_list(req, BLOCK_LIMIT))
+    blacklist = _blacklist(req.app)
+    blacklist[:] = [openid for openid in blacklist if openid not in gone]
+    return ok()
+
+
+def _new(openids: Iterable[str], present: Iterable[str]) -> list[str]:
+    seen = set(present)
+    fresh = []
+    for openid in openids:
+        if openid not in seen:
+            seen.add(openid)
+            fresh.append(openid)
+    return fresh

@@ -1,0 +1,123 @@
+"""A value fetched from WeChat, cached in storage and refreshed safely (tokens, tickets).
+
+:class:`SharedValue` keeps one short-lived credential (a JS-SDK ticket, an
+access token ...) in a :class:`~wxkit.storage.Storage` until its expiry minus
+a safety margin, with the same rules as the access token:
+
+* one fetch at a time per process: a thread lock, then the cache is checked
+  again;
+* one fetch at a time across processes sharing the storage: a
+  :class:`~wxkit.storage.StorageLock` with a TTL, released only by its owner,
+  then the cache is checked again; waiters poll the cache;
+* :meth:`SharedValue.refresh` drops the cached value only if it is still the
+  one that failed, so a burst of failures caused by one stale value triggers
+  exactly one refetch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ..errors import APIError
+from ..storage import Storage, StorageLock
+
+__all__ = ["Fetcher", "SharedValue"]
+
+#: ``fetch(failed)`` returns ``(value, expires_in seconds)``; ``failed`` is the
+#: value being replaced (``None`` on a first fetch).
+Fetcher = Callable[[str | None], tuple[str, float]]
+
+
+class SharedValue:
+    """One value cached in ``storage`` under ``key``, fetched with ``fetch`` once for everyone waiting.
+
+    The value is stored for ``expires_in - margin`` seconds (at least
+    ``min(60, expires_in / 2)``). The storage lock is ``lock_key`` (default
+    ``<key>:lock``); ``lock_ttl`` bounds how long a crashed
+    fetcher can block the others; a caller waiting longer than
+    ``wait_timeout`` for another process gets ``error(-2, ...)``.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        key: str,
+        fetch: Fetcher,
+        *,
+        lock_key: str | None = None,
+        what: str = "the value",
+        error: type[APIError] = APIError,
+        margin: float = 300.0,
+        lock_ttl: float = 15.0,
+        wait_timeout: float = 20.0,
+        poll_interval: float = 0.02,
+    ) -> None:
+        self.storage = storage
+        self.key = key
+        self.lock_key = lock_key if lock_key is not None else f"{key}:lock"
+        self.what = what
+        self.error = error
+        self.margin = margin
+        self.lock_ttl = lock_ttl
+        self.wait_timeout = wait_timeout
+        self.poll_interval = poll_interval
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        #: How many times this object fetched the value (for tests and metrics).
+        self.fetch_count = 0
+
+    def __repr__(self) -> str:
+        return f"SharedValue(key={self.key!r})"  # never the value
+
+    def get(self) -> str:
+        """Return the cached value, or fetch it once for every thread and process waiting."""
+        cached = self.storage.get(self.key)
+        if cached:
+            return cached
+        with self._lock:
+            cached = self.storage.get(self.key)
+            if cached:
+                return cached
+            return self._fetch_across_processes(failed=None)
+
+    def invalidate(self, failed: str) -> None:
+        """Drop the cached value, but only if it is still ``failed``."""
+        self.storage.delete(self.key, if_value=failed)
+
+    def refresh(self, failed: str) -> str:
+        """Drop ``failed`` (if still cached) and return a value other than it, fetching if needed."""
+        self.invalidate(failed)
+        with self._lock:
+            cached = self.storage.get(self.key)
+            if cached and cached != failed:
+                return cached
+            return self._fetch_across_processes(failed=failed)
+
+    # -- internals ------------------------------------------------------------
+    def _fetch_across_processes(self, failed: str | None) -> str:
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            lock = StorageLock(self.storage, self.lock_key, self.lock_ttl)
+            if lock.acquire():
+                try:
+                    value = self.storage.get(self.key)  # another process may have fetched meanwhile
+                    if value and value != failed:
+                        return value
+                    return self._fetch_and_store(failed)
+                finally:
+                    lock.release()
+            time.sleep(self.poll_interval)
+            value = self.storage.get(self.key)
+            if value and value != failed:
+                return value
+            if time.monotonic() > deadline:
+                raise self.error(-2, f"timed out waiting for another process to fetch {self.what}")
+
+    def _fetch_and_store(self, failed: str | None) -> str:
+        self.fetch_count += 1
+        value, expires_in = self._fetch(failed)
+        ttl = max(float(expires_in) - self.margin, min(60.0, float(expires_in) / 2))
+        self.storage.set(self.key, value, ttl)
+        return value
