@@ -264,3 +264,47 @@ def test_push_unreachable_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "push", f"http://127.0.0.1:{port}/", "--token", TOKEN, "--text", "x", "--timeout", "5")
     assert (code, out) == (2, "")
     assert err.startswith("wxkit push:")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--aes-key", "A" * 43], "--aes-key needs"), (["--corp-id", "ww1"], "--corp-id needs")],
+)
+def test_push_refuses_inconsistent_options(extra: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from wxkit.cli import main
+
+    assert main(["push", "http://127.0.0.1:9/", "--token", "t", "--text", "x", *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_emulator_command_serves_until_interrupted() -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wxkit", "emulator", "--port", str(port), "--app-id", "wxcli", "--secret", "sek"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "serving WeChat's API" in (proc.stdout.readline() if proc.stdout else "")
+        url = f"http://127.0.0.1:{port}/cgi-bin/token?grant_type=client_credential&appid=wxcli&secret=sek"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    body = resp.read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("the emulator did not answer")
+        assert b"access_token" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

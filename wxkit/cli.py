@@ -9,6 +9,9 @@
 ``wxkit decrypt --aes-key K --receive-id ID [--token T --timestamp TS --nonce N --msg-signature SIG] DATA``
     decrypt an ``Encrypt`` value (or a whole encrypted XML body), checking
     the signature when one is given.
+``wxkit emulator [--port 8000] [--app-id A --secret S] [--follower OPENID ...]``
+    serve the local WeChat API emulator (``wxkit.testing.Emulator``) in the
+    foreground, for trying a :class:`wxkit.Client` by hand.
 ``wxkit sign --token T --timestamp TS --nonce N [DATA]``
     print the SHA1 signature WeChat would send (``msg_signature`` with DATA).
 """
@@ -99,6 +102,12 @@ def _demo(args: argparse.Namespace) -> int:
 def _push(args: argparse.Namespace) -> int:
     from .testing import WeChatPusher
 
+    if args.aes_key and not (args.app_id or args.corp_id):
+        print("wxkit push: --aes-key needs --app-id (official account) or --corp-id (WeCom)", file=sys.stderr)
+        return 2
+    if args.corp_id and not args.aes_key:
+        print("wxkit push: --corp-id needs --aes-key (WeCom always encrypts)", file=sys.stderr)
+        return 2
     pusher = WeChatPusher(
         args.token,
         app_id=args.app_id,
@@ -117,6 +126,24 @@ def _push(args: argparse.Namespace) -> int:
     print(f"HTTP {reply.status}")
     print(reply.xml or reply.body)
     return 0 if reply.status == 200 else 1
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from .testing import Emulator
+
+    emulator = Emulator()
+    app = emulator.add_app(args.app_id, args.secret)
+    for openid in args.follower or []:
+        app.add_follower(openid)
+    print(f"wxkit emulator: serving WeChat's API at http://{args.host}:{args.port} (Ctrl-C to stop)")
+    print(f"  app: appid={app.appid} secret={app.secret}  followers: {len(app.followers)}")
+    print(f"  use: Client({app.appid!r}, {app.secret!r}, base_url='http://{args.host}:{args.port}')")
+    sys.stdout.flush()
+    try:
+        emulator.serve_forever(args.host, args.port)
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _decrypt(args: argparse.Namespace) -> int:
@@ -162,6 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--event", help="an Event value, e.g. subscribe")
     what.add_argument("--click", metavar="KEY")
     push.set_defaults(func=_push)
+
+    emu = sub.add_parser("emulator", help="serve the local WeChat API emulator")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=8000)
+    emu.add_argument("--app-id", default="wx_emulated_app")
+    emu.add_argument("--secret", default="emulated-secret")
+    emu.add_argument("--follower", action="append", metavar="OPENID", help="add a follower (repeatable)")
+    emu.set_defaults(func=_emulator)
 
     dec = sub.add_parser("decrypt", help="decrypt an Encrypt value or encrypted XML body")
     dec.add_argument("data")

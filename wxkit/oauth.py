@@ -197,4 +197,3 @@ class OAuth:
             return self.http.decode(response, method="GET", safe_url=safe_url)
         finally:
             response.close()
-

@@ -275,9 +275,21 @@ def test_url_check_work_encrypts_echostr() -> None:
 
 @pytest.mark.parametrize("mode", ["plain", "work"])
 def test_url_check_with_wrong_token_is_refused(mode: str) -> None:
-    pusher = WeChatPusher("wrong-token", corp_id=CORP_ID if mode == "work" else None, aes_key=AES_KEY)
+    if mode == "work":
+        pusher = WeChatPusher("wrong-token", corp_id=CORP_ID, aes_key=AES_KEY)
+    else:
+        pusher = WeChatPusher("wrong-token")
     params, _ = pusher.url_check()
     assert make_app(mode).handle("GET", params, None).status == 403
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"corp_id": "ww1"}, "always encrypted"), ({"aes_key": AES_KEY}, "app_id")],
+)
+def test_inconsistent_pusher_configuration(kwargs: dict[str, str], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        WeChatPusher("t", **kwargs)  # type: ignore[arg-type]
 
 
 # -- reading replies -------------------------------------------------------------

@@ -221,7 +221,9 @@ class MessageAPI(BaseAPI):
         ``msg_data_id`` for ``mpnews``).
         """
         target: dict[str, Any] = {"is_to_all": True} if tag_id is None else {"is_to_all": False, "tag_id": tag_id}
-        return self._mass("/cgi-bin/message/mass/sendall", {"filter": target}, msgtype, content, send_ignore_reprint, clientmsgid)
+        return self._mass(
+            "/cgi-bin/message/mass/sendall", {"filter": target}, msgtype, content, send_ignore_reprint, clientmsgid
+        )
 
     def mass_send_by_openids(
         self,

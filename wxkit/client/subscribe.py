@@ -87,9 +87,7 @@ class SubscribeAPI(BaseAPI):
         """
         return self._get("/wxaapi/newtmpl/getpubtemplatekeywords", params={"tid": str(tid)})
 
-    def get_pub_template_titles(
-        self, ids: Sequence[int | str], *, start: int = 0, limit: int = 30
-    ) -> dict[str, Any]:
+    def get_pub_template_titles(self, ids: Sequence[int | str], *, start: int = 0, limit: int = 30) -> dict[str, Any]:
         """Public templates of the category ``ids``, a page at a time (``limit`` 30 at most).
 
         ``GET /wxaapi/newtmpl/getpubtemplatetitles``. Returns ``count`` (the

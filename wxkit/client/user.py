@@ -1,11 +1,94 @@
-"""The ``user`` API group (``client.user``)."""
+"""The ``user`` API group (``client.user``): follower profiles, the follower list, remarks, the blacklist.
+
+::
+
+    profile = client.user.get("o_user_1")
+    for openid in client.user.iter_followers():
+        ...
+    client.user.block(["o_spammer"])
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from .base import BaseAPI
 
 __all__ = ["UserAPI"]
 
 
+def iter_openids(fetch: Callable[[str | None], dict[str, Any]]) -> Iterator[str]:
+    """Yield the openids of every page ``fetch(cursor)`` returns, following ``next_openid``.
+
+    Stops on an empty page, an empty ``next_openid`` or one that does not move.
+    """
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        openids: list[str] = (page.get("data") or {}).get("openid") or []
+        yield from openids
+        following = page.get("next_openid") or ""
+        if not page.get("count") or not openids or not following or following == cursor:
+            return
+        cursor = following
+
+
 class UserAPI(BaseAPI):
-    """WeChat's ``user`` API group."""
+    """WeChat's user management: profiles, followers, remarks and the blacklist."""
+
+    def get(self, openid: str, *, lang: str = "zh_CN") -> dict[str, Any]:
+        """A follower's profile: ``GET /cgi-bin/user/info``.
+
+        ``lang`` is ``zh_CN``, ``zh_TW`` or ``en``. A user who unfollowed
+        comes back as ``{"subscribe": 0, "openid": ...}``.
+        """
+        return self._get("/cgi-bin/user/info", {"openid": openid, "lang": lang})
+
+    def batch_get(self, users: Iterable[str | Mapping[str, str]], *, lang: str = "zh_CN") -> dict[str, Any]:
+        """Up to 100 profiles in one call: ``POST /cgi-bin/user/info/batchget``.
+
+        ``users`` are openids, or ``{"openid": ..., "lang": ...}`` dicts to
+        set the language per user (``lang`` is the default). Returns the JSON
+        with ``user_info_list``. A read, so it is retried like a GET.
+        """
+        user_list = [{"openid": u, "lang": lang} if isinstance(u, str) else {"lang": lang, **u} for u in users]
+        return self._post("/cgi-bin/user/info/batchget", {"user_list": user_list}, idempotent=True)
+
+    def followers(self, *, next_openid: str | None = None) -> dict[str, Any]:
+        """One page (up to 10000) of follower openids: ``GET /cgi-bin/user/get``.
+
+        Returns ``{"total", "count", "data": {"openid": [...]}, "next_openid"}``;
+        pass ``next_openid`` back to get the following page.
+        """
+        return self._get("/cgi-bin/user/get", {"next_openid": next_openid} if next_openid else None)
+
+    def iter_followers(self) -> Iterator[str]:
+        """Every follower openid, page after page of ``GET /cgi-bin/user/get``."""
+        return iter_openids(lambda cursor: self.followers(next_openid=cursor))
+
+    def update_remark(self, openid: str, remark: str) -> dict[str, Any]:
+        """Set the remark (under 30 bytes) shown for a follower: ``POST /cgi-bin/user/info/updateremark``."""
+        return self._post("/cgi-bin/user/info/updateremark", {"openid": openid, "remark": remark})
+
+    def get_blacklist(self, *, begin_openid: str | None = None) -> dict[str, Any]:
+        """One page of blocked openids: ``POST /cgi-bin/tags/members/getblacklist``.
+
+        Same shape as :meth:`followers`; pass the page's ``next_openid`` as
+        ``begin_openid`` for the following page. A read, retried like a GET.
+        """
+        return self._post(
+            "/cgi-bin/tags/members/getblacklist", {"begin_openid": begin_openid or ""}, idempotent=True
+        )
+
+    def iter_blacklist(self) -> Iterator[str]:
+        """Every blocked openid, page after page of ``POST /cgi-bin/tags/members/getblacklist``."""
+        return iter_openids(lambda cursor: self.get_blacklist(begin_openid=cursor))
+
+    def block(self, openids: Iterable[str]) -> dict[str, Any]:
+        """Block up to 20 followers: ``POST /cgi-bin/tags/members/batchblacklist``."""
+        return self._post("/cgi-bin/tags/members/batchblacklist", {"openid_list": list(openids)})
+
+    def unblock(self, openids: Iterable[str]) -> dict[str, Any]:
+        """Unblock up to 20 followers: ``POST /cgi-bin/tags/members/batchunblacklist``."""
+        return self._post("/cgi-bin/tags/members/batchunblacklist", {"openid_list": list(openids)})

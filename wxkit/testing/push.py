@@ -102,6 +102,10 @@ class WeChatPusher:
         safe_mode: bool | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if corp_id is not None and not aes_key:
+            raise ValueError("WeCom pushes are always encrypted: corp_id needs aes_key")
+        if aes_key and corp_id is None and not app_id:
+            raise ValueError("safe mode needs app_id (the receive id) with aes_key")
         self.token = token
         self.work = corp_id is not None
         self.openid = openid

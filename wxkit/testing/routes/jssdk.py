@@ -73,7 +73,9 @@ def check_config(emu: Emulator, app: AppState, url: str, config: dict[str, Any])
     with emu.lock:
         live = [t for t, expires_at in _tickets(app, "jsapi").items() if expires_at > now]
     for ticket in live:
-        string1 = f"jsapi_ticket={ticket}&noncestr={config.get('nonceStr')}&timestamp={config.get('timestamp')}&url={page}"
+        string1 = (
+            f"jsapi_ticket={ticket}&noncestr={config.get('nonceStr')}&timestamp={config.get('timestamp')}&url={page}"
+        )
         if secrets.compare_digest(sha1_signature(string1), str(config.get("signature", ""))):
             return True
     return False

@@ -37,7 +37,19 @@ router = Router()
 
 _WINDOW = 48 * 3600
 _CUSTOM_TYPES = frozenset(
-    {"text", "image", "voice", "video", "music", "news", "mpnews", "mpnewsarticle", "msgmenu", "wxcard", "miniprogrampage"}
+    {
+        "text",
+        "image",
+        "voice",
+        "video",
+        "music",
+        "news",
+        "mpnews",
+        "mpnewsarticle",
+        "msgmenu",
+        "wxcard",
+        "miniprogrampage",
+    }
 )
 _MASS_TYPES = frozenset({"mpnews", "text", "voice", "image", "mpvideo", "wxcard"})
 _SPEEDS = {0: 80, 1: 60, 2: 45, 3: 30, 4: 10}  # level -> 10k messages a minute
@@ -57,6 +69,12 @@ def _body(req: EmulatorRequest) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise WeChatAPIError(47001, "data format error")
     return data
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    """A string field of the body ("" when absent or not a string)."""
+    value = body.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def _user(app: AppState, openid: Any, *, subscribed: bool = True) -> dict[str, Any]:
@@ -205,7 +223,7 @@ def mass_preview(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 
 def _job(app: AppState, body: dict[str, Any]) -> dict[str, Any]:
     try:
-        return _mass_jobs(app)[int(body.get("msg_id"))]
+        return _mass_jobs(app)[int(body["msg_id"])]
     except (KeyError, TypeError, ValueError):
         raise WeChatAPIError(40059, "invalid msg id") from None
 

@@ -21,7 +21,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from . import EmulatorRequest, Router, WeChatAPIError, ok
-from .message import _app, _body, _spend, _user
+from .message import _app, _body, _spend, _text, _user
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
@@ -113,7 +113,7 @@ def send(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Send a template message to a subscribed follower; answer its msgid."""
     app, body = _app(req), _body(req)
     with emu.lock:
-        if body.get("template_id") not in _templates(app):
+        if _text(body, "template_id") not in _templates(app):
             raise WeChatAPIError(40037, "invalid template_id")
         openid = body.get("touser")
         _user(app, openid)
@@ -143,7 +143,7 @@ def del_private_template(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Delete a template (40037 if unknown)."""
     app, body = _app(req), _body(req)
     with emu.lock:
-        if _templates(app).pop(body.get("template_id"), None) is None:
+        if _templates(app).pop(_text(body, "template_id"), None) is None:
             raise WeChatAPIError(40037, "invalid template_id")
     return ok()
 
@@ -152,9 +152,7 @@ def del_private_template(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 def get_industry(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Answer the app's two industries."""
     codes = _app(req).data.get("industry", _DEFAULT_INDUSTRY)
-    primary, secondary = (
-        {"first_class": INDUSTRIES[code][0], "second_class": INDUSTRIES[code][1]} for code in codes
-    )
+    primary, secondary = ({"first_class": INDUSTRIES[code][0], "second_class": INDUSTRIES[code][1]} for code in codes)
     return {"primary_industry": primary, "secondary_industry": secondary}
 
 
