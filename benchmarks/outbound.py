@@ -29,7 +29,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wxkit import Client  # noqa: E402
+from wxkit import Client
 
 APPID, SECRET, OPENID, TEMPLATE = "wxbench0000000001", "bench-secret", "o_bench_user", "BENCH_TEMPLATE"
 DATA = {"thing1": {"value": "订单已发货"}, "character_string2": {"value": "ORDER-20261121-0001"}}

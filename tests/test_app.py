@@ -97,13 +97,13 @@ def test_plaintext_mode(bot: Bot, plain: WeChatPusher) -> None:
 
 
 def test_safe_mode_encrypts_with_fresh_signature(bot: Bot, safe: WeChatPusher) -> None:
-    push = safe.text("hi")
-    assert "hi" not in push.body
+    push = safe.text("safe-mode-hello")  # "-" never occurs in base64: a real plaintext check
+    assert "safe-mode-hello" not in push.body
     body = bot.process(push.params, push.body)
-    assert "echo:hi" not in body
+    assert "safe-mode-hello" not in body
     reply = safe.read_reply(200, body)  # verifies MsgSignature and decrypts
     assert reply.encrypted
-    assert reply.content == "echo:hi"
+    assert reply.content == "echo:safe-mode-hello"
 
 
 def test_compatible_mode_body_with_plaintext_and_encrypt(bot: Bot, safe: WeChatPusher) -> None:

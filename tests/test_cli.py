@@ -42,7 +42,12 @@ def test_demo(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
         monkeypatch.delenv(name, raising=False)
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    for expected in ("You said: Hello, wxkit!", "scene 42", "V1001_TODAY_MUSIC"):
+    for expected in (
+        "You said: Hello, wxkit!",
+        "scene 42",
+        "V1001_TODAY_MUSIC",
+        "emulator received a template message to o_demo_user: thing1='wxkit demo'",
+    ):
         assert expected in out
     assert "bot answered the echostr: True" in out
     assert "FAILED" not in out

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -59,10 +60,17 @@ def _demo(args: argparse.Namespace) -> int:
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     from .adapters.wsgi import make_wsgi_app
-    from .testing import WeChatPusher
+    from .testing import Emulator, WeChatPusher
+    from .testing.routes.template import add_template
 
     module = _load_demo_module()
     bot = module.EchoBot()
+    # The API side: the emulator plays WeChat's HTTP API, the bot gets a Client pointed at it.
+    emulator = Emulator().start()
+    api_app = emulator.add_app(bot.app_id, module.DEMO_SECRET)
+    api_app.add_follower("o_demo_user", nickname="Demo User")
+    add_template(api_app, module.WELCOME_TEMPLATE_ID, title="Welcome", content="{{thing1.DATA}} {{thing2.DATA}}")
+    bot.client = emulator.client(bot.app_id, module.DEMO_SECRET)
 
     class QuietHandler(WSGIRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -73,6 +81,7 @@ def _demo(args: argparse.Namespace) -> int:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     print(f"wxkit demo: echo bot ({type(bot).__name__}, safe mode) serving at {url}")
+    print(f"wxkit demo: WeChat API emulator at {emulator.url}")
     pusher = WeChatPusher(bot.token, app_id=bot.app_id, aes_key=bot.aes_key, openid="o_demo_user")
     steps = [
         ("text message 'Hello, wxkit!'", pusher.text("Hello, wxkit!")),
@@ -92,9 +101,17 @@ def _demo(args: argparse.Namespace) -> int:
                 print(f"<- unexpected answer: HTTP {reply.status} {reply.body[:200]!r}")
                 continue
             print(f"<- bot replied ({reply.msg_type}, decrypted, signature verified): {reply.content}")
+        sent = [m for m in api_app.sent if m.get("kind") == "template"]
+        for message in sent:
+            values = ", ".join(f"{k}={v.get('value')!r}" for k, v in message.get("data", {}).items())
+            print(f"<- emulator received a template message to {message.get('touser')}: {values}")
+        if not sent:
+            ok = False
+            print("<- the emulator received no template message")
     finally:
         server.shutdown()
         server.server_close()
+        emulator.stop()
     print("wxkit demo: done" if ok else "wxkit demo: FAILED")
     return 0 if ok else 1
 
@@ -139,10 +156,8 @@ def _emulator(args: argparse.Namespace) -> int:
     print(f"  app: appid={app.appid} secret={app.secret}  followers: {len(app.followers)}")
     print(f"  use: Client({app.appid!r}, {app.secret!r}, base_url='http://{args.host}:{args.port}')")
     sys.stdout.flush()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever(args.host, args.port)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from wxkit import APIError, Client, InvalidArgumentError, RateLimitError, TransportError
 from wxkit.client.media import UploadFile
@@ -161,3 +162,21 @@ def test_upload_quota(wechat_client: Client, wechat_app: AppState) -> None:
 def test_upload_refuses_other_objects(wechat_client: Client) -> None:
     with pytest.raises(TypeError):
         wechat_client.media.upload("image", 42)  # type: ignore[arg-type]
+
+
+def test_interrupted_download_leaves_no_file(
+    wechat_client: Client, photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    media_id = wechat_client.media.upload("image", photo)["media_id"]
+
+    def broken(self: requests.Response, chunk_size: int = 1, decode_unicode: bool = False) -> Iterator[bytes]:
+        yield b"partial"
+        raise requests.exceptions.ChunkedEncodingError("connection broken")
+
+    monkeypatch.setattr(requests.Response, "iter_content", broken)
+    target = tmp_path / "copy.jpg"
+    with pytest.raises(TransportError) as info:
+        wechat_client.media.download(media_id, target)
+    assert "interrupted" in str(info.value)
+    assert wechat_client.access_token not in str(info.value)
+    assert not target.exists()

@@ -10,13 +10,33 @@ import pytest
 import wxkit.work.messages as wm
 from wxkit.crypto import MessageCrypto
 from wxkit.errors import ParseError
-from wxkit.events import ClickEvent, Event, SubscribeEvent
+from wxkit.events import (
+    ClickEvent,
+    Event,
+    LocationEvent,
+    LocationSelectEvent,
+    PicItem,
+    PicPhotoOrAlbumEvent,
+    PicSysPhotoEvent,
+    PicWeixinEvent,
+    ScanCodeInfo,
+    ScanCodePushEvent,
+    ScanCodeWaitMsgEvent,
+    SendLocationInfo,
+    SendPicsInfo,
+    SubscribeEvent,
+    UnknownEvent,
+    UnsubscribeEvent,
+    ViewEvent,
+    ViewMiniProgramEvent,
+)
 from wxkit.messages import (
     ImageMessage,
     LinkMessage,
     LocationMessage,
     Message,
     TextMessage,
+    UnknownMessage,
     VideoMessage,
     VoiceMessage,
 )
@@ -318,13 +338,18 @@ CASES: dict[str, tuple[str, type, str, dict[str, Any]]] = {
         ev("view", "<EventKey><![CDATA[https://work.weixin.qq.com]]></EventKey>"),
         wm.WorkViewEvent,
         "on_view",
-        {"event_key": "https://work.weixin.qq.com", "url": "https://work.weixin.qq.com", "agent_id": 1000002},
+        {
+            "event_key": "https://work.weixin.qq.com",
+            "url": "https://work.weixin.qq.com",
+            "menu_id": "",
+            "agent_id": 1000002,
+        },
     ),
     "view_miniprogram": (
         ev("view_miniprogram", "<EventKey><![CDATA[pages/index/index]]></EventKey>"),
         wm.WorkViewMiniProgramEvent,
         "on_view_miniprogram",
-        {"event_key": "pages/index/index", "agent_id": 1000002},
+        {"event_key": "pages/index/index", "page_path": "pages/index/index", "menu_id": "", "agent_id": 1000002},
     ),
     "scancode_push": (
         ev(
@@ -334,7 +359,7 @@ CASES: dict[str, tuple[str, type, str, dict[str, Any]]] = {
         ),
         wm.WorkScanCodePushEvent,
         "on_scancode_push",
-        {"event_key": "6", "scan_code_info": wm.WorkScanCodeInfo(scan_type="qrcode", scan_result="1")},
+        {"event_key": "6", "scan_code_info": ScanCodeInfo(scan_type="qrcode", scan_result="1")},
     ),
     "scancode_waitmsg": (
         ev(
@@ -344,7 +369,7 @@ CASES: dict[str, tuple[str, type, str, dict[str, Any]]] = {
         ),
         wm.WorkScanCodeWaitMsgEvent,
         "on_scancode_waitmsg",
-        {"scan_code_info": wm.WorkScanCodeInfo(scan_type="barcode", scan_result="EAN_13,6901234567892")},
+        {"scan_code_info": ScanCodeInfo(scan_type="barcode", scan_result="EAN_13,6901234567892")},
     ),
     "pic_sysphoto_one": (
         ev("pic_sysphoto", pics("1b5f7c23b5bf75682a53e7b6d163e185")),
@@ -352,8 +377,8 @@ CASES: dict[str, tuple[str, type, str, dict[str, Any]]] = {
         "on_pic_sysphoto",
         {
             "event_key": "6",
-            "send_pics_info": wm.WorkSendPicsInfo(
-                count=1, pic_list=(wm.WorkPicItem(pic_md5_sum="1b5f7c23b5bf75682a53e7b6d163e185"),)
+            "send_pics_info": SendPicsInfo(
+                count=1, pic_list=(PicItem(pic_md5_sum="1b5f7c23b5bf75682a53e7b6d163e185"),)
             ),
         },
     ),
@@ -361,11 +386,7 @@ CASES: dict[str, tuple[str, type, str, dict[str, Any]]] = {
         ev("pic_photo_or_album", pics("aa", "bb")),
         wm.WorkPicPhotoOrAlbumEvent,
         "on_pic_photo_or_album",
-        {
-            "send_pics_info": wm.WorkSendPicsInfo(
-                count=2, pic_list=(wm.WorkPicItem(pic_md5_sum="aa"), wm.WorkPicItem(pic_md5_sum="bb"))
-            )
-        },
+        {"send_pics_info": SendPicsInfo(count=2, pic_list=(PicItem(pic_md5_sum="aa"), PicItem(pic_md5_sum="bb")))},
     ),
     "pic_weixin": (
         ev("pic_weixin", pics("5a75aaca956d97be686719218f275c6b")),
@@ -386,7 +407,7 @@ CASES: dict[str, tuple[str, type, str, dict[str, Any]]] = {
         {
             "event_key": "6",
             "app_type": "wxwork",
-            "send_location_info": wm.WorkSendLocationInfo(
+            "send_location_info": SendLocationInfo(
                 location_x=23.0, location_y=113.0, scale=15, label=" 广州市海珠区客村艺苑路 106号", poiname=""
             ),
         },
@@ -453,6 +474,54 @@ def test_every_registered_class_has_a_case_and_agent_id() -> None:
         assert cls.__doc__
     events = [cls for cls in wm.WORK_CLASSES if issubclass(cls, Event)]
     assert len({cls.wx_type.lower() for cls in events}) == len(events)  # no class shadows another
+
+
+#: wx_type and handler of every registered class: the registry must keep them exactly.
+REGISTERED: dict[type, tuple[str, str]] = {
+    wm.WorkTextMessage: ("text", "on_text"),
+    wm.WorkImageMessage: ("image", "on_image"),
+    wm.WorkVoiceMessage: ("voice", "on_voice"),
+    wm.WorkVideoMessage: ("video", "on_video"),
+    wm.WorkLocationMessage: ("location", "on_location"),
+    wm.WorkLinkMessage: ("link", "on_link"),
+    wm.WorkSubscribeEvent: ("subscribe", "on_subscribe"),
+    wm.WorkUnsubscribeEvent: ("unsubscribe", "on_unsubscribe"),
+    wm.WorkEnterAgentEvent: ("enter_agent", "on_enter_agent"),
+    wm.WorkLocationEvent: ("LOCATION", "on_location_update"),
+    wm.WorkBatchJobResultEvent: ("batch_job_result", "on_batch_job_result"),
+    wm.WorkChangeContactEvent: ("change_contact", "on_change_contact"),
+    wm.WorkCreateUserEvent: ("change_contact:create_user", "on_change_contact_create_user"),
+    wm.WorkUpdateUserEvent: ("change_contact:update_user", "on_change_contact_update_user"),
+    wm.WorkDeleteUserEvent: ("change_contact:delete_user", "on_change_contact_delete_user"),
+    wm.WorkCreatePartyEvent: ("change_contact:create_party", "on_change_contact_create_party"),
+    wm.WorkUpdatePartyEvent: ("change_contact:update_party", "on_change_contact_update_party"),
+    wm.WorkDeletePartyEvent: ("change_contact:delete_party", "on_change_contact_delete_party"),
+    wm.WorkUpdateTagEvent: ("change_contact:update_tag", "on_change_contact_update_tag"),
+    wm.WorkClickEvent: ("click", "on_click"),
+    wm.WorkViewEvent: ("view", "on_view"),
+    wm.WorkViewMiniProgramEvent: ("view_miniprogram", "on_view_miniprogram"),
+    wm.WorkScanCodePushEvent: ("scancode_push", "on_scancode_push"),
+    wm.WorkScanCodeWaitMsgEvent: ("scancode_waitmsg", "on_scancode_waitmsg"),
+    wm.WorkPicSysPhotoEvent: ("pic_sysphoto", "on_pic_sysphoto"),
+    wm.WorkPicPhotoOrAlbumEvent: ("pic_photo_or_album", "on_pic_photo_or_album"),
+    wm.WorkPicWeixinEvent: ("pic_weixin", "on_pic_weixin"),
+    wm.WorkLocationSelectEvent: ("location_select", "on_location_select"),
+    wm.WorkOpenApprovalChangeEvent: ("open_approval_change", "on_open_approval_change"),
+    wm.WorkShareAgentChangeEvent: ("share_agent_change", "on_share_agent_change"),
+    wm.WorkTemplateCardEvent: ("template_card_event", "on_template_card_event"),
+    wm.WorkTemplateCardMenuEvent: ("template_card_menu_event", "on_template_card_menu_event"),
+}
+
+
+def test_registry_covers_every_wecom_type_with_its_wx_type_and_handler() -> None:
+    assert {cls: (cls.wx_type, cls.handler) for cls in wm.WORK_CLASSES} == REGISTERED
+    registry = wm.work_registry
+    expected_events = {wx_type.lower(): cls for cls, (wx_type, _) in REGISTERED.items() if issubclass(cls, Event)}
+    expected_messages = {wx_type: cls for cls, (wx_type, _) in REGISTERED.items() if issubclass(cls, Message)}
+    assert registry.events == expected_events
+    assert registry.messages == expected_messages
+    assert (registry.unknown_message, registry.unknown_event) == (wm.WorkUnknownMessage, wm.WorkUnknownEvent)
+    assert wm.WorkUnknownMessage.handler == wm.WorkUnknownEvent.handler == "on_unknown"
 
 
 def test_all_is_sorted_and_complete() -> None:
@@ -522,19 +591,72 @@ def test_unknown_event_and_message() -> None:
         (wm.WorkLocationMessage, (LocationMessage,)),
         (wm.WorkLinkMessage, (LinkMessage,)),
         (wm.WorkUnknownMessage, (Message,)),
+        (wm.WorkUnknownMessage, (UnknownMessage,)),
         (wm.WorkSubscribeEvent, (SubscribeEvent, Event)),
+        (wm.WorkUnsubscribeEvent, (UnsubscribeEvent, Event)),
+        (wm.WorkLocationEvent, (LocationEvent, Event)),
         (wm.WorkClickEvent, (ClickEvent, Event)),
+        (wm.WorkViewEvent, (ViewEvent, Event)),
+        (wm.WorkViewMiniProgramEvent, (ViewMiniProgramEvent, Event)),
+        (wm.WorkScanCodePushEvent, (ScanCodePushEvent, Event)),
+        (wm.WorkScanCodeWaitMsgEvent, (ScanCodeWaitMsgEvent, Event)),
+        (wm.WorkPicSysPhotoEvent, (PicSysPhotoEvent, Event)),
+        (wm.WorkPicPhotoOrAlbumEvent, (PicPhotoOrAlbumEvent, Event)),
+        (wm.WorkPicWeixinEvent, (PicWeixinEvent, Event)),
+        (wm.WorkLocationSelectEvent, (LocationSelectEvent, Event)),
         (wm.WorkCreateUserEvent, (wm.WorkUserChangeEvent, wm.WorkChangeContactEvent, Event)),
         (wm.WorkUpdateUserEvent, (wm.WorkUserChangeEvent, wm.WorkChangeContactEvent)),
         (wm.WorkDeleteUserEvent, (wm.WorkChangeContactEvent,)),
         (wm.WorkCreatePartyEvent, (wm.WorkChangeContactEvent,)),
         (wm.WorkUpdateTagEvent, (wm.WorkChangeContactEvent,)),
-        (wm.WorkUnknownEvent, (Event,)),
+        (wm.WorkUnknownEvent, (UnknownEvent, Event)),
     ],
 )
 def test_class_relationships(cls: type, parents: tuple[type, ...]) -> None:
     assert all(issubclass(cls, p) for p in parents)
     assert not issubclass(cls, Event) or not issubclass(cls, Message)
+
+
+@pytest.mark.parametrize(
+    ("name", "parent"),
+    [
+        ("scancode_push", ScanCodePushEvent),
+        ("scancode_waitmsg", ScanCodeWaitMsgEvent),
+        ("pic_sysphoto_one", PicSysPhotoEvent),
+        ("pic_photo_or_album_two", PicPhotoOrAlbumEvent),
+        ("pic_weixin", PicWeixinEvent),
+        ("location_select", LocationSelectEvent),
+        ("LOCATION", LocationEvent),
+        ("click", ClickEvent),
+        ("view", ViewEvent),
+        ("view_miniprogram", ViewMiniProgramEvent),
+        ("unsubscribe", UnsubscribeEvent),
+    ],
+)
+def test_wecom_menu_and_location_events_are_official_account_events(name: str, parent: type[Event]) -> None:
+    """A parsed WeCom event is an instance of its official-account class, nested structures included."""
+    xml = CASES[name][0]
+    work_event = parse(xml)
+    assert work_event.agent_id == 1000002
+    assert isinstance(work_event, parent)
+    assert work_event.handler == parent.handler
+    assert work_event.wx_type.lower() == parent.wx_type.lower()
+    official = parent.from_dict(parse_xml(xml))
+    for field in attrs.fields(parent):
+        assert getattr(work_event, field.name) == getattr(official, field.name), field.name
+
+
+def test_nested_menu_structures_are_the_official_account_classes() -> None:
+    scan = parse(CASES["scancode_push"][0]).scan_code_info
+    sent = parse(CASES["pic_photo_or_album_two"][0]).send_pics_info
+    where = parse(CASES["location_select"][0]).send_location_info
+    assert type(scan) is ScanCodeInfo
+    assert type(sent) is SendPicsInfo
+    assert {type(p) for p in sent.pic_list} == {PicItem}
+    assert type(where) is SendLocationInfo
+    assert (where.latitude, where.longitude) == (23.0, 113.0)
+    for removed in ("WorkScanCodeInfo", "WorkSendPicsInfo", "WorkPicItem", "WorkSendLocationInfo"):
+        assert not hasattr(wm, removed)
 
 
 def test_update_user_is_not_a_create_user() -> None:
@@ -659,3 +781,19 @@ def test_work_application_welcome_reply_for_member_subscribe() -> None:
     crypto = MessageCrypto(TOKEN, AES_KEY, CORP_ID)
     reply = app.process(*encrypted_push(crypto, ev("subscribe")))
     assert decrypt_reply(crypto, reply)["Content"] == "hi"
+
+
+def test_work_application_unknown_pushes_reach_on_unknown() -> None:
+    seen: list[Any] = []
+
+    class App(WorkApplication):
+        def on_unknown(self, message: Any) -> str:
+            seen.append(message)
+            return "unknown"
+
+    app = App(token=TOKEN, corp_id=CORP_ID, aes_key=AES_KEY, timestamp_window=None)
+    crypto = MessageCrypto(TOKEN, AES_KEY, CORP_ID)
+    for xml in (ev("kf_msg_or_event", "<Token>t</Token>"), msg("file", "<MediaId>m</MediaId>")):
+        reply = app.process(*encrypted_push(crypto, xml))
+        assert decrypt_reply(crypto, reply)["Content"] == "unknown"
+    assert [type(m) for m in seen] == [wm.WorkUnknownEvent, wm.WorkUnknownMessage]

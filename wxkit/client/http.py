@@ -120,6 +120,9 @@ class HTTPClient:
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         self.session = session
+        # Proxy / CA settings from the environment, resolved once per origin (requests would
+        # redo it on every call), then passed to every send.
+        self._env: dict[str, dict[str, Any]] = {}
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
@@ -167,12 +170,18 @@ class HTTPClient:
         request = requests.Request(method, url, params=dict(params or {}), data=data, files=files, headers=hdrs)
         prepared = self.session.prepare_request(request)
         safe_url = redact_url(url, params)
+        origin = url.split("/", 3)[2] if "://" in url else url
+        env = self._env.get(origin)
+        if env is None:
+            settings = self.session.merge_environment_settings(url, {}, None, None, None)
+            env = {k: v for k, v in dict(settings).items() if k != "stream"}
+            self._env[origin] = env
         retry_all = (method == "GET") if idempotent is None else idempotent
         wait = timeout if timeout is not None else self.timeout
         attempt = 0
         while True:
             try:
-                response = self.session.send(prepared, timeout=wait, stream=stream, allow_redirects=False)
+                response = self.session.send(prepared, timeout=wait, stream=stream, allow_redirects=False, **env)
             except requests.RequestException as exc:
                 never_sent = _never_sent(exc)
                 if (never_sent or retry_all) and attempt < self.max_retries:

@@ -66,8 +66,8 @@ class JSSDKAPI(BaseAPI):
 
         Cached in the client's storage under ``wxkit:jsapi_ticket:<appid>:<type>``
         until five minutes before it expires; concurrent callers share one fetch.
-        ``force_refresh`` replaces the cached ticket (once, however many callers
-        ask at the same time), e.g. after pages report an invalid signature.
+        ``force_refresh`` replaces the cached ticket, e.g. after pages report an
+        invalid signature; callers that saw the same ticket share one refetch.
         """
         shared = self._shared(type)
         if force_refresh:

@@ -66,5 +66,8 @@ class MenuAPI(BaseAPI):
         return self._post("/cgi-bin/menu/delconditional", {"menuid": str(menuid)})
 
     def try_match(self, user_id: str) -> dict[str, Any]:
-        """The menu a user (openid or WeChat ID) would see: ``POST /cgi-bin/menu/trymatch``; returns ``{"button": [...]}``."""
+        """The menu a user (openid or WeChat ID) would see: ``POST /cgi-bin/menu/trymatch``.
+
+        Returns ``{"button": [...]}``: the newest matching conditional menu, else the default one.
+        """
         return self._post("/cgi-bin/menu/trymatch", {"user_id": user_id}, idempotent=True)

@@ -77,9 +77,7 @@ class UserAPI(BaseAPI):
         Same shape as :meth:`followers`; pass the page's ``next_openid`` as
         ``begin_openid`` for the following page. A read, retried like a GET.
         """
-        return self._post(
-            "/cgi-bin/tags/members/getblacklist", {"begin_openid": begin_openid or ""}, idempotent=True
-        )
+        return self._post("/cgi-bin/tags/members/getblacklist", {"begin_openid": begin_openid or ""}, idempotent=True)
 
     def iter_blacklist(self) -> Iterator[str]:
         """Every blocked openid, page after page of ``POST /cgi-bin/tags/members/getblacklist``."""

@@ -404,15 +404,23 @@ class _Handler(BaseHTTPRequestHandler):
             response = EmulatorResponse(500, b"emulator error", "text/plain")
         self._send(response)
 
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in one segment without waiting for the peer's delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _send(self, response: EmulatorResponse) -> None:
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.end_headers()
+        # end_headers() would flush the headers alone; queue the body behind them instead.
+        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]  # set by send_response
+        buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(response.body)
+            buffer.append(response.body)
+        self.flush_headers()
 
     do_GET = _serve
     do_POST = _serve

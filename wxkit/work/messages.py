@@ -59,9 +59,24 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .._model import Converter, WxObject, as_float, as_int, as_str, nested, nested_list, wxfield
+from .._model import Converter, WxObject, as_int, as_str, nested, nested_list, wxfield
 from ..errors import ParseError
-from ..events import ClickEvent, Event, SubscribeEvent
+from ..events import (
+    ClickEvent,
+    Event,
+    LocationEvent,
+    LocationSelectEvent,
+    PicPhotoOrAlbumEvent,
+    PicSysPhotoEvent,
+    PicWeixinEvent,
+    ScanCodePushEvent,
+    ScanCodeWaitMsgEvent,
+    SubscribeEvent,
+    UnknownEvent,
+    UnsubscribeEvent,
+    ViewEvent,
+    ViewMiniProgramEvent,
+)
 from ..messages import (
     ImageMessage,
     LinkMessage,
@@ -69,6 +84,7 @@ from ..messages import (
     Message,
     TextMessage,
     TypeRegistry,
+    UnknownMessage,
     VideoMessage,
     VoiceMessage,
 )
@@ -96,16 +112,12 @@ __all__ = [
     "WorkLocationMessage",
     "WorkLocationSelectEvent",
     "WorkOpenApprovalChangeEvent",
-    "WorkPicItem",
     "WorkPicPhotoOrAlbumEvent",
     "WorkPicSysPhotoEvent",
     "WorkPicWeixinEvent",
-    "WorkScanCodeInfo",
     "WorkScanCodePushEvent",
     "WorkScanCodeWaitMsgEvent",
     "WorkSelectedItem",
-    "WorkSendLocationInfo",
-    "WorkSendPicsInfo",
     "WorkShareAgentChangeEvent",
     "WorkSubscribeEvent",
     "WorkTemplateCardEvent",
@@ -205,10 +217,9 @@ class WorkLinkMessage(LinkMessage):
 
 
 @attrs.frozen(kw_only=True)
-class WorkUnknownMessage(Message):
+class WorkUnknownMessage(UnknownMessage):
     """A WeCom message type wxkit does not know; everything is in ``raw``."""
 
-    handler: ClassVar[str] = "on_unknown"
     agent_id: int = _agent_id()
 
 
@@ -216,10 +227,9 @@ class WorkUnknownMessage(Message):
 
 
 @attrs.frozen(kw_only=True)
-class WorkUnknownEvent(Event):
+class WorkUnknownEvent(UnknownEvent):
     """A WeCom event wxkit does not know; everything is in ``raw``."""
 
-    handler: ClassVar[str] = "on_unknown"
     agent_id: int = _agent_id()
 
 
@@ -231,11 +241,9 @@ class WorkSubscribeEvent(SubscribeEvent):
 
 
 @attrs.frozen(kw_only=True)
-class WorkUnsubscribeEvent(Event):
+class WorkUnsubscribeEvent(UnsubscribeEvent):
     """A member left the app's visible range, left the corp or was disabled."""
 
-    wx_type: ClassVar[str] = "unsubscribe"
-    handler: ClassVar[str] = "on_unsubscribe"
     agent_id: int = _agent_id()
 
 
@@ -250,15 +258,10 @@ class WorkEnterAgentEvent(Event):
 
 
 @attrs.frozen(kw_only=True)
-class WorkLocationEvent(Event):
+class WorkLocationEvent(LocationEvent):
     """A location report sent when a member enters the app's chat, if location reporting is on."""
 
-    wx_type: ClassVar[str] = "LOCATION"
-    handler: ClassVar[str] = "on_location_update"
     agent_id: int = _agent_id()
-    latitude: float = wxfield("Latitude", as_float, 0.0)
-    longitude: float = wxfield("Longitude", as_float, 0.0)
-    precision: float = wxfield("Precision", as_float, 0.0)
     #: ``wxwork`` from the WeCom app, empty from WeChat.
     app_type: str = wxfield("AppType")
 
@@ -451,6 +454,12 @@ class WorkUpdateTagEvent(WorkChangeContactEvent):
 
 
 # --------------------------------------------------------------------------- custom menu
+#
+# WeCom sends the official-account menu events with the same elements, plus
+# ``AgentID`` (and ``AppType`` for ``location_select``): each class below
+# subclasses its official-account class and reuses its nested structures
+# (:class:`~wxkit.events.ScanCodeInfo`, :class:`~wxkit.events.SendPicsInfo`,
+# :class:`~wxkit.events.SendLocationInfo`).
 
 
 @attrs.frozen(kw_only=True)
@@ -462,138 +471,60 @@ class WorkClickEvent(ClickEvent):
 
 
 @attrs.frozen(kw_only=True)
-class WorkViewEvent(Event):
-    """A click on a menu button of type ``view``; ``event_key`` is the URL opened."""
+class WorkViewEvent(ViewEvent):
+    """A click on a menu button of type ``view``; ``event_key`` is the URL opened (``menu_id`` stays empty)."""
 
     wx_type: ClassVar[str] = "view"
-    handler: ClassVar[str] = "on_view"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
-
-    @property
-    def url(self) -> str:
-        """The URL the button opened (alias of ``event_key``)."""
-        return self.event_key
 
 
 @attrs.frozen(kw_only=True)
-class WorkViewMiniProgramEvent(Event):
-    """A click on a menu button that opens a mini program."""
+class WorkViewMiniProgramEvent(ViewMiniProgramEvent):
+    """A click on a menu button that opens a mini program; ``event_key`` is the page path (``menu_id`` stays empty)."""
 
-    wx_type: ClassVar[str] = "view_miniprogram"
-    handler: ClassVar[str] = "on_view_miniprogram"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
 
 
 @attrs.frozen(kw_only=True)
-class WorkScanCodeInfo(WxObject):
-    """``<ScanCodeInfo>``: what the menu-launched scanner read (``scan_type`` e.g. ``qrcode``)."""
-
-    scan_type: str = wxfield("ScanType")
-    scan_result: str = wxfield("ScanResult")
-
-
-@attrs.frozen(kw_only=True)
-class WorkScanCodePushEvent(Event):
+class WorkScanCodePushEvent(ScanCodePushEvent):
     """A ``scancode_push`` menu button: the member scanned a code, WeCom handled it itself."""
 
-    wx_type: ClassVar[str] = "scancode_push"
-    handler: ClassVar[str] = "on_scancode_push"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
-    scan_code_info: WorkScanCodeInfo | None = wxfield("ScanCodeInfo", nested(WorkScanCodeInfo), None)
 
 
 @attrs.frozen(kw_only=True)
-class WorkScanCodeWaitMsgEvent(Event):
+class WorkScanCodeWaitMsgEvent(ScanCodeWaitMsgEvent):
     """A ``scancode_waitmsg`` menu button: the member scanned a code and waits for a reply."""
 
-    wx_type: ClassVar[str] = "scancode_waitmsg"
-    handler: ClassVar[str] = "on_scancode_waitmsg"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
-    scan_code_info: WorkScanCodeInfo | None = wxfield("ScanCodeInfo", nested(WorkScanCodeInfo), None)
 
 
 @attrs.frozen(kw_only=True)
-class WorkPicItem(WxObject):
-    """One ``<PicList><item>``: the MD5 of a sent picture."""
-
-    pic_md5_sum: str = wxfield("PicMd5Sum")
-
-
-@attrs.frozen(kw_only=True)
-class WorkSendPicsInfo(WxObject):
-    """``<SendPicsInfo>``: the pictures sent through a picture menu button."""
-
-    count: int = wxfield("Count", as_int, 0)
-    pic_list: tuple[WorkPicItem, ...] = wxfield("PicList", nested_list(WorkPicItem), ())
-
-
-@attrs.frozen(kw_only=True)
-class WorkPicSysPhotoEvent(Event):
+class WorkPicSysPhotoEvent(PicSysPhotoEvent):
     """A ``pic_sysphoto`` menu button: the member took photos with the system camera."""
 
-    wx_type: ClassVar[str] = "pic_sysphoto"
-    handler: ClassVar[str] = "on_pic_sysphoto"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
-    send_pics_info: WorkSendPicsInfo | None = wxfield("SendPicsInfo", nested(WorkSendPicsInfo), None)
 
 
 @attrs.frozen(kw_only=True)
-class WorkPicPhotoOrAlbumEvent(Event):
+class WorkPicPhotoOrAlbumEvent(PicPhotoOrAlbumEvent):
     """A ``pic_photo_or_album`` menu button: the member took or picked photos."""
 
-    wx_type: ClassVar[str] = "pic_photo_or_album"
-    handler: ClassVar[str] = "on_pic_photo_or_album"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
-    send_pics_info: WorkSendPicsInfo | None = wxfield("SendPicsInfo", nested(WorkSendPicsInfo), None)
 
 
 @attrs.frozen(kw_only=True)
-class WorkPicWeixinEvent(Event):
+class WorkPicWeixinEvent(PicWeixinEvent):
     """A ``pic_weixin`` menu button: the member picked photos from the album."""
 
-    wx_type: ClassVar[str] = "pic_weixin"
-    handler: ClassVar[str] = "on_pic_weixin"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
-    send_pics_info: WorkSendPicsInfo | None = wxfield("SendPicsInfo", nested(WorkSendPicsInfo), None)
 
 
 @attrs.frozen(kw_only=True)
-class WorkSendLocationInfo(WxObject):
-    """``<SendLocationInfo>``: latitude ``location_x``, longitude ``location_y``, map scale, label, POI name."""
-
-    location_x: float = wxfield("Location_X", as_float, 0.0)
-    location_y: float = wxfield("Location_Y", as_float, 0.0)
-    scale: int = wxfield("Scale", as_int, 0)
-    label: str = wxfield("Label")
-    poiname: str = wxfield("Poiname")
-
-    @property
-    def latitude(self) -> float:
-        """Alias of ``location_x``."""
-        return self.location_x
-
-    @property
-    def longitude(self) -> float:
-        """Alias of ``location_y``."""
-        return self.location_y
-
-
-@attrs.frozen(kw_only=True)
-class WorkLocationSelectEvent(Event):
+class WorkLocationSelectEvent(LocationSelectEvent):
     """A ``location_select`` menu button: the member picked a location."""
 
-    wx_type: ClassVar[str] = "location_select"
-    handler: ClassVar[str] = "on_location_select"
     agent_id: int = _agent_id()
-    event_key: str = wxfield("EventKey")
-    send_location_info: WorkSendLocationInfo | None = wxfield("SendLocationInfo", nested(WorkSendLocationInfo), None)
     #: ``wxwork`` from the WeCom app, empty from WeChat.
     app_type: str = wxfield("AppType")
 

@@ -69,7 +69,7 @@ def add_wait_case(app: AppState, openid: str, latest_time: int) -> None:
 
 def _account(req: EmulatorRequest, value: Any) -> dict[str, Any]:
     assert req.app is not None
-    account = _state(req.app)["accounts"].get(value) if isinstance(value, str) else None
+    account: dict[str, Any] | None = _state(req.app)["accounts"].get(value) if isinstance(value, str) else None
     if account is None:
         raise WeChatAPIError(65401, "invalid custom service account")
     return account
@@ -175,9 +175,7 @@ def invite_worker(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
         if account.get("invite_wx") == wechat_id:
             raise WeChatAPIError(65408, "you have already invited the wechat user")
         raise WeChatAPIError(65411, "a effective invitation to bind the custom service account exists")
-    account.update(
-        invite_wx=wechat_id, invite_expire_time=int(emu.now()) + INVITE_SECONDS, invite_status="waiting"
-    )
+    account.update(invite_wx=wechat_id, invite_expire_time=int(emu.now()) + INVITE_SECONDS, invite_status="waiting")
     return ok()
 
 

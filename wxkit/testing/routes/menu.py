@@ -102,7 +102,7 @@ def _button(raw: Any, level: int) -> dict[str, Any]:
         raise _fail("key", level)
     if kind in URL_TYPES and not _size(button.get("url"), 1, 1024):
         raise _fail("url", level)
-    needed = {"miniprogram": ("appid", "pagepath")}.get(kind, ())
+    needed: tuple[str, ...] = {"miniprogram": ("appid", "pagepath")}.get(kind, ())
     needed += ("media_id",) if kind in MEDIA_TYPES else ("article_id",) if kind in ARTICLE_TYPES else ()
     if any(not button.get(field) for field in needed):
         raise WeChatAPIError(40097, f"invalid args: {kind} needs {', '.join(needed)}")
@@ -168,7 +168,9 @@ def selfmenu_info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     for button in default["button"]:
         shown = {k: v for k, v in button.items() if k != "sub_button"}
         if button["sub_button"]:
-            shown["sub_button"] = {"list": [{k: v for k, v in s.items() if k != "sub_button"} for s in button["sub_button"]]}
+            shown["sub_button"] = {
+                "list": [{k: v for k, v in s.items() if k != "sub_button"} for s in button["sub_button"]]
+            }
         buttons.append(shown)
     return {"is_menu_open": 1, "selfmenu_info": {"button": buttons}}
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, Router, RouteHandler, WeChatAPIError, ok
+from . import EmulatorRequest, RouteHandler, Router, WeChatAPIError, ok
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
@@ -83,7 +83,7 @@ def _state(app: AppState) -> dict[str, Any]:
 
 
 def add_rid(app: AppState, rid: str, **request: Any) -> None:
-    """Make ``rid`` known to ``openapi/rid/get`` with ``request`` as its details (``invoke_time``, ``request_url``...)."""
+    """Make ``rid`` known to ``openapi/rid/get``, with ``request`` as its details (``request_url``...)."""
     details = {
         "invoke_time": 0,
         "cost_in_ms": 0,
