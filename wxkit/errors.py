@@ -13,6 +13,8 @@ anything the SDK raises on purpose. The tree::
     │   └── DuplicateMessageError  the same push (MsgId / event key) handled already
     ├── TransportError         the HTTP exchange failed: connect error, timeout,
     │                          dropped connection, HTTP 5xx, a body that is not JSON
+    ├── PayError               WeChat Pay refused a request (v3 code/message, v2 return/err codes)
+    ├── AmountError            a money amount that is not a positive int of fen
     └── APIError               WeChat answered a non-zero errcode (.errcode, .errmsg, .method, .url)
         ├── AccessTokenError       the access token is invalid / expired / cannot be fetched
         ├── RateLimitError         frequency or quota limits (45009, 45011, ...)
@@ -30,11 +32,13 @@ from __future__ import annotations
 __all__ = [
     "APIError",
     "AccessTokenError",
+    "AmountError",
     "ConfigError",
     "DecryptError",
     "DuplicateMessageError",
     "InvalidArgumentError",
     "ParseError",
+    "PayError",
     "PermissionDeniedError",
     "RateLimitError",
     "ReplayError",
@@ -216,3 +220,36 @@ def api_error(
     """Return the :class:`APIError` subclass for ``errcode`` (plain :class:`APIError` if unknown)."""
     cls = _FAMILIES.get(errcode, APIError)
     return cls(errcode, errmsg, method=method, url=url, response=response)
+
+
+class PayError(WxError):
+    """WeChat Pay refused a request or a response could not be trusted.
+
+    v3: ``code`` and ``message`` from WeChat's error body, ``status`` the HTTP
+    status, ``detail`` the optional ``detail`` object. v2: ``code`` is
+    ``return_code`` / ``err_code`` and ``message`` ``return_msg`` /
+    ``err_code_des``. Never carries keys or signatures.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 0,
+        method: str = "",
+        url: str = "",
+        detail: object = None,
+    ) -> None:
+        where = f" ({method} {url})" if (method or url) else ""
+        super().__init__(f"{code}: {message}{where}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.method = method
+        self.url = url
+        self.detail = detail
+
+
+class AmountError(WxError, ValueError):
+    """An amount that is not a positive whole number of fen (floats, bools, strings, sub-fen yuan)."""

@@ -1,0 +1,33 @@
+"""WeChat Pay API v3: signer, verifier, crypto, and (with the client) the merchant APIs.
+
+Everything in :mod:`wxkit.pay.v3.crypto`, :class:`Signer` and
+:class:`Verifier` works in a script without any client::
+
+    from wxkit.pay.v3 import Signer, rsa_sign, aead_decrypt
+"""
+
+from .crypto import (
+    aead_decrypt,
+    aead_encrypt,
+    load_private_key,
+    load_public_key,
+    oaep_decrypt,
+    oaep_encrypt,
+    rsa_sign,
+    rsa_verify,
+)
+from .signer import Signer
+from .verifier import Verifier
+
+__all__ = [
+    "Signer",
+    "Verifier",
+    "aead_decrypt",
+    "aead_encrypt",
+    "load_private_key",
+    "load_public_key",
+    "oaep_decrypt",
+    "oaep_encrypt",
+    "rsa_sign",
+    "rsa_verify",
+]
