@@ -30,6 +30,7 @@ import secrets
 import socket
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,7 @@ from .routes import EmulatorRequest, EmulatorResponse, Route, RouteHandler, WeCh
 
 if TYPE_CHECKING:
     from ..client import Client
+    from .pay import MerchantState
 
 __all__ = ["AppState", "Emulator", "Fault", "ROUTE_MODULES"]
 
@@ -63,6 +65,7 @@ ROUTE_MODULES = (
     "jssdk",
     "kf",
     "misc",
+    "pay_certificates",
 )
 
 
@@ -146,6 +149,8 @@ class Emulator:
         self._offset = 0.0
         self.lock = threading.RLock()
         self.apps: dict[str, AppState] = {}
+        #: WeChat Pay merchants by mchid (see :meth:`add_merchant`).
+        self.merchants: dict[str, MerchantState] = {}
         #: token -> (appid, expires_at)
         self.tokens: dict[str, tuple[str, float]] = {}
         self.faults: list[Fault] = []
@@ -218,6 +223,36 @@ class Emulator:
                 self.apps[appid] = app
             return app
 
+    def add_merchant(
+        self,
+        mchid: str,
+        *,
+        serial_no: str,
+        public_key: Any,
+        apiv3_key: str,
+        appid: str | None = None,
+        mode: str = "certificate",
+        v2_key: str | None = None,
+    ) -> MerchantState:
+        """Register a WeChat Pay merchant (see :mod:`wxkit.testing.pay`).
+
+        ``serial_no`` / ``public_key``: the merchant's API certificate, to check
+        requests; ``apiv3_key``; ``mode``: ``certificate``, ``public_key`` or ``both``.
+        """
+        from .pay import add_merchant
+
+        with self.lock:
+            return add_merchant(
+                self,
+                mchid,
+                serial_no=serial_no,
+                public_key=public_key,
+                apiv3_key=apiv3_key,
+                appid=appid,
+                mode=mode,
+                v2_key=v2_key,
+            )
+
     def app(self, appid: str) -> AppState:
         """The state of a registered app."""
         return self.apps[appid]
@@ -245,6 +280,28 @@ class Emulator:
     def next_id(self) -> int:
         """A fresh numeric id (msgid, media ids...)."""
         return next(self._ids)
+
+    def _match_pattern(self, request: EmulatorRequest) -> Route | None:
+        """Routes whose path has ``{name}`` segments, e.g. ``/v3/pay/transactions/id/{transaction_id}``."""
+        parts = request.path.split("/")
+        for (method, path), route in self._routes.items():
+            if method != request.method or "{" not in path:
+                continue
+            pattern = path.split("/")
+            if len(pattern) != len(parts):
+                continue
+            params: dict[str, str] = {}
+            for want, got in zip(pattern, parts, strict=True):
+                if want.startswith("{") and want.endswith("}"):
+                    if not got:
+                        break
+                    params[want[1:-1]] = urllib.parse.unquote(got)
+                elif want != got:
+                    break
+            else:
+                request.path_params = params
+                return route
+        return None
 
     def add_route(self, method: str, path: str, handler: RouteHandler, *, auth: bool = True) -> None:
         """Serve ``handler(emulator, request)`` at ``METHOD path`` (for endpoints the emulator lacks)."""
@@ -324,6 +381,8 @@ class Emulator:
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one request (used by the HTTP handler; callable directly in unit tests)."""
         route = self._routes.get((request.method, request.path))
+        if route is None:
+            route = self._match_pattern(request)
         appid: str | None = None
         try:
             if route is None:
@@ -396,6 +455,7 @@ class _Handler(BaseHTTPRequestHandler):
             dict(parse_qsl(parts.query, keep_blank_values=True)),
             {k.lower(): v for k, v in self.headers.items()},
             body,
+            target=self.path,
         )
         try:
             response = emulator.dispatch(request)

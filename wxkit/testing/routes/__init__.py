@@ -41,6 +41,12 @@ class EmulatorRequest:
     headers: dict[str, str]
     body: bytes
     app: AppState | None = None
+    #: The request target exactly as sent (``/path?query``), which v3 signatures cover.
+    target: str = ""
+    #: Values of ``{name}`` segments of the route's path.
+    path_params: dict[str, str] = attrs.field(factory=dict)
+    #: Set by WeChat Pay routes: the authenticated merchant.
+    merchant: Any = None
     _json: Any = attrs.field(default=None, init=False)
     _json_loaded: bool = attrs.field(default=False, init=False)
 
