@@ -103,7 +103,7 @@ def test_ticket_survives_a_refused_access_token(wechat_emulator, wechat_client, 
 
 
 def test_ticket_quota(wechat_client, wechat_app):
-    wechat_app.quota_limits["getticket"] = 1
+    wechat_app.quota_limits["/cgi-bin/ticket/getticket"] = 1
     wechat_client.jssdk.get_ticket()
     with pytest.raises(RateLimitError) as info:
         wechat_client.jssdk.get_ticket(force_refresh=True)

@@ -132,6 +132,6 @@ def test_add_is_checked(
 
 
 def test_quota(wechat_client: Client, wechat_app: AppState) -> None:
-    wechat_app.quota_limits["material/get_materialcount"] = 0
+    wechat_app.quota_limits["/cgi-bin/material/get_materialcount"] = 0
     with _raises(wechat_client, RateLimitError, 45009):
         wechat_client.material.count()

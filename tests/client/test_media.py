@@ -152,7 +152,7 @@ def test_dropped_upload_is_never_resent(
 
 
 def test_upload_quota(wechat_client: Client, wechat_app: AppState) -> None:
-    wechat_app.quota_limits["media/upload"] = 1
+    wechat_app.quota_limits["/cgi-bin/media/upload"] = 1
     wechat_client.media.upload("image", ("a.jpg", JPEG))
     with _raises(wechat_client, RateLimitError, 45009):
         wechat_client.media.upload("image", ("b.jpg", JPEG))

@@ -126,7 +126,7 @@ def test_custom_send_window_closes_after_48_hours(wechat_client: Client, wechat_
 
 
 def test_custom_send_quota(wechat_client: Client, wechat_app: AppState, user: str) -> None:
-    wechat_app.quota_limits["message.send"] = 1
+    wechat_app.quota_limits["/cgi-bin/message/custom/send"] = 1
     wechat_client.message.send_text(user, "one")
     raises(wechat_client, RateLimitError, 45009, wechat_client.message.send_text, user, "two")
     assert len(wechat_app.sent) == 1
@@ -206,7 +206,7 @@ def test_mass_send_errors(wechat_client: Client, wechat_emulator: Emulator, audi
     assert err.response["msg_id"] == first["msg_id"]
     wechat_emulator.advance(24 * 3600)
     assert msg.mass_send_by_tag("text", "next day", clientmsgid="batch-1")["msg_id"] != first["msg_id"]
-    audience.quota_limits["message.mass_send"] = audience.quota["message.mass_send"]
+    audience.quota_limits["/cgi-bin/message/mass/sendall"] = audience.quota["/cgi-bin/message/mass/sendall"]
     raises(wechat_client, RateLimitError, 45009, msg.mass_send_by_tag, "text", "over quota")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +55,31 @@ def test_quota_is_counted_reported_and_cleared(wechat_client: Client, wechat_app
     wechat_client.misc.clear_quota()
     assert wechat_app.quota[path] == 0
     assert wechat_client.misc.callback_ips()
+
+
+@pytest.mark.parametrize(
+    ("path", "call"),
+    [
+        ("/cgi-bin/message/template/send", lambda c: c.template.send("o_user", "TPL", {"k": {"value": "v"}})),
+        ("/cgi-bin/message/custom/send", lambda c: c.message.send_text("o_user", "hi")),
+        ("/cgi-bin/message/subscribe/bizsend", lambda c: c.subscribe.send("o_user", "SUB", {})),
+        ("/cgi-bin/media/get", lambda c: c.media.download("no-such-media", io.BytesIO())),
+        ("/cgi-bin/ticket/getticket", lambda c: c.jssdk.get_ticket(force_refresh=True)),
+        ("/cgi-bin/menu/get", lambda c: c.menu.get()),
+    ],
+    ids=["template", "custom", "subscribe", "media", "ticket", "menu"],
+)
+def test_every_route_module_meters_by_api_path(
+    wechat_client: Client, wechat_app: AppState, path: str, call: Callable[[Client], Any]
+) -> None:
+    with contextlib.suppress(APIError):  # refused calls count as well
+        call(wechat_client)
+    assert wechat_client.misc.get_quota(path)["quota"]["used"] == 1
+    assert dict(wechat_app.quota) == {path: 1, "/cgi-bin/openapi/quota/get": 1}
+    wechat_app.quota_limits[path] = 1
+    expect(wechat_client, RateLimitError, 45009, lambda: call(wechat_client))
+    wechat_client.misc.clear_quota()
+    assert wechat_client.misc.get_quota(path)["quota"]["used"] == 0
 
 
 def test_clear_quota_ten_times_a_month(wechat_client: Client, wechat_emulator: Emulator) -> None:

@@ -122,7 +122,7 @@ def test_send_errors(wechat_client: Client, wechat_app: AppState, tmpl: str) -> 
     raises(wechat_client, InvalidArgumentError, 40003, send, "o_stranger", tmpl, PAID)
     err = raises(wechat_client, APIError, 47003, send, "o_user", tmpl, {"thing1": {"value": "Coffee"}})
     assert "amount2" in err.errmsg
-    wechat_app.quota_limits["subscribe.send"] = 0
+    wechat_app.quota_limits["/cgi-bin/message/subscribe/bizsend"] = 0
     raises(wechat_client, APIError, 45009, send, "o_user", tmpl, PAID)
     assert wechat_app.sent == []
 

@@ -64,7 +64,9 @@ def test_send_errors(wechat_client: Client, wechat_app: AppState, template_id: s
     raises(wechat_client, InvalidArgumentError, 40003, send, "o_stranger", template_id, DATA)
     wechat_app.add_follower("o_left", subscribe=0)
     raises(wechat_client, UserStateError, 43004, send, "o_left", template_id, DATA)
-    wechat_app.quota_limits["template.send"] = 1
+    path = "/cgi-bin/message/template/send"
+    assert wechat_app.quota[path] == 3  # refused calls count too
+    wechat_app.quota_limits[path] = 4
     send("o_user", template_id, DATA)
     raises(wechat_client, RateLimitError, 45009, send, "o_user", template_id, DATA)
     assert len(wechat_app.sent) == 1

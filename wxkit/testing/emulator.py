@@ -66,6 +66,9 @@ ROUTE_MODULES = (
     "kf",
     "misc",
     "pay_certificates",
+    "pay_v3_orders",
+    "pay_v3_funds",
+    "pay_v2",
 )
 
 

@@ -16,10 +16,12 @@ from .crypto import (
     rsa_sign,
     rsa_verify,
 )
+from .client import PayClient
 from .signer import Signer
 from .verifier import Verifier
 
 __all__ = [
+    "PayClient",
     "Signer",
     "Verifier",
     "aead_decrypt",

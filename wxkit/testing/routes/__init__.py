@@ -6,6 +6,16 @@ Routes that need an access token get ``request.app`` (the calling app's
 :class:`~wxkit.testing.emulator.AppState`) already checked: an unknown token
 answers 40001, an expired one 42001. Answer WeChat errors by raising
 :class:`WeChatAPIError` (``raise WeChatAPIError(40003, "invalid openid")``).
+
+Route modules whose endpoints have a daily quota register them on a
+:class:`QuotaRouter`: each call runs under the emulator lock and is counted by
+:func:`charge` against its full API path (``app.quota["/cgi-bin/user/info"]``),
+answering 45009 once ``app.quota_limits`` for that path is reached; the
+``misc`` routes report (``openapi/quota/get``) and reset (``clear_quota``)
+those counters. The helpers :func:`calling_app`, :func:`json_object`,
+:func:`require_object`, :func:`as_text` and :func:`follower` hold the checks
+most routes share (47001 for a body that is not an object, 40003 for an
+unknown openid ...).
 """
 
 from __future__ import annotations
@@ -19,7 +29,22 @@ import attrs
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
-__all__ = ["EmulatorRequest", "EmulatorResponse", "Route", "RouteHandler", "Router", "WeChatAPIError", "ok"]
+__all__ = [
+    "EmulatorRequest",
+    "EmulatorResponse",
+    "QuotaRouter",
+    "Route",
+    "RouteHandler",
+    "Router",
+    "WeChatAPIError",
+    "as_text",
+    "calling_app",
+    "charge",
+    "follower",
+    "json_object",
+    "ok",
+    "require_object",
+]
 
 
 class WeChatAPIError(Exception):
@@ -63,10 +88,7 @@ class EmulatorRequest:
 
     def field(self, name: str, default: Any = None) -> Any:
         """A field of the JSON body object (``default`` if absent)."""
-        data = self.json
-        if not isinstance(data, dict):
-            raise WeChatAPIError(47001, "data format error")
-        return data.get(name, default)
+        return json_object(self).get(name, default)
 
     def files(self) -> dict[str, tuple[str, bytes, str]]:
         """Multipart form parts: name -> (filename, content, content type)."""
@@ -127,6 +149,86 @@ class Router:
         return register
 
 
+def charge(app: AppState, path: str) -> None:
+    """Count one call of the API ``path`` for ``app``; 45009 if its daily limit is already reached.
+
+    The counter is ``app.quota[path]`` and the limit ``app.quota_limits[path]``
+    (no limit when absent), keyed by the full API path, e.g.
+    ``"/cgi-bin/message/template/send"``: the ``cgi_path`` that
+    ``POST /cgi-bin/openapi/quota/get`` reports and ``clear_quota`` resets.
+    """
+    limit = app.quota_limits.get(path)
+    if limit is not None and app.quota[path] >= limit:
+        raise WeChatAPIError(45009, "reach max api daily quota limit")
+    app.quota[path] += 1
+
+
+class QuotaRouter(Router):
+    """A :class:`Router` whose token-checked routes run under the emulator lock, metered by :func:`charge`.
+
+    Every call of such a route counts one against its path's daily quota
+    before the handler runs (whatever it answers), so a handler needs neither
+    its own lock nor its own quota check. Routes with ``auth=False`` (no app to
+    charge) run under the lock unmetered.
+    """
+
+    def route(self, method: str, path: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
+        """Register ``handler`` for ``METHOD path``, metered when ``auth``."""
+        register = super().route(method, path, auth=auth)
+
+        def wrap(handler: RouteHandler) -> RouteHandler:
+            def metered(emu: Emulator, req: EmulatorRequest) -> Any:
+                with emu.lock:
+                    if auth:
+                        charge(calling_app(req), path)
+                    return handler(emu, req)
+
+            metered.__doc__ = handler.__doc__
+            register(metered)
+            return handler
+
+        return wrap
+
+
 def ok(**fields: Any) -> dict[str, Any]:
     """WeChat's success body: ``{"errcode": 0, "errmsg": "ok", **fields}``."""
     return {"errcode": 0, "errmsg": "ok", **fields}
+
+
+# -- helpers shared by the route modules --------------------------------------------------
+def calling_app(req: EmulatorRequest) -> AppState:
+    """The app whose access token a token-checked route was called with (set by the emulator)."""
+    app = req.app
+    assert app is not None, "calling_app() needs a token-checked route (auth=True)"
+    return app
+
+
+def json_object(req: EmulatorRequest) -> dict[str, Any]:
+    """The request's JSON body as an object; 47001 "data format error" for anything else."""
+    return require_object(req.json)
+
+
+def require_object(value: Any, name: str = "") -> dict[str, Any]:
+    """``value`` if it is a JSON object; else 47001 "data format error" (naming ``name`` when given)."""
+    if not isinstance(value, dict):
+        raise WeChatAPIError(47001, f"data format error: {name}" if name else "data format error")
+    return value
+
+
+def as_text(value: Any) -> str:
+    """``value`` if it is a string, else ``""`` (for ids looked up in the emulator's state)."""
+    return value if isinstance(value, str) else ""
+
+
+def follower(app: AppState, openid: Any, *, subscribed: bool = False) -> dict[str, Any]:
+    """The follower ``openid`` of ``app``: 40003 "invalid openid" if unknown.
+
+    With ``subscribed=True`` a user who unfollowed (``subscribe`` 0) answers
+    43004 "require subscribe", as message sends do.
+    """
+    user = app.followers.get(openid) if isinstance(openid, str) else None
+    if user is None:
+        raise WeChatAPIError(40003, "invalid openid")
+    if subscribed and not user.get("subscribe", 1):
+        raise WeChatAPIError(43004, "require subscribe")
+    return user

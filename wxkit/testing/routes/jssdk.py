@@ -7,9 +7,10 @@ tickets stay valid until their own expiry. State in ``app.data``:
 * ``"ticket_fetches"``: a :class:`~collections.Counter` of fetches per type
   (``app.data["ticket_fetches"]["jsapi"]``).
 
-``type`` must be ``jsapi`` or ``wx_card`` (else 40097); the daily quota key is
-``"getticket"`` (``app.quota_limits["getticket"] = 1`` makes the second
-fetch answer 45009). :func:`check_config` tells whether a ``wx.config`` dict
+``type`` must be ``jsapi`` or ``wx_card`` (else 40097). Fetches are metered
+like every API call (:class:`~wxkit.testing.routes.QuotaRouter`):
+``app.quota_limits["/cgi-bin/ticket/getticket"] = 1`` makes the second fetch
+answer 45009. :func:`check_config` tells whether a ``wx.config`` dict
 would pass, the way the JS-SDK checks it in the browser.
 """
 
@@ -20,14 +21,14 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from ...crypto import sha1_signature
-from . import EmulatorRequest, Router, WeChatAPIError, ok
+from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, ok
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
 __all__ = ["TICKET_LIFETIME", "TICKET_TYPES", "check_config", "router"]
 
-router = Router()
+router = QuotaRouter()
 
 #: ``expires_in`` of the tickets the emulator issues.
 TICKET_LIFETIME = 7200
@@ -43,20 +44,14 @@ def _tickets(app: AppState, type: str) -> dict[str, float]:
 @router.route("GET", "/cgi-bin/ticket/getticket")
 def get_ticket(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Issue a new ticket of ``type`` for the calling app and count the fetch."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     type = req.query.get("type", "")
     if type not in TICKET_TYPES:
         raise WeChatAPIError(40097, "invalid args: type must be jsapi or wx_card")
-    with emu.lock:
-        limit = app.quota_limits.get("getticket")
-        if limit is not None and app.quota["getticket"] >= limit:
-            raise WeChatAPIError(45009, "reach max api daily quota limit")
-        app.quota["getticket"] += 1
-        ticket = f"{type.upper()}_TICKET_{secrets.token_urlsafe(24)}"
-        _tickets(app, type)[ticket] = emu.now() + TICKET_LIFETIME
-        fetches: Counter[str] = app.data.setdefault("ticket_fetches", Counter())
-        fetches[type] += 1
+    ticket = f"{type.upper()}_TICKET_{secrets.token_urlsafe(24)}"
+    _tickets(app, type)[ticket] = emu.now() + TICKET_LIFETIME
+    fetches: Counter[str] = app.data.setdefault("ticket_fetches", Counter())
+    fetches[type] += 1
     return ok(ticket=ticket, expires_in=TICKET_LIFETIME)
 
 

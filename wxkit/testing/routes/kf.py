@@ -23,9 +23,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, WeChatAPIError, ok
-from .misc import QuotaRouter
-from .user import follower
+from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, follower, ok
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
@@ -68,8 +66,7 @@ def add_wait_case(app: AppState, openid: str, latest_time: int) -> None:
 
 
 def _account(req: EmulatorRequest, value: Any) -> dict[str, Any]:
-    assert req.app is not None
-    account: dict[str, Any] | None = _state(req.app)["accounts"].get(value) if isinstance(value, str) else None
+    account: dict[str, Any] | None = _state(calling_app(req))["accounts"].get(value) if isinstance(value, str) else None
     if account is None:
         raise WeChatAPIError(65401, "invalid custom service account")
     return account
@@ -88,15 +85,13 @@ def _public(account: dict[str, Any]) -> dict[str, Any]:
 @router.route("GET", "/cgi-bin/customservice/getkflist")
 def kf_list(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Every customer-service account."""
-    assert req.app is not None
-    return {"kf_list": [_public(a) for a in _state(req.app)["accounts"].values()]}
+    return {"kf_list": [_public(a) for a in _state(calling_app(req))["accounts"].values()]}
 
 
 @router.route("GET", "/cgi-bin/customservice/getonlinekflist")
 def online_list(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The online accounts with their number of sessions."""
-    assert req.app is not None
-    state = _state(req.app)
+    state = _state(calling_app(req))
     online = []
     for name, account in state["accounts"].items():
         if account.get("kf_wx") and account.get("status"):
@@ -110,8 +105,7 @@ def online_list(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/customservice/kfaccount/add")
 def add(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Add an account."""
-    assert req.app is not None
-    accounts = _state(req.app)["accounts"]
+    accounts = _state(calling_app(req))["accounts"]
     name = req.field("kf_account")
     if not isinstance(name, str) or not _ACCOUNT.match(name):
         raise WeChatAPIError(65404, "invalid custom service account")
@@ -139,9 +133,8 @@ def update(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 
 
 def _delete(req: EmulatorRequest, name: Any) -> dict[str, Any]:
-    assert req.app is not None
     _account(req, name)
-    state = _state(req.app)
+    state = _state(calling_app(req))
     del state["accounts"][name]
     state["sessions"] = {o: s for o, s in state["sessions"].items() if s["kf_account"] != name}
     return ok()
@@ -162,12 +155,11 @@ def delete_by_query(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/customservice/kfaccount/inviteworker")
 def invite_worker(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Invite a WeChat user to work behind an account."""
-    assert req.app is not None
     account = _account(req, req.field("kf_account"))
     wechat_id = req.field("invite_wx")
     if not isinstance(wechat_id, str) or not _WECHAT_ID.match(wechat_id):
         raise WeChatAPIError(65409, "wechat account invalid")
-    if any(a.get("kf_wx") == wechat_id for a in _state(req.app)["accounts"].values()):
+    if any(a.get("kf_wx") == wechat_id for a in _state(calling_app(req))["accounts"].values()):
         raise WeChatAPIError(65407, "the wechat user have been one of your workers")
     if account.get("kf_wx"):
         raise WeChatAPIError(65412, "the custom service account have been bound by a wechat user")
@@ -196,8 +188,7 @@ def upload_avatar(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/customservice/kfsession/create")
 def create_session(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Put a follower in session with an online account."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     name = req.field("kf_account")
     account = _account(req, name)
     openid = follower(app, req.field("openid"))["openid"]
@@ -218,8 +209,7 @@ def create_session(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/customservice/kfsession/close")
 def close_session(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """End a follower's session with an account."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     name = req.field("kf_account")
     _account(req, name)
     openid = follower(app, req.field("openid"))["openid"]
@@ -233,8 +223,7 @@ def close_session(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("GET", "/customservice/kfsession/getsession")
 def get_session(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """A follower's session (``kf_account`` empty when nobody serves them)."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     openid = follower(app, req.query.get("openid"))["openid"]
     session = _state(app)["sessions"].get(openid)
     if session is None:
@@ -245,10 +234,9 @@ def get_session(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("GET", "/customservice/kfsession/getsessionlist")
 def list_sessions(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The sessions an account serves."""
-    assert req.app is not None
     name = req.query.get("kf_account")
     _account(req, name)
-    sessions = _state(req.app)["sessions"].items()
+    sessions = _state(calling_app(req))["sessions"].items()
     return {
         "sessionlist": [{"createtime": s["createtime"], "openid": o} for o, s in sessions if s["kf_account"] == name]
     }
@@ -257,8 +245,7 @@ def list_sessions(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("GET", "/customservice/kfsession/getwaitcase")
 def waiting(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Users waiting for service, oldest first (at most 100 listed)."""
-    assert req.app is not None
-    cases = sorted(_state(req.app)["waiting"].items(), key=lambda item: item[1])
+    cases = sorted(_state(calling_app(req))["waiting"].items(), key=lambda item: item[1])
     return {
         "count": len(cases),
         "waitcaselist": [{"latest_time": t, "openid": o} for o, t in cases[:WAITCASE_LIMIT]],

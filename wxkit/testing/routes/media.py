@@ -23,9 +23,9 @@ Files are checked like WeChat does: an unknown ``type`` answers 40004, a file
 extension the type does not allow 40005, an empty file 44001, no ``media``
 part 41005 and a file over the size limit the type's size errcode (image
 40009, voice 40010, video 40011, thumb 40012). A publish succeeds at once
-(``publish_status`` 0) and takes the draft out of the draft box. Every route
-counts its calls in ``app.quota["<path without /cgi-bin/>"]`` and answers 45009
-once ``app.quota_limits`` for that key is reached.
+(``publish_status`` 0) and takes the draft out of the draft box. Every call is
+metered by its API path (:class:`~wxkit.testing.routes.QuotaRouter`): 45009
+once ``app.quota_limits["/cgi-bin/media/upload"]`` (say) is reached.
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, EmulatorResponse, Router, WeChatAPIError, ok
+from . import EmulatorRequest, EmulatorResponse, QuotaRouter, WeChatAPIError, as_text, calling_app, ok, require_object
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
 __all__ = ["TEMPORARY_MEDIA_LIFETIME", "lookup_media", "router"]
 
-router = Router()
+router = QuotaRouter()
 
 #: Seconds a temporary media id stays valid (three days).
 TEMPORARY_MEDIA_LIFETIME = 3 * 86400
@@ -91,20 +91,13 @@ Handler = Callable[["Emulator", EmulatorRequest, "AppState"], Any]
 
 
 def _route(method: str, path: str) -> Callable[[Handler], Handler]:
-    """Register ``handler(emu, req, app)`` under the emulator lock, counting the call's quota."""
-    key = path.removeprefix("/cgi-bin/")
+    """Register ``handler(emu, req, app)`` on :data:`router` (metered, under the emulator lock)."""
 
     def register(handler: Handler) -> Handler:
         def serve(emu: Emulator, req: EmulatorRequest) -> Any:
-            app = req.app
-            assert app is not None  # auth routes always carry the app
-            with emu.lock:
-                limit = app.quota_limits.get(key)
-                if limit is not None and app.quota[key] >= limit:
-                    raise WeChatAPIError(45009, "reach max api daily quota limit")
-                app.quota[key] += 1
-                return handler(emu, req, app)
+            return handler(emu, req, calling_app(req))
 
+        serve.__doc__ = handler.__doc__
         router.route(method, path)(serve)
         return handler
 
@@ -118,11 +111,6 @@ def _store(app: AppState, name: str) -> dict[str, Any]:
 
 def _new_id(emu: Emulator, prefix: str) -> str:
     return f"{prefix}_{emu.next_id()}_{os.urandom(6).hex()}"
-
-
-def _text(req: EmulatorRequest, name: str) -> str:
-    value = req.field(name)
-    return value if isinstance(value, str) else ""
 
 
 def _number(req: EmulatorRequest, name: str, default: int) -> int:
@@ -183,7 +171,7 @@ def _temporary(emu: Emulator, app: AppState, media_id: str) -> dict[str, Any]:
 
 
 def _permanent(app: AppState, req: EmulatorRequest) -> tuple[str, dict[str, Any]]:
-    media_id = _text(req, "media_id")
+    media_id = as_text(req.field("media_id"))
     if not media_id:
         raise WeChatAPIError(41006, "media_id missing")
     item: dict[str, Any] | None = _store(app, "material").get(media_id)
@@ -269,11 +257,10 @@ def material_add(emu: Emulator, req: EmulatorRequest, app: AppState) -> dict[str
     if kind == "video":
         raw = req.files().get("description")
         try:
-            description = json.loads(raw[1]) if raw is not None else None
+            parsed = json.loads(raw[1]) if raw is not None else None
         except ValueError:
-            description = None
-        if not isinstance(description, dict):
-            raise WeChatAPIError(47001, "data format error: description")
+            parsed = None
+        description = require_object(parsed, "description")
         title = str(description.get("title", ""))
         introduction = str(description.get("introduction", ""))
     media_id = _new_id(emu, "material")
@@ -326,7 +313,7 @@ def material_count(emu: Emulator, req: EmulatorRequest, app: AppState) -> dict[s
 @_route("POST", "/cgi-bin/material/batchget_material")
 def material_batchget(emu: Emulator, req: EmulatorRequest, app: AppState) -> dict[str, Any]:
     """List permanent material of one type (image, video, voice, news), oldest first."""
-    kind = _text(req, "type")
+    kind = as_text(req.field("type"))
     if kind not in ("image", "video", "voice", "news"):
         raise WeChatAPIError(40004, "invalid media type")
     offset, count, _ = _page(req)
@@ -341,9 +328,7 @@ def material_batchget(emu: Emulator, req: EmulatorRequest, app: AppState) -> dic
 # -- drafts ------------------------------------------------------------------------------
 def _article(app: AppState, raw: Any) -> dict[str, Any]:
     """Check one draft article; return the stored copy."""
-    if not isinstance(raw, dict):
-        raise WeChatAPIError(47001, "data format error")
-    kind = raw.get("article_type") or "news"
+    kind = require_object(raw).get("article_type") or "news"
     if kind not in ("news", "newspic"):
         raise WeChatAPIError(47001, "data format error: article_type")
     if not isinstance(raw.get("title"), str) or not raw["title"]:
@@ -376,7 +361,7 @@ def _rendered(app: AppState, article: dict[str, Any], url: str, *, no_content: b
 
 
 def _draft(app: AppState, req: EmulatorRequest) -> tuple[str, dict[str, Any]]:
-    media_id = _text(req, "media_id")
+    media_id = as_text(req.field("media_id"))
     draft: dict[str, Any] | None = _store(app, "drafts").get(media_id)
     if draft is None:
         raise WeChatAPIError(40007, "invalid media_id")
@@ -461,7 +446,7 @@ def draft_switch(emu: Emulator, req: EmulatorRequest, app: AppState) -> dict[str
 
 # -- publishing ----------------------------------------------------------------------------
 def _published(app: AppState, req: EmulatorRequest) -> tuple[str, dict[str, Any]]:
-    article_id = _text(req, "article_id")
+    article_id = as_text(req.field("article_id"))
     article: dict[str, Any] | None = _store(app, "published_articles").get(article_id)
     if article is None:
         raise WeChatAPIError(53600, "Article ID 无效")

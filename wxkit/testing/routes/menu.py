@@ -25,8 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, WeChatAPIError, ok
-from .misc import QuotaRouter
+from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, ok, require_object
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
@@ -81,9 +80,7 @@ def _size(value: Any, low: int, high: int) -> bool:
 
 
 def _button(raw: Any, level: int) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise WeChatAPIError(47001, "data format error")
-    button = dict(raw)
+    button = dict(require_object(raw))
     if not _size(button.get("name"), 1, _NAME_BYTES[level]):
         raise _fail("name", level)
     subs = button.get("sub_button")
@@ -129,17 +126,15 @@ def _rule_matches(rule: dict[str, Any], user: dict[str, Any]) -> bool:
 @router.route("POST", "/cgi-bin/menu/create")
 def create(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Create (replace) the default menu."""
-    assert req.app is not None
     buttons = _buttons(req.field("button"))
-    _state(req.app)["default"] = {"button": buttons, "menuid": emu.next_id()}
+    _state(calling_app(req))["default"] = {"button": buttons, "menuid": emu.next_id()}
     return ok()
 
 
 @router.route("GET", "/cgi-bin/menu/get")
 def get(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The default menu and the conditional menus (46003 without a menu)."""
-    assert req.app is not None
-    state = _state(req.app)
+    state = _state(calling_app(req))
     if state["default"] is None:
         raise WeChatAPIError(46003, "menu no exist")
     body: dict[str, Any] = {"menu": state["default"]}
@@ -151,8 +146,7 @@ def get(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("GET", "/cgi-bin/menu/delete")
 def delete(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Delete the default menu and every conditional menu."""
-    assert req.app is not None
-    state = _state(req.app)
+    state = _state(calling_app(req))
     state["default"], state["conditional"] = None, []
     return ok()
 
@@ -160,8 +154,7 @@ def delete(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("GET", "/cgi-bin/get_current_selfmenu_info")
 def selfmenu_info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The menu in force, in the ``selfmenu_info`` shape (sub-buttons under ``list``)."""
-    assert req.app is not None
-    default = _state(req.app)["default"]
+    default = _state(calling_app(req))["default"]
     if default is None:
         return {"is_menu_open": 0, "selfmenu_info": {"button": []}}
     buttons = []
@@ -178,8 +171,7 @@ def selfmenu_info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/menu/addconditional")
 def add_conditional(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Add a conditional menu; answers its ``menuid`` (a string)."""
-    assert req.app is not None
-    state = _state(req.app)
+    state = _state(calling_app(req))
     if state["default"] is None:
         raise WeChatAPIError(65303, "there is no selfmenu, please create selfmenu first")
     rule = req.field("matchrule")
@@ -196,8 +188,7 @@ def add_conditional(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/menu/delconditional")
 def delete_conditional(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Delete one conditional menu by menuid."""
-    assert req.app is not None
-    state = _state(req.app)
+    state = _state(calling_app(req))
     menuid = str(req.field("menuid", ""))
     kept = [menu for menu in state["conditional"] if menu["menuid"] != menuid]
     if len(kept) == len(state["conditional"]):
@@ -209,8 +200,7 @@ def delete_conditional(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/menu/trymatch")
 def try_match(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The buttons ``user_id`` (an openid, or a follower's ``wechat_id``) would see."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     user_id = req.field("user_id")
     user = app.followers.get(user_id) if isinstance(user_id, str) else None
     if user is None:

@@ -18,22 +18,23 @@ Behaviour:
 * ``mass/get`` answers ``SEND_SUCCESS`` (``DELETE`` once deleted) for known
   ids, 40059 for others; the speed level defaults to 0.
 
-Quotas (45009) use the keys ``message.send``, ``message.mass_send`` and
-``message.mass_preview`` of ``app.quota_limits``.
+Every call is metered by its API path (:class:`~wxkit.testing.routes.QuotaRouter`):
+``app.quota_limits["/cgi-bin/message/custom/send"] = 1`` makes the second send
+answer 45009.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, Router, WeChatAPIError, ok
+from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, follower, json_object, ok, require_object
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
 __all__ = ["router"]
 
-router = Router()
+router = QuotaRouter()
 
 _WINDOW = 48 * 3600
 _CUSTOM_TYPES = frozenset(
@@ -56,89 +57,39 @@ _SPEEDS = {0: 80, 1: 60, 2: 45, 3: 30, 4: 10}  # level -> 10k messages a minute
 _CLIENTMSGID_TTL = 24 * 3600
 
 
-# -- helpers shared by the message, template and subscribe routes ------------------------
-def _app(req: EmulatorRequest) -> AppState:
-    """The calling app (set by the emulator for token-checked routes)."""
-    assert req.app is not None
-    return req.app
-
-
-def _body(req: EmulatorRequest) -> dict[str, Any]:
-    """The JSON body as an object (47001 otherwise)."""
-    data = req.json
-    if not isinstance(data, dict):
-        raise WeChatAPIError(47001, "data format error")
-    return data
-
-
-def _text(body: dict[str, Any], key: str) -> str:
-    """A string field of the body ("" when absent or not a string)."""
-    value = body.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _user(app: AppState, openid: Any, *, subscribed: bool = True) -> dict[str, Any]:
-    """The user ``openid`` (40003 if unknown; 43004 if ``subscribed`` is required and they left)."""
-    user = app.followers.get(openid) if isinstance(openid, str) else None
-    if user is None:
-        raise WeChatAPIError(40003, "invalid openid")
-    if subscribed and not user.get("subscribe", 1):
-        raise WeChatAPIError(43004, "require subscribe")
-    return user
-
-
-def _spend(app: AppState, key: str) -> None:
-    """Count one call against ``app.quota_limits[key]`` (45009 when it is used up)."""
-    limit = app.quota_limits.get(key)
-    if limit is not None and app.quota[key] >= limit:
-        raise WeChatAPIError(45009, "reach max api daily quota limit")
-    app.quota[key] += 1
-
-
-def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
-    """The message object under ``key`` (47001 when missing)."""
-    obj = body.get(key)
-    if not isinstance(obj, dict):
-        raise WeChatAPIError(47001, "data format error")
-    return obj
-
-
 # -- customer-service messages -------------------------------------------------------------
-def _in_window(emu: Emulator, app: AppState, openid: str) -> None:
+def _reachable(emu: Emulator, app: AppState, openid: Any) -> str:
+    """``openid`` if a subscribed follower who messaged within 48 hours (40003, 43004, 45015 otherwise)."""
+    follower(app, openid, subscribed=True)
     at = app.interactions.get(openid)
     if at is None or emu.now() - at > _WINDOW:
         raise WeChatAPIError(45015, "response out of time limit or subscription is canceled")
+    return str(openid)
 
 
 @router.route("POST", "/cgi-bin/message/custom/send")
 def custom_send(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Deliver a customer-service message inside the 48-hour window."""
-    app, body = _app(req), _body(req)
+    app, body = calling_app(req), json_object(req)
     msgtype = body.get("msgtype")
     if msgtype not in _CUSTOM_TYPES:
         raise WeChatAPIError(40008, "invalid message type")
-    obj = _object(body, msgtype)
+    obj = require_object(body.get(msgtype))
     if msgtype == "news" and len(obj.get("articles") or []) > 1:
         raise WeChatAPIError(45008, "article size out of limit")
-    with emu.lock:
-        _user(app, body.get("touser"))
-        _in_window(emu, app, body["touser"])
-        _spend(app, "message.send")
-        app.sent.append({"kind": "custom", **body})
+    _reachable(emu, app, body.get("touser"))
+    app.sent.append({"kind": "custom", **body})
     return ok()
 
 
 @router.route("POST", "/cgi-bin/message/custom/typing")
 def custom_typing(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Show or hide the typing indicator (kept in ``app.data["typing"][openid]``)."""
-    app, body = _app(req), _body(req)
+    app, body = calling_app(req), json_object(req)
     command = body.get("command")
     if command not in ("Typing", "CancelTyping"):
         raise WeChatAPIError(45072, "invalid command")
-    with emu.lock:
-        _user(app, body.get("touser"))
-        _in_window(emu, app, body["touser"])
-        app.data.setdefault("typing", {})[body["touser"]] = command
+    app.data.setdefault("typing", {})[_reachable(emu, app, body.get("touser"))] = command
     return ok()
 
 
@@ -147,7 +98,7 @@ def _mass_object(body: dict[str, Any], *, preview: bool) -> str:
     msgtype = body.get("msgtype")
     if msgtype not in _MASS_TYPES:
         raise WeChatAPIError(40008, "invalid message type")
-    _object(body, "images" if (msgtype == "image" and not preview) else msgtype)
+    require_object(body.get("images" if (msgtype == "image" and not preview) else msgtype))
     return str(msgtype)
 
 
@@ -165,7 +116,6 @@ def _record_mass(emu: Emulator, app: AppState, body: dict[str, Any], recipients:
         first_id, at = seen[clientmsgid]
         if emu.now() - at < _CLIENTMSGID_TTL:
             return {"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": first_id}
-    _spend(app, "message.mass_send")
     msg_id = emu.next_id()
     answer: dict[str, Any] = {"msg_id": msg_id}
     if msgtype == "mpnews":
@@ -180,44 +130,40 @@ def _record_mass(emu: Emulator, app: AppState, body: dict[str, Any], recipients:
 @router.route("POST", "/cgi-bin/message/mass/sendall")
 def mass_sendall(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Broadcast to all subscribed followers or to a tag's followers."""
-    app, body = _app(req), _body(req)
-    target = _object(body, "filter")
-    with emu.lock:
-        subscribed = [oid for oid, user in app.followers.items() if user.get("subscribe", 1)]
-        if target.get("is_to_all") is True:
-            recipients = subscribed
-        else:
-            tag_id = target.get("tag_id")
-            if not isinstance(tag_id, int):
-                raise WeChatAPIError(47001, "data format error")
-            recipients = [oid for oid in subscribed if tag_id in (app.followers[oid].get("tagid_list") or [])]
-        return _record_mass(emu, app, body, recipients)
+    app, body = calling_app(req), json_object(req)
+    target = require_object(body.get("filter"))
+    subscribed = [oid for oid, user in app.followers.items() if user.get("subscribe", 1)]
+    if target.get("is_to_all") is True:
+        recipients = subscribed
+    else:
+        tag_id = target.get("tag_id")
+        if not isinstance(tag_id, int):
+            raise WeChatAPIError(47001, "data format error")
+        recipients = [oid for oid in subscribed if tag_id in (app.followers[oid].get("tagid_list") or [])]
+    return _record_mass(emu, app, body, recipients)
 
 
 @router.route("POST", "/cgi-bin/message/mass/send")
 def mass_send(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Broadcast to a list of 2 to 10,000 openids."""
-    app, body = _app(req), _body(req)
+    app, body = calling_app(req), json_object(req)
     touser = body.get("touser")
     if not isinstance(touser, list) or not 2 <= len(touser) <= 10000:
         raise WeChatAPIError(40130, "invalid openid list size, at least two openid")
-    with emu.lock:
-        recipients = [oid for oid in touser if isinstance(oid, str) and oid in app.followers]
-        return _record_mass(emu, app, body, recipients)
+    recipients = [oid for oid in touser if isinstance(oid, str) and oid in app.followers]
+    return _record_mass(emu, app, body, recipients)
 
 
 @router.route("POST", "/cgi-bin/message/mass/preview")
 def mass_preview(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Send a preview to one follower (``touser``) or WeChat ID (``towxname``, wins when both)."""
-    app, body = _app(req), _body(req)
+    app, body = calling_app(req), json_object(req)
     _mass_object(body, preview=True)
     towxname = body.get("towxname")
-    with emu.lock:
-        if not (isinstance(towxname, str) and towxname):
-            _user(app, body.get("touser"))
-        _spend(app, "message.mass_preview")
-        msg_id = emu.next_id()
-        app.sent.append({"kind": "mass_preview", "msg_id": msg_id, **body})
+    if not (isinstance(towxname, str) and towxname):
+        follower(app, body.get("touser"), subscribed=True)
+    msg_id = emu.next_id()
+    app.sent.append({"kind": "mass_preview", "msg_id": msg_id, **body})
     return {"errcode": 0, "errmsg": "preview success", "msg_id": msg_id}
 
 
@@ -231,39 +177,36 @@ def _job(app: AppState, body: dict[str, Any]) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/message/mass/delete")
 def mass_delete(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Mark a mass job deleted (one article: the job stays ``SEND_SUCCESS``)."""
-    app, body = _app(req), _body(req)
-    with emu.lock:
-        job = _job(app, body)
-        idx = body.get("article_idx", 0)
-        if not isinstance(idx, int) or idx < 0:
-            raise WeChatAPIError(40060, "invalid article idx")
-        if idx == 0:
-            job["msg_status"] = "DELETE"
-        else:
-            job.setdefault("deleted_articles", []).append(idx)
+    app, body = calling_app(req), json_object(req)
+    job = _job(app, body)
+    idx = body.get("article_idx", 0)
+    if not isinstance(idx, int) or idx < 0:
+        raise WeChatAPIError(40060, "invalid article idx")
+    if idx == 0:
+        job["msg_status"] = "DELETE"
+    else:
+        job.setdefault("deleted_articles", []).append(idx)
     return ok()
 
 
 @router.route("POST", "/cgi-bin/message/mass/get")
 def mass_get(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Answer a mass job's status."""
-    app, body = _app(req), _body(req)
-    with emu.lock:
-        job = _job(app, body)
-        return {"msg_id": int(body["msg_id"]), "msg_status": job["msg_status"]}
+    app, body = calling_app(req), json_object(req)
+    return {"msg_id": int(body["msg_id"]), "msg_status": _job(app, body)["msg_status"]}
 
 
 @router.route("POST", "/cgi-bin/message/mass/speed/get")
 def mass_speed_get(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Answer the speed level (default 0) and its real speed."""
-    speed = int(_app(req).data.get("mass_speed", 0))
+    speed = int(calling_app(req).data.get("mass_speed", 0))
     return {"speed": speed, "realspeed": _SPEEDS[speed]}
 
 
 @router.route("POST", "/cgi-bin/message/mass/speed/set")
 def mass_speed_set(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Set the speed level 0-4 (45084 when missing, 45083 when out of range)."""
-    app, body = _app(req), _body(req)
+    app, body = calling_app(req), json_object(req)
     if "speed" not in body:
         raise WeChatAPIError(45084, "No speed message")
     speed = body["speed"]

@@ -1,14 +1,16 @@
-"""Emulator routes for the ``misc`` API group, and the quota meter of the emulator.
+"""Emulator routes for the ``misc`` API group: platform IPs, the callback check, API quotas and rids.
 
 Endpoints: ``GET /cgi-bin/get_api_domain_ip``, ``GET /cgi-bin/getcallbackip``,
 ``POST /cgi-bin/callback/check``, ``POST /cgi-bin/clear_quota``,
 ``POST /cgi-bin/openapi/quota/get`` and ``POST /cgi-bin/openapi/rid/get``.
 
-Quota accounting: every call to a route registered on a :class:`QuotaRouter`
-counts one in ``app.quota[path]`` (the API path, e.g. ``"/cgi-bin/user/info"``);
-when ``app.quota_limits[path]`` is set and already reached, the call answers
-45009 without running. ``clear_quota`` resets every counter (10 times per
-calendar month, then 48006) and ``openapi/quota/get`` reports them.
+Quota accounting (:func:`wxkit.testing.routes.charge`, used by every
+:class:`~wxkit.testing.routes.QuotaRouter`): every token-checked call counts
+one in ``app.quota[path]`` (the full API path, e.g.
+``"/cgi-bin/message/template/send"``); when ``app.quota_limits[path]`` is set
+and already reached, the call answers 45009 without running.
+``openapi/quota/get`` reports a path's counter (``cgi_path``) and
+``clear_quota`` resets every counter (10 times per calendar month, then 48006).
 
 State in ``app.data["misc"]``: ``api_domain_ips``, ``callback_ips`` (lists of
 IPs), ``callback_url`` (``None`` answers 40201 to the callback check),
@@ -20,15 +22,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, RouteHandler, Router, WeChatAPIError, ok
+from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, ok
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
-__all__ = ["QuotaRouter", "add_rid", "charge", "router"]
+__all__ = ["add_rid", "router"]
 
 #: The ``daily_limit`` reported for a path without ``app.quota_limits`` entry.
 DEFAULT_DAILY_LIMIT = 100_000
@@ -37,36 +38,6 @@ MONTHLY_CLEARS = 10
 _RID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$")
 _ACTIONS = frozenset({"dns", "ping", "all"})
 _OPERATORS = frozenset({"CHINANET", "UNICOM", "CAP", "DEFAULT"})
-
-
-def charge(app: AppState, path: str) -> None:
-    """Count one call of ``path`` for ``app``; raise 45009 if its daily limit is already reached."""
-    limit = app.quota_limits.get(path)
-    if limit is not None and app.quota[path] >= limit:
-        raise WeChatAPIError(45009, "reach max api daily quota limit")
-    app.quota[path] += 1
-
-
-class QuotaRouter(Router):
-    """A :class:`Router` whose token-checked routes run under the emulator lock and are metered by :func:`charge`."""
-
-    def route(self, method: str, path: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
-        """Register ``handler`` for ``METHOD path``, metered when ``auth``."""
-        register = super().route(method, path, auth=auth)
-
-        def wrap(handler: RouteHandler) -> RouteHandler:
-            def metered(emu: Emulator, req: EmulatorRequest) -> Any:
-                with emu.lock:
-                    if auth:
-                        assert req.app is not None
-                        charge(req.app, path)
-                    return handler(emu, req)
-
-            metered.__doc__ = handler.__doc__
-            register(metered)
-            return handler
-
-        return wrap
 
 
 router = QuotaRouter()
@@ -99,27 +70,24 @@ def add_rid(app: AppState, rid: str, **request: Any) -> None:
 @router.route("GET", "/cgi-bin/get_api_domain_ip")
 def api_domain_ips(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The IPs of api.weixin.qq.com."""
-    assert req.app is not None
-    return {"ip_list": list(_state(req.app)["api_domain_ips"])}
+    return {"ip_list": list(_state(calling_app(req))["api_domain_ips"])}
 
 
 @router.route("GET", "/cgi-bin/getcallbackip")
 def callback_ips(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The IPs WeChat pushes from."""
-    assert req.app is not None
-    return {"ip_list": list(_state(req.app)["callback_ips"])}
+    return {"ip_list": list(_state(calling_app(req))["callback_ips"])}
 
 
 @router.route("POST", "/cgi-bin/callback/check")
 def callback_check(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Resolve and ping the callback URL (always reachable in the emulator)."""
-    assert req.app is not None
     action, operator = req.field("action"), req.field("check_operator")
     if action not in _ACTIONS:
         raise WeChatAPIError(40202, "invalid action")
     if operator not in _OPERATORS:
         raise WeChatAPIError(40203, "invalid check_operator")
-    state = _state(req.app)
+    state = _state(calling_app(req))
     if not state["callback_url"]:
         raise WeChatAPIError(40201, "invalid url")
     ips = state["callback_ips"][:1] or ["198.51.100.20"]
@@ -135,8 +103,7 @@ def callback_check(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/clear_quota")
 def clear_quota(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Reset every quota counter of the app (``MONTHLY_CLEARS`` times a month)."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     if not req.field("appid"):
         raise WeChatAPIError(41002, "appid missing")
     if req.field("appid") != app.appid:
@@ -153,8 +120,7 @@ def clear_quota(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/openapi/quota/get")
 def quota_get(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Report the daily limit, use and remainder of one API path."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     path = req.field("cgi_path")
     if not isinstance(path, str) or not path.startswith("/"):
         raise WeChatAPIError(76003, "invalid cgi_path, must start with /")
@@ -172,11 +138,10 @@ def quota_get(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/openapi/rid/get")
 def rid_get(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The details of a request by its rid (rids seeded with :func:`add_rid`)."""
-    assert req.app is not None
     rid = req.field("rid")
     if not isinstance(rid, str) or not _RID.match(rid):
         raise WeChatAPIError(76002, "rid is error")
-    details = _state(req.app)["rids"].get(rid)
+    details = _state(calling_app(req))["rids"].get(rid)
     if details is None:
         raise WeChatAPIError(76001, "rid not found")
     return ok(request=dict(details))

@@ -19,8 +19,7 @@ import base64
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, EmulatorResponse, WeChatAPIError
-from .misc import QuotaRouter
+from . import EmulatorRequest, EmulatorResponse, QuotaRouter, WeChatAPIError, calling_app
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -53,8 +52,7 @@ def _valid_scene(key: str, value: Any, permanent: bool) -> bool:
 @router.route("POST", "/cgi-bin/qrcode/create")
 def create(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Issue a QR code ticket."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     action = req.field("action_name")
     if action not in ACTIONS:
         raise WeChatAPIError(40052, "invalid action name")

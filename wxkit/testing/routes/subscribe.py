@@ -20,8 +20,8 @@ refuse to accept the msg"), ``data`` without a field the template shows 47003;
 ``kidList`` that is not 2-5 of its keywords, 200021 for a ``sceneDesc`` over
 15 characters; ``getpubtemplatetitles`` 200016-200019 for a bad ``start``,
 ``limit`` or ``ids``. Sends are recorded as ``{"kind": "subscribe", ...}`` and
-``{"kind": "subscribe_once", ...}`` (the request body); the quota keys are
-``subscribe.send`` and ``subscribe.send_one_time``.
+``{"kind": "subscribe_once", ...}`` (the request body). Every call is metered
+by its API path (``app.quota_limits["/cgi-bin/message/subscribe/bizsend"]``).
 """
 
 from __future__ import annotations
@@ -31,15 +31,24 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
-from . import EmulatorRequest, Router, WeChatAPIError, ok
-from .message import _app, _body, _spend, _text, _user
+from . import (
+    EmulatorRequest,
+    QuotaRouter,
+    WeChatAPIError,
+    as_text,
+    calling_app,
+    follower,
+    json_object,
+    ok,
+    require_object,
+)
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
 __all__ = ["CATEGORIES", "PUBLIC_TEMPLATES", "accept_subscription", "add_template", "confirm_one_time", "router"]
 
-router = Router()
+router = QuotaRouter()
 
 #: The categories every emulated account has (``getcategory``).
 CATEGORIES: list[dict[str, Any]] = [{"id": 616, "name": "公交"}]
@@ -149,9 +158,8 @@ def confirm_one_time(app: AppState, url: str, openid: str, *, accept: bool = Tru
 
 
 # -- routes ----------------------------------------------------------------------------------------
-def _check_data(template: dict[str, Any], data: Any) -> None:
-    if not isinstance(data, dict):
-        raise WeChatAPIError(47001, "data format error")
+def _check_data(template: dict[str, Any], value: Any) -> None:
+    data = require_object(value)
     for name in _FIELD.findall(template.get("content", "")):
         item = data.get(name)
         if not isinstance(item, dict) or "value" not in item:
@@ -161,45 +169,40 @@ def _check_data(template: dict[str, Any], data: Any) -> None:
 @router.route("POST", "/cgi-bin/message/subscribe/bizsend")
 def bizsend(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Send an accepted subscription notification (one acceptance each, unless long-term)."""
-    app, body = _app(req), _body(req)
-    with emu.lock:
-        template = _templates(app).get(_text(body, "template_id"))
-        if template is None:
-            raise WeChatAPIError(40037, "invalid template_id")
-        openid = _text(body, "touser")
-        _user(app, openid, subscribed=False)
-        _check_data(template, body.get("data"))
-        grants, key = _grants(app), (openid, template["priTmplId"])
-        left = grants.get(key, 0)
-        if left is not None and left <= 0:
-            raise WeChatAPIError(*_REFUSED)
-        _spend(app, "subscribe.send")
-        if left is not None:
-            grants[key] = left - 1
-        app.sent.append({"kind": "subscribe", **body})
+    app, body = calling_app(req), json_object(req)
+    template = _templates(app).get(as_text(body.get("template_id")))
+    if template is None:
+        raise WeChatAPIError(40037, "invalid template_id")
+    openid = as_text(body.get("touser"))
+    follower(app, openid)
+    _check_data(template, body.get("data"))
+    grants, key = _grants(app), (openid, template["priTmplId"])
+    left = grants.get(key, 0)
+    if left is not None and left <= 0:
+        raise WeChatAPIError(*_REFUSED)
+    if left is not None:
+        grants[key] = left - 1
+    app.sent.append({"kind": "subscribe", **body})
     return ok()
 
 
 @router.route("POST", "/cgi-bin/message/template/subscribe")
 def template_subscribe(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Send the one message a user authorized for a template and scene."""
-    app, body = _app(req), _body(req)
-    template_id, scene = body.get("template_id"), str(body.get("scene", ""))
-    if not isinstance(template_id, str) or not template_id:
+    app, body = calling_app(req), json_object(req)
+    template_id, scene = as_text(body.get("template_id")), str(body.get("scene", ""))
+    if not template_id:
         raise WeChatAPIError(40037, "invalid template_id")
     if not (scene.isdigit() and int(scene) <= 10000) or not isinstance(body.get("title"), str):
         raise WeChatAPIError(47001, "data format error")
-    if not isinstance(body.get("data"), dict):
-        raise WeChatAPIError(47001, "data format error")
-    with emu.lock:
-        openid = body.get("touser")
-        _user(app, openid, subscribed=False)
-        key = (str(openid), template_id, scene)
-        if key not in _once(app):
-            raise WeChatAPIError(*_REFUSED)
-        _spend(app, "subscribe.send_one_time")
-        _once(app).discard(key)
-        app.sent.append({"kind": "subscribe_once", **body})
+    require_object(body.get("data"))
+    openid = body.get("touser")
+    follower(app, openid)
+    key = (str(openid), template_id, scene)
+    if key not in _once(app):
+        raise WeChatAPIError(*_REFUSED)
+    _once(app).discard(key)
+    app.sent.append({"kind": "subscribe_once", **body})
     return ok()
 
 
@@ -210,7 +213,7 @@ def _add_template_fields(req: EmulatorRequest) -> tuple[Any, list[Any], Any]:
         form = dict(pairs)
         kids: list[Any] = [value for name, value in pairs if name == "kidList" or name.startswith("kidList[")]
         return form.get("tid"), kids, form.get("sceneDesc")
-    body = _body(req)
+    body = json_object(req)
     listed = body.get("kidList")
     return body.get("tid"), listed if isinstance(listed, list) else [], body.get("sceneDesc")
 
@@ -218,7 +221,7 @@ def _add_template_fields(req: EmulatorRequest) -> tuple[Any, list[Any], Any]:
 @router.route("POST", "/wxaapi/newtmpl/addtemplate")
 def addtemplate(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Add a public template with 2-5 of its keywords to the app's private templates."""
-    app = _app(req)
+    app = calling_app(req)
     tid, kids, scene_desc = _add_template_fields(req)
     public = PUBLIC_TEMPLATES.get(int(tid)) if str(tid).isdigit() else None
     if public is None:
@@ -230,24 +233,21 @@ def addtemplate(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     if not isinstance(scene_desc, str) or len(scene_desc) > 15:
         raise WeChatAPIError(200021, "invalid sceneDesc")
     keywords = [kw for kw in chosen if kw is not None]
-    with emu.lock:
-        template = add_template(
-            app,
-            title=public["title"],
-            content="".join(f"{kw['name']}:{{{{{kw['rule']}{kw['kid']}.DATA}}}}\n" for kw in keywords),
-            example="".join(f"{kw['name']}:{kw['example']}\n" for kw in keywords),
-            type=public["type"],
-        )
+    template = add_template(
+        app,
+        title=public["title"],
+        content="".join(f"{kw['name']}:{{{{{kw['rule']}{kw['kid']}.DATA}}}}\n" for kw in keywords),
+        example="".join(f"{kw['name']}:{kw['example']}\n" for kw in keywords),
+        type=public["type"],
+    )
     return ok(priTmplId=template["priTmplId"])
 
 
 @router.route("POST", "/wxaapi/newtmpl/deltemplate")
 def deltemplate(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Delete a private template (40037 if unknown)."""
-    app, body = _app(req), _body(req)
-    with emu.lock:
-        if _templates(app).pop(_text(body, "priTmplId"), None) is None:
-            raise WeChatAPIError(40037, "invalid template_id")
+    if _templates(calling_app(req)).pop(as_text(req.field("priTmplId")), None) is None:
+        raise WeChatAPIError(40037, "invalid template_id")
     return ok()
 
 
@@ -292,5 +292,4 @@ def getpubtemplatetitles(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("GET", "/wxaapi/newtmpl/gettemplate")
 def gettemplate(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Answer the app's private templates."""
-    with emu.lock:
-        return ok(data=list(_templates(_app(req)).values()))
+    return ok(data=list(_templates(calling_app(req)).values()))

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, WeChatAPIError, ok
-from .misc import QuotaRouter
-from .user import follower, page
+from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, follower, ok
+from .user import page
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
@@ -46,10 +45,9 @@ def _state(app: AppState) -> dict[str, Any]:
 
 
 def _tag_id(req: EmulatorRequest, value: Any, *, editable: bool = False) -> int:
-    assert req.app is not None
     if editable and value in RESERVED_IDS:
         raise WeChatAPIError(45058, "can't modify sys tag")
-    if not isinstance(value, int) or isinstance(value, bool) or value not in _state(req.app)["tags"]:
+    if not isinstance(value, int) or isinstance(value, bool) or value not in _state(calling_app(req))["tags"]:
         raise WeChatAPIError(45159, "invalid tag id")
     return value
 
@@ -79,15 +77,13 @@ def _openids(req: EmulatorRequest) -> list[dict[str, Any]]:
     openids = req.field("openid_list")
     if not isinstance(openids, list) or not openids or len(openids) > MAX_OPENIDS:
         raise WeChatAPIError(40032, "invalid openid list size")
-    assert req.app is not None
-    return [follower(req.app, openid) for openid in openids]
+    return [follower(calling_app(req), openid) for openid in openids]
 
 
 @router.route("POST", "/cgi-bin/tags/create")
 def create(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Create a tag; answers ``{"tag": {"id", "name"}}``."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     state = _state(app)
     name = _name(app, _tag_field(req).get("name"))
     if sum(1 for tag_id in state["tags"] if tag_id not in RESERVED_IDS) >= MAX_TAGS:
@@ -101,16 +97,14 @@ def create(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("GET", "/cgi-bin/tags/get")
 def tags(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Every tag with its follower count."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     return {"tags": [{**tag, "count": len(_members(app, tag_id))} for tag_id, tag in _state(app)["tags"].items()]}
 
 
 @router.route("POST", "/cgi-bin/tags/update")
 def update(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Rename a tag."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     body = _tag_field(req)
     tag_id = _tag_id(req, body.get("id"), editable=True)
     _state(app)["tags"][tag_id]["name"] = _name(app, body.get("name"), keep=tag_id)
@@ -120,8 +114,7 @@ def update(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/tags/delete")
 def delete(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Delete a tag and take it off every follower."""
-    app = req.app
-    assert app is not None
+    app = calling_app(req)
     tag_id = _tag_id(req, _tag_field(req).get("id"), editable=True)
     members = _members(app, tag_id)
     if len(members) > 100_000:
@@ -158,10 +151,8 @@ def untag_users(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/user/tag/get")
 def members(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """One page of the followers carrying a tag."""
-    app = req.app
-    assert app is not None
     tag_id = _tag_id(req, req.field("tagid"))
-    body = page(_members(app, tag_id), req.field("next_openid") or None, PAGE_SIZE)
+    body = page(_members(calling_app(req), tag_id), req.field("next_openid") or None, PAGE_SIZE)
     del body["total"]
     return body
 
@@ -169,5 +160,4 @@ def members(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/tags/getidlist")
 def tags_of(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The tag ids a follower carries."""
-    assert req.app is not None
-    return {"tagid_list": list(follower(req.app, req.field("openid")).get("tagid_list", []))}
+    return {"tagid_list": list(follower(calling_app(req), req.field("openid")).get("tagid_list", []))}

@@ -8,7 +8,8 @@ codes (default 1 and 2).
 Behaviour of ``/cgi-bin/message/template/send``: an unknown template answers
 40037 "invalid template_id", an openid that is not a follower 40003, a
 follower who left (``subscribe`` 0) 43004, ``data`` that is not an object
-47001; the quota key is ``template.send`` (45009). A send is recorded as
+47001; every call is metered by its API path (45009 once
+``app.quota_limits["/cgi-bin/message/template/send"]`` is reached). A send is recorded as
 ``{"kind": "template", "msgid": ..., **request_body}``; the same openid and
 ``client_msg_id`` within 10 minutes answers the first msgid and sends nothing.
 Changing the industries deletes the templates. A numeric (category) short id
@@ -20,15 +21,24 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, Router, WeChatAPIError, ok
-from .message import _app, _body, _spend, _text, _user
+from . import (
+    EmulatorRequest,
+    QuotaRouter,
+    WeChatAPIError,
+    as_text,
+    calling_app,
+    follower,
+    json_object,
+    ok,
+    require_object,
+)
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
 __all__ = ["INDUSTRIES", "add_template", "router"]
 
-router = Router()
+router = QuotaRouter()
 
 #: WeChat's template-message industry codes: code -> (first class, second class).
 INDUSTRIES: dict[int, tuple[str, str]] = {
@@ -111,47 +121,41 @@ def add_template(
 @router.route("POST", "/cgi-bin/message/template/send")
 def send(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Send a template message to a subscribed follower; answer its msgid."""
-    app, body = _app(req), _body(req)
-    with emu.lock:
-        if _text(body, "template_id") not in _templates(app):
-            raise WeChatAPIError(40037, "invalid template_id")
-        openid = body.get("touser")
-        _user(app, openid)
-        if not isinstance(body.get("data"), dict):
-            raise WeChatAPIError(47001, "data format error")
-        dedup: dict[tuple[str, str], tuple[int, float]] = app.data.setdefault("template_client_msg_ids", {})
-        key = (str(openid), str(body.get("client_msg_id")))
-        if "client_msg_id" in body and key in dedup and emu.now() - dedup[key][1] < _DEDUP_TTL:
-            return ok(msgid=dedup[key][0])
-        _spend(app, "template.send")
-        msgid = emu.next_id()
-        if "client_msg_id" in body:
-            dedup[key] = (msgid, emu.now())
-        app.sent.append({"kind": "template", "msgid": msgid, **body})
+    app, body = calling_app(req), json_object(req)
+    if as_text(body.get("template_id")) not in _templates(app):
+        raise WeChatAPIError(40037, "invalid template_id")
+    openid = body.get("touser")
+    follower(app, openid, subscribed=True)
+    require_object(body.get("data"))
+    dedup: dict[tuple[str, str], tuple[int, float]] = app.data.setdefault("template_client_msg_ids", {})
+    key = (str(openid), str(body.get("client_msg_id")))
+    if "client_msg_id" in body and key in dedup and emu.now() - dedup[key][1] < _DEDUP_TTL:
+        return ok(msgid=dedup[key][0])
+    msgid = emu.next_id()
+    if "client_msg_id" in body:
+        dedup[key] = (msgid, emu.now())
+    app.sent.append({"kind": "template", "msgid": msgid, **body})
     return ok(msgid=msgid)
 
 
 @router.route("GET", "/cgi-bin/template/get_all_private_template")
 def get_all_private_template(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """List the app's templates."""
-    with emu.lock:
-        return {"template_list": list(_templates(_app(req)).values())}
+    return {"template_list": list(_templates(calling_app(req)).values())}
 
 
 @router.route("POST", "/cgi-bin/template/del_private_template")
 def del_private_template(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Delete a template (40037 if unknown)."""
-    app, body = _app(req), _body(req)
-    with emu.lock:
-        if _templates(app).pop(_text(body, "template_id"), None) is None:
-            raise WeChatAPIError(40037, "invalid template_id")
+    if _templates(calling_app(req)).pop(as_text(req.field("template_id")), None) is None:
+        raise WeChatAPIError(40037, "invalid template_id")
     return ok()
 
 
 @router.route("GET", "/cgi-bin/template/get_industry")
 def get_industry(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Answer the app's two industries."""
-    codes = _app(req).data.get("industry", _DEFAULT_INDUSTRY)
+    codes = calling_app(req).data.get("industry", _DEFAULT_INDUSTRY)
     primary, secondary = ({"first_class": INDUSTRIES[code][0], "second_class": INDUSTRIES[code][1]} for code in codes)
     return {"primary_industry": primary, "secondary_industry": secondary}
 
@@ -159,24 +163,23 @@ def get_industry(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/template/api_set_industry")
 def api_set_industry(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Set the two industries (40035 for a code outside 1-41); a change deletes the templates."""
-    app, body = _app(req), _body(req)
+    app, body = calling_app(req), json_object(req)
     try:
         codes = (int(body["industry_id1"]), int(body["industry_id2"]))
     except (KeyError, TypeError, ValueError):
         raise WeChatAPIError(40035, "invalid args") from None
     if not all(code in INDUSTRIES for code in codes):
         raise WeChatAPIError(40035, "invalid args")
-    with emu.lock:
-        if codes != tuple(app.data.get("industry", _DEFAULT_INDUSTRY)):
-            _templates(app).clear()
-        app.data["industry"] = codes
+    if codes != tuple(app.data.get("industry", _DEFAULT_INDUSTRY)):
+        _templates(app).clear()
+    app.data["industry"] = codes
     return ok()
 
 
 @router.route("POST", "/cgi-bin/template/api_add_template")
 def api_add_template(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Add a library template; category (numeric) ids need ``keyword_name_list``."""
-    app, body = _app(req), _body(req)
+    app, body = calling_app(req), json_object(req)
     short = body.get("template_id_short")
     if not isinstance(short, str) or not short:
         raise WeChatAPIError(40037, "invalid template_id")
@@ -186,6 +189,5 @@ def api_add_template(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     if short.isdigit() and not keywords:
         raise WeChatAPIError(40246, "keyword name invalid")
     content = "".join(f"{name}:{{{{keyword{i}.DATA}}}}\n" for i, name in enumerate(keywords, 1))
-    with emu.lock:
-        template = add_template(app, title=f"模板 {short}", content=content or "{{first.DATA}}\n{{remark.DATA}}")
+    template = add_template(app, title=f"模板 {short}", content=content or "{{first.DATA}}\n{{remark.DATA}}")
     return ok(template_id=template["template_id"])

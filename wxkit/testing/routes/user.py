@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import EmulatorRequest, WeChatAPIError, ok
-from .misc import QuotaRouter
+from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, follower, ok, require_object
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
@@ -36,14 +35,6 @@ BLOCK_LIMIT = 20
 REMARK_BYTES = 30
 
 router = QuotaRouter()
-
-
-def follower(app: AppState, openid: Any) -> dict[str, Any]:
-    """The follower ``openid`` of ``app``, or 40003."""
-    user = app.followers.get(openid) if isinstance(openid, str) else None
-    if user is None:
-        raise WeChatAPIError(40003, "invalid openid")
-    return user
 
 
 def page(openids: Sequence[str], after: str | None, size: int) -> dict[str, Any]:
@@ -78,43 +69,37 @@ def _openid_list(req: EmulatorRequest, limit: int) -> list[str]:
     openids = req.field("openid_list")
     if not isinstance(openids, list) or not openids or len(openids) > limit:
         raise WeChatAPIError(40032, "invalid openid list size")
-    assert req.app is not None
     for openid in openids:
-        follower(req.app, openid)
+        follower(calling_app(req), openid)
     return openids
 
 
 @router.route("GET", "/cgi-bin/user/info")
 def info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """One follower's profile."""
-    assert req.app is not None
-    return _profile(follower(req.app, req.query.get("openid")))
+    return _profile(follower(calling_app(req), req.query.get("openid")))
 
 
 @router.route("POST", "/cgi-bin/user/info/batchget")
 def batch_info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Up to 100 profiles."""
-    assert req.app is not None
+    app = calling_app(req)
     entries = req.field("user_list")
     if not isinstance(entries, list) or not entries or len(entries) > BATCH_LIMIT:
         raise WeChatAPIError(40032, "invalid openid list size")
-    if not all(isinstance(entry, dict) for entry in entries):
-        raise WeChatAPIError(47001, "data format error")
-    return {"user_info_list": [_profile(follower(req.app, entry.get("openid"))) for entry in entries]}
+    return {"user_info_list": [_profile(follower(app, require_object(entry).get("openid"))) for entry in entries]}
 
 
 @router.route("GET", "/cgi-bin/user/get")
 def followers(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """One page of follower openids."""
-    assert req.app is not None
-    return page(list(req.app.followers), req.query.get("next_openid"), PAGE_SIZE)
+    return page(list(calling_app(req).followers), req.query.get("next_openid"), PAGE_SIZE)
 
 
 @router.route("POST", "/cgi-bin/user/info/updateremark")
 def update_remark(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Set a follower's remark (shorter than 30 bytes)."""
-    assert req.app is not None
-    user = follower(req.app, req.field("openid"))
+    user = follower(calling_app(req), req.field("openid"))
     remark = req.field("remark")
     if not isinstance(remark, str) or len(remark.encode("utf-8")) >= REMARK_BYTES:
         raise WeChatAPIError(40092, "invalid remark name")
@@ -125,15 +110,13 @@ def update_remark(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/tags/members/getblacklist")
 def get_blacklist(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """One page of blocked openids."""
-    assert req.app is not None
-    return page(_blacklist(req.app), req.field("begin_openid") or None, BLACKLIST_PAGE_SIZE)
+    return page(_blacklist(calling_app(req)), req.field("begin_openid") or None, BLACKLIST_PAGE_SIZE)
 
 
 @router.route("POST", "/cgi-bin/tags/members/batchblacklist")
 def block(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Block up to 20 followers."""
-    assert req.app is not None
-    blacklist = _blacklist(req.app)
+    blacklist = _blacklist(calling_app(req))
     blacklist.extend(_new(_openid_list(req, BLOCK_LIMIT), blacklist))
     return ok()
 
@@ -141,9 +124,8 @@ def block(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @router.route("POST", "/cgi-bin/tags/members/batchunblacklist")
 def unblock(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Unblock up to 20 followers."""
-    assert req.app is not None
     gone = set(_openid_list(req, BLOCK_LIMIT))
-    blacklist = _blacklist(req.app)
+    blacklist = _blacklist(calling_app(req))
     blacklist[:] = [openid for openid in blacklist if openid not in gone]
     return ok()
 

@@ -1,0 +1,286 @@
+"""The WeChat Pay v3 merchant client: :class:`PayClient`.
+
+Every request is signed (:class:`~wxkit.pay.v3.signer.Signer`, over exactly
+the bytes sent) and every answer is verified
+(:class:`~wxkit.pay.v3.verifier.Verifier`) before it is returned. Errors are
+:class:`~wxkit.errors.PayError` with WeChat's ``code`` and ``message``.
+Retries follow the client rules of :mod:`wxkit.client.http`: queries (GET)
+are retried, a POST that may have reached WeChat never is.
+
+API groups live in sibling modules and are mounted here (``client.orders``,
+``client.combine``, ``client.refunds``, ``client.bills``, ``client.transfers``,
+``client.profitsharing``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+from Crypto.PublicKey import RSA
+
+from ...client.http import DEFAULT_TIMEOUT, HTTPClient, Timeout, dump_json
+from ...errors import ConfigError, PayError, SignatureError
+from ...storage import MemoryStorage, Storage
+from .bills import BillsAPI
+from .certificates import PlatformCertificates
+from .combine import CombineAPI
+from .crypto import KeyLike, oaep_encrypt
+from .orders import OrdersAPI
+from .profitsharing import ProfitSharingAPI
+from .refunds import RefundsAPI
+from .signer import Signer
+from .transfers import TransfersAPI
+from .verifier import Verifier
+
+__all__ = ["DEFAULT_PAY_BASE_URL", "PayClient"]
+
+#: WeChat Pay's API host.
+DEFAULT_PAY_BASE_URL = "https://api.mch.weixin.qq.com"
+
+
+class _Keys:
+    """A fixed serial -> key map as a KeySource (bootstrapping the certificates answer)."""
+
+    def __init__(self, keys: Mapping[str, RSA.RsaKey]) -> None:
+        self._keys = dict(keys)
+
+    def key_for(self, serial: str) -> RSA.RsaKey | None:
+        return self._keys.get(serial)
+
+
+class PayClient:
+    """A WeChat Pay v3 merchant client.
+
+    ``private_key`` is the merchant API certificate's key (PEM text, bytes or a
+    file path) and ``serial_no`` that certificate's serial. ``apiv3_key`` must
+    be 32 bytes (a :class:`~wxkit.errors.ConfigError` otherwise). Verification
+    uses the WeChat Pay public key (``public_key`` + ``public_key_id``) and/or
+    platform certificates downloaded on demand (cached in ``storage``); with
+    both, either is accepted (WeChat's switch-over). ``appid`` is the default
+    app for orders and client-side payment parameters.
+    """
+
+    def __init__(
+        self,
+        mchid: str,
+        serial_no: str,
+        private_key: KeyLike,
+        apiv3_key: str,
+        *,
+        appid: str | None = None,
+        public_key: KeyLike | None = None,
+        public_key_id: str | None = None,
+        storage: Storage | None = None,
+        base_url: str = DEFAULT_PAY_BASE_URL,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        max_retries: int = 2,
+        backoff: float = 0.2,
+        use_certificates: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not isinstance(apiv3_key, str) or len(apiv3_key.encode("utf-8")) != 32:
+            raise ConfigError("the APIv3 key must be 32 bytes")
+        self.mchid = str(mchid)
+        self.appid = appid
+        self._apiv3_key = apiv3_key
+        self.signer = Signer(self.mchid, serial_no, private_key, clock=clock)
+        self.http = HTTPClient(base_url, session=session, timeout=timeout, max_retries=max_retries, backoff=backoff)
+        self.storage: Storage = storage if storage is not None else MemoryStorage()
+        self._clock = clock
+        self.certificates: PlatformCertificates | None = None
+        if use_certificates:
+            self.certificates = PlatformCertificates(
+                self.mchid,
+                apiv3_key,
+                self.storage,
+                self._fetch_certificates,
+                verify_answer=self._verify_certificates_answer,
+            )
+        if public_key is None and self.certificates is None:
+            raise ConfigError("give a WeChat Pay public key (public_key + public_key_id) or use certificates")
+        self.verifier = Verifier(
+            public_key=public_key, public_key_id=public_key_id, certificates=self.certificates, clock=clock
+        )
+        self._public_key = public_key
+        self.public_key_id = public_key_id
+        self._mount()
+
+    def _mount(self) -> None:
+        """Attach the API groups (one line each)."""
+        self.orders = OrdersAPI(self)
+        self.combine = CombineAPI(self)
+        self.refunds = RefundsAPI(self)
+        self.bills = BillsAPI(self)
+        self.transfers = TransfersAPI(self)
+        self.profitsharing = ProfitSharingAPI(self)
+
+    def __repr__(self) -> str:
+        return f"PayClient(mchid={self.mchid!r})"  # never keys
+
+    # -- requests ----------------------------------------------------------------------
+    @staticmethod
+    def canonical_url(path: str, params: Mapping[str, Any] | None = None) -> str:
+        """``path?query`` exactly as signed and sent (path and values percent-encoded, order kept)."""
+        path = quote(path, safe="/")
+        if not params:
+            return path
+        query = urlencode({k: v for k, v in params.items() if v is not None}, quote_via=quote, safe="")
+        return f"{path}?{query}" if query else path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool | None = None,
+        sensitive_serial: str | None = None,
+        verify: bool = True,
+    ) -> dict[str, Any]:
+        """Send a signed v3 request and return the verified JSON answer (``{}`` for 204).
+
+        ``sensitive_serial`` is sent as ``Wechatpay-Serial`` when the body
+        carries fields encrypted with :meth:`encrypt_sensitive`.
+        """
+        _, body, status = self.send(
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            idempotent=idempotent,
+            sensitive_serial=sensitive_serial,
+            verify=verify,
+        )
+        if status == 204 or not body:
+            return {}
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise PayError("INVALID_RESPONSE", "WeChat Pay answered a body that is not JSON", status=status) from None
+        if not isinstance(data, dict):
+            raise PayError("INVALID_RESPONSE", "WeChat Pay answered JSON that is not an object", status=status)
+        return data
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool | None = None,
+        sensitive_serial: str | None = None,
+        verify: bool = True,
+    ) -> tuple[dict[str, str], bytes, int]:
+        """Send a signed request; return ``(headers, body, status)`` of a verified 2xx answer.
+
+        Non-2xx answers raise :class:`~wxkit.errors.PayError` (verified when signed).
+        """
+        method = method.upper()
+        target = self.canonical_url(path, params)
+        body = dump_json(json_body) if json_body is not None else b""
+        headers = {
+            "Authorization": self.signer.authorization(method, target, body),
+            "Accept": "application/json",
+            "User-Agent": "wxkit",
+        }
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+        if sensitive_serial:
+            headers["Wechatpay-Serial"] = sensitive_serial
+        response = self.http.send(
+            method, target, data=body or None, headers=headers, idempotent=idempotent, stream=False
+        )
+        answer_headers = dict(response.headers)
+        content = response.content
+        status = response.status_code
+        if 200 <= status < 300:
+            if verify:
+                self.verifier.verify(answer_headers, content)
+            return answer_headers, content, status
+        raise self._error(method, path, status, answer_headers, content)
+
+    def _error(self, method: str, path: str, status: int, headers: dict[str, str], body: bytes) -> PayError:
+        try:
+            data = json.loads(body) if body else {}
+        except ValueError:
+            data = {}
+        code = str(data.get("code", f"HTTP_{status}")) if isinstance(data, dict) else f"HTTP_{status}"
+        message = str(data.get("message", "")) if isinstance(data, dict) else ""
+        detail = data.get("detail") if isinstance(data, dict) else None
+        if status != 404 or path != "/v3/certificates":
+            try:
+                self.verifier.verify(headers, body)
+            except SignatureError:
+                message = f"{message} (unverified answer)".strip()
+        return PayError(code, message, status=status, method=method, url=self.http.url(path), detail=detail)
+
+    # -- certificates --------------------------------------------------------------------
+    def _fetch_certificates(self) -> tuple[dict[str, str], bytes]:
+        headers, body, _ = self.send("GET", "/v3/certificates", idempotent=True, verify=False)
+        return headers, body
+
+    def _verify_certificates_answer(self, headers: dict[str, str], body: bytes, keys: dict[str, RSA.RsaKey]) -> None:
+        # The answer is signed by one of the certificates it carries (or the public key).
+        Verifier(
+            public_key=self._public_key, public_key_id=self.public_key_id, certificates=_Keys(keys), clock=self._clock
+        ).verify(headers, body)
+
+    def encrypt_sensitive(self, plaintext: str) -> tuple[str, str]:
+        """Encrypt a sensitive field (name, ID number...) for WeChat Pay: ``(ciphertext, Wechatpay-Serial)``."""
+        if self._public_key is not None and self.public_key_id:
+            return oaep_encrypt(self._public_key, plaintext), self.public_key_id
+        newest = self.certificates.newest() if self.certificates is not None else None
+        if newest is None:
+            raise ConfigError("no platform certificate or public key to encrypt sensitive fields with")
+        serial, key = newest
+        return oaep_encrypt(key, plaintext), serial
+
+    # -- client-side payment parameters ------------------------------------------------
+    def _nonce(self) -> str:
+        return secrets.token_hex(16).upper()
+
+    def jsapi_params(self, prepay_id: str, *, appid: str | None = None) -> dict[str, str]:
+        """Parameters for ``wx.requestPayment`` / ``WeixinJSBridge``.
+
+        ``paySign`` is SHA256withRSA over ``appId, timeStamp, nonceStr, package``.
+        """
+        app = appid or self.appid
+        if not app:
+            raise ConfigError("appid is required for JSAPI payment parameters")
+        timestamp = str(int(self._clock()))
+        nonce = self._nonce()
+        package = f"prepay_id={prepay_id}"
+        return {
+            "appId": app,
+            "timeStamp": timestamp,
+            "nonceStr": nonce,
+            "package": package,
+            "signType": "RSA",
+            "paySign": self.signer.sign_fields(app, timestamp, nonce, package),
+        }
+
+    def app_params(self, prepay_id: str, *, appid: str | None = None) -> dict[str, str]:
+        """Parameters for the APP SDK's ``PayReq`` (sign over appid, timestamp, noncestr, prepayid)."""
+        app = appid or self.appid
+        if not app:
+            raise ConfigError("appid is required for APP payment parameters")
+        timestamp = str(int(self._clock()))
+        nonce = self._nonce()
+        return {
+            "appid": app,
+            "partnerid": self.mchid,
+            "prepayid": prepay_id,
+            "package": "Sign=WXPay",
+            "noncestr": nonce,
+            "timestamp": timestamp,
+            "sign": self.signer.sign_fields(app, timestamp, nonce, prepay_id),
+        }
