@@ -148,15 +148,20 @@ class RateLimitError(APIError):
 class InvalidArgumentError(APIError):
     """A request argument was refused.
 
-    A bad openid (40003), template id (40037), media id (40007), JSON (47001) ...
+    A bad openid (40003), template id (40037), media id (40007), JSON (47001),
+    file type or size (40005, 40006, 40009-40012), missing or empty media
+    (41005, 41006, 44001), empty articles or text (44003, 44004), menu buttons
+    (40015-40027), a content field over its limit (45001-45008), a mass-send
+    openid list, msg id or article index (40130, 40059, 40060) ...
     """
 
 
 class UserStateError(APIError):
     """The user cannot receive this.
 
-    Not subscribed (43004), blocked (43019), or outside the 48-hour
-    customer-service window (45015).
+    Not subscribed (43004), blocked (43019), outside the 48-hour
+    customer-service window (45015), or has not accepted (or refused) the
+    subscription message (43101).
     """
 
 
@@ -181,13 +186,45 @@ _FAMILIES: dict[int, type[APIError]] = {
     40002: InvalidArgumentError,
     40003: InvalidArgumentError,
     40004: InvalidArgumentError,
+    40005: InvalidArgumentError,  # file type (extension) the media type does not allow
+    40006: InvalidArgumentError,  # file size
     40007: InvalidArgumentError,
     40008: InvalidArgumentError,
+    40009: InvalidArgumentError,  # image size
+    40010: InvalidArgumentError,  # voice size
+    40011: InvalidArgumentError,  # video size
+    40012: InvalidArgumentError,  # thumb size
+    **dict.fromkeys(range(40015, 40028), InvalidArgumentError),  # menu: button count, type, name, key, url ...
+    40031: InvalidArgumentError,  # openid list
+    40032: InvalidArgumentError,  # openid list size
+    40033: InvalidArgumentError,  # \uxxxx characters in the request
+    40035: InvalidArgumentError,  # invalid args
     40037: InvalidArgumentError,
+    40038: InvalidArgumentError,  # request format
+    40039: InvalidArgumentError,  # URL length
+    40048: InvalidArgumentError,  # invalid url
     40050: InvalidArgumentError,
+    40051: InvalidArgumentError,  # group (tag) name
     40053: InvalidArgumentError,
+    40059: InvalidArgumentError,  # mass send: invalid msg id
+    40060: InvalidArgumentError,  # mass send: article_idx
     40097: InvalidArgumentError,
+    40117: InvalidArgumentError,  # group (tag) name
+    40118: InvalidArgumentError,  # media_id size
+    40119: InvalidArgumentError,  # button type
+    40120: InvalidArgumentError,  # sub-button type
+    40121: InvalidArgumentError,  # media_id type
+    40130: InvalidArgumentError,  # mass send: openid list outside 2-10000
+    40132: InvalidArgumentError,  # WeChat ID
+    40137: InvalidArgumentError,  # image format
+    41005: InvalidArgumentError,  # media data missing
+    41006: InvalidArgumentError,  # media_id missing
+    41009: InvalidArgumentError,  # openid missing
+    44001: InvalidArgumentError,  # empty media data
     44002: InvalidArgumentError,
+    44003: InvalidArgumentError,  # empty news (articles)
+    44004: InvalidArgumentError,  # empty text content
+    **dict.fromkeys(range(45001, 45009), InvalidArgumentError),  # media, content, title, description, url ... too long
     47001: InvalidArgumentError,
     40029: InvalidArgumentError,  # web OAuth: invalid (or expired) code
     40030: InvalidArgumentError,  # web OAuth: invalid refresh_token
@@ -201,6 +238,7 @@ _FAMILIES: dict[int, type[APIError]] = {
     45033: RateLimitError,
     43004: UserStateError,
     43019: UserStateError,
+    43101: UserStateError,  # the user refused (has not accepted) the subscription message
     45015: UserStateError,
     48001: PermissionDeniedError,
     48004: PermissionDeniedError,

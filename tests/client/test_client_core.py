@@ -22,7 +22,7 @@ from wxkit import (
     TransportError,
     UserStateError,
 )
-from wxkit.storage import MemoryStorage
+from wxkit.storage import MemoryStorage, StorageLock
 from wxkit.testing import AppState, Emulator
 from wxkit.testing.routes import EmulatorRequest, EmulatorResponse
 
@@ -128,6 +128,22 @@ def test_drop_only_if_still_the_failed_token(wechat_client: Client) -> None:
     assert storage.get(wechat_client.tokens.key) is None
 
 
+def test_token_fetch_waits_on_the_cross_process_lock(wechat_client: Client, wechat_app: AppState) -> None:
+    tokens = wechat_client.tokens
+    assert tokens.lock_key == f"wxkit:access_token_lock:{wechat_app.appid}"
+    other_process = StorageLock(wechat_client.storage, tokens.lock_key, ttl=60)
+    assert other_process.acquire()
+    tokens.shared.wait_timeout = 0.05
+    with pytest.raises(AccessTokenError) as info:
+        tokens.get()
+    assert info.value.errcode == -2
+    assert "the access token" in str(info.value)
+    assert (tokens.fetch_count, wechat_app.token_fetches) == (0, 0)
+    other_process.release()
+    assert tokens.get() == wechat_app.stable_token
+    assert tokens.fetch_count == 1
+
+
 def test_one_fetch_for_many_threads(wechat_emulator: Emulator, wechat_client: Client, wechat_app: AppState) -> None:
     barrier = threading.Barrier(16)
     errors: list[BaseException] = []
@@ -195,6 +211,11 @@ def test_client_configuration_errors(kwargs: dict[str, Any], match: str) -> None
         (40037, InvalidArgumentError),
         (43004, UserStateError),
         (45015, UserStateError),
+        (43101, UserStateError),
+        (40005, InvalidArgumentError),
+        (40130, InvalidArgumentError),
+        (45008, InvalidArgumentError),
+        (45065, APIError),
         (48001, PermissionDeniedError),
         (-1, SystemBusyError),
         (99999, APIError),
@@ -288,6 +309,28 @@ def test_non_json_answer_is_transport_error(wechat_emulator: Emulator, wechat_cl
 
 
 # -- the raw escape hatch --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("answer", "field", "call"),
+    [
+        ({}, "msgid", lambda c: c.template.send("o_user", "TPL", {})),
+        ({"msgid": "not-a-number"}, "msgid", lambda c: c.template.send("o_user", "TPL", {})),
+        ({"media_id": ""}, "media_id", lambda c: c.draft.add([{"title": "t"}])),
+        ({}, "publish_id", lambda c: c.freepublish.submit("MEDIA_ID")),
+        ({}, "url", lambda c: c.media.upload_image(("a.png", b"\x89PNG"))),
+        ({"tag": "VIP"}, "tag", lambda c: c.tag.create("VIP")),
+    ],
+    ids=["missing", "not-int", "empty", "publish_id", "url", "not-object"],
+)
+def test_success_without_the_promised_field_is_a_transport_error(
+    wechat_client: Client, monkeypatch: pytest.MonkeyPatch, answer: dict[str, Any], field: str, call: Any
+) -> None:
+    monkeypatch.setattr(wechat_client, "post", lambda *args, **kwargs: {"errcode": 0, "errmsg": "ok", **answer})
+    with pytest.raises(TransportError, match=repr(field)) as info:
+        call(wechat_client)
+    assert info.value.method == "POST"
+    assert info.value.url.startswith(wechat_client.http.base_url)
+
+
 def test_raw_get_and_post(wechat_client: Client) -> None:
     assert wechat_client.get(ECHO, params={"a": "1"})["q"]["a"] == "1"
     body = {"text": "中文 😀", "n": [1, 2]}

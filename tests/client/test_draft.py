@@ -54,7 +54,7 @@ def test_picture_article(wechat_client: Client, wechat_app: AppState) -> None:
     ("change", "cls", "errcode"),
     [
         ({"title": ""}, InvalidArgumentError, 47001),
-        ({"content": None}, APIError, 44004),
+        ({"content": None}, InvalidArgumentError, 44004),
         ({"thumb_media_id": "no-such-material"}, InvalidArgumentError, 40007),
         ({"article_type": "video"}, InvalidArgumentError, 47001),
     ],
@@ -65,7 +65,7 @@ def test_add_is_checked(
 ) -> None:
     with _raises(wechat_client, cls, errcode):
         wechat_client.draft.add([_article(cover, **change)])
-    with _raises(wechat_client, APIError, 44003):
+    with _raises(wechat_client, InvalidArgumentError, 44003):
         wechat_client.draft.add([])
     assert not wechat_app.data.get("drafts")
 

@@ -112,7 +112,7 @@ def test_upload_avatar_from_bytes_path_and_file(
     wechat_client.kf.upload_avatar(ALICE, tmp_path / "a.jpg")
     wechat_client.kf.upload_avatar(ALICE, io.BytesIO(JPEG))
     assert accounts[ALICE]["kf_headimgurl"] == url
-    expect(wechat_client, APIError, 40005, lambda: wechat_client.kf.upload_avatar(ALICE, b"GIF89a"))
+    expect(wechat_client, InvalidArgumentError, 40005, lambda: wechat_client.kf.upload_avatar(ALICE, b"GIF89a"))
 
 
 def test_sessions(wechat_client: Client, wechat_app: AppState, accounts: dict[str, Any]) -> None:

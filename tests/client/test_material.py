@@ -126,7 +126,7 @@ def test_add_is_never_resent(wechat_client: Client, wechat_emulator: Emulator, w
 def test_add_is_checked(
     wechat_client: Client, wechat_app: AppState, kind: str, file: tuple[str, bytes], errcode: int
 ) -> None:
-    with _raises(wechat_client, APIError, errcode):
+    with _raises(wechat_client, InvalidArgumentError, errcode):
         wechat_client.material.add(kind, file)
     assert not wechat_app.data.get("material")
 

@@ -109,12 +109,12 @@ def test_hd_voice(wechat_client: Client, photo: Path) -> None:
     ("media_type", "file", "cls", "errcode"),
     [
         ("file", ("a.jpg", b"x"), InvalidArgumentError, 40004),
-        ("image", ("a.txt", b"x"), APIError, 40005),
-        ("thumb", ("a.png", b"x"), APIError, 40005),
-        ("image", io.BytesIO(b"nameless"), APIError, 40005),
-        ("image", ("a.jpg", b""), APIError, 44001),
-        ("thumb", ("a.jpg", b"x" * (64 * 1024 + 1)), APIError, 40012),
-        ("voice", ("a.mp3", b"x" * (2 * 1024 * 1024 + 1)), APIError, 40010),
+        ("image", ("a.txt", b"x"), InvalidArgumentError, 40005),
+        ("thumb", ("a.png", b"x"), InvalidArgumentError, 40005),
+        ("image", io.BytesIO(b"nameless"), InvalidArgumentError, 40005),
+        ("image", ("a.jpg", b""), InvalidArgumentError, 44001),
+        ("thumb", ("a.jpg", b"x" * (64 * 1024 + 1)), InvalidArgumentError, 40012),
+        ("voice", ("a.mp3", b"x" * (2 * 1024 * 1024 + 1)), InvalidArgumentError, 40010),
     ],
     ids=["bad-type", "bad-ext", "thumb-png", "no-name", "empty", "thumb-size", "voice-size"],
 )
@@ -131,9 +131,9 @@ def test_upload_image_for_articles(wechat_client: Client, wechat_app: AppState) 
     assert url.startswith("https://")
     assert url.endswith(".png")
     assert wechat_app.data["article_images"][url] == b"\x89PNG" + b"\x00" * 32
-    with _raises(wechat_client, APIError, 40005):
+    with _raises(wechat_client, InvalidArgumentError, 40005):
         wechat_client.media.upload_image(("anim.gif", b"GIF89a"))
-    with _raises(wechat_client, APIError, 40009):
+    with _raises(wechat_client, InvalidArgumentError, 40009):
         wechat_client.media.upload_image(("big.jpg", b"\xff" * (1024 * 1024)))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from wxkit import Client
-from wxkit.errors import APIError
+from wxkit.errors import APIError, InvalidArgumentError
 from wxkit.testing import AppState
 
 CLICK = {"type": "click", "name": "Today", "key": "TODAY"}
@@ -64,7 +64,7 @@ def test_current_selfmenu_info(wechat_client: Client) -> None:
     ],
 )
 def test_button_checks(wechat_client: Client, wechat_app: AppState, buttons: list[Any], code: int) -> None:
-    expect(wechat_client, code, lambda: wechat_client.menu.create(buttons))
+    assert isinstance(expect(wechat_client, code, lambda: wechat_client.menu.create(buttons)), InvalidArgumentError)
     assert wechat_app.data.get("menu", {}).get("default") is None
 
 

@@ -108,7 +108,7 @@ def test_custom_send_errors(wechat_client: Client, wechat_emulator: Emulator, we
     raises(wechat_client, InvalidArgumentError, 40003, msg.send_text, "o_stranger", "hi")
     raises(wechat_client, InvalidArgumentError, 40008, msg.send, user, "hologram", {"x": 1})
     two = [{"title": "a", "url": "http://a"}, {"title": "b", "url": "http://b"}]
-    raises(wechat_client, APIError, 45008, msg.send_news, user, two)
+    raises(wechat_client, InvalidArgumentError, 45008, msg.send_news, user, two)
     wechat_app.add_follower("o_left", subscribe=0)
     wechat_app.touch("o_left", wechat_emulator.now())
     raises(wechat_client, UserStateError, 43004, msg.send_text, "o_left", "hi")
@@ -200,9 +200,10 @@ def test_mass_send_by_openids_content_shapes(
 
 def test_mass_send_errors(wechat_client: Client, wechat_emulator: Emulator, audience: AppState) -> None:
     msg = wechat_client.message
-    raises(wechat_client, APIError, 40130, msg.mass_send_by_openids, ["o_a"], "text", "alone")
+    raises(wechat_client, InvalidArgumentError, 40130, msg.mass_send_by_openids, ["o_a"], "text", "alone")
     first = msg.mass_send_by_tag("text", "once", clientmsgid="batch-1")
     err = raises(wechat_client, APIError, 45065, msg.mass_send_by_tag, "text", "twice", clientmsgid="batch-1")
+    assert type(err) is APIError  # a duplicate clientmsgid: the first job's msg_id, not a bad argument
     assert err.response["msg_id"] == first["msg_id"]
     wechat_emulator.advance(24 * 3600)
     assert msg.mass_send_by_tag("text", "next day", clientmsgid="batch-1")["msg_id"] != first["msg_id"]
@@ -236,8 +237,8 @@ def test_mass_status_delete_and_speed(wechat_client: Client, audience: AppState)
     assert msg.mass_status(msg_id)["msg_status"] == "SEND_SUCCESS"
     msg.mass_delete(msg_id)
     assert msg.mass_status(msg_id)["msg_status"] == "DELETE"
-    raises(wechat_client, APIError, 40059, msg.mass_status, 123)
-    raises(wechat_client, APIError, 40059, msg.mass_delete, 123)
+    raises(wechat_client, InvalidArgumentError, 40059, msg.mass_status, 123)
+    raises(wechat_client, InvalidArgumentError, 40059, msg.mass_delete, 123)
     assert msg.get_mass_speed() == {"speed": 0, "realspeed": 80}
     msg.set_mass_speed(3)
     assert msg.get_mass_speed() == {"speed": 3, "realspeed": 30}

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from wxkit import Client
-from wxkit.errors import APIError, InvalidArgumentError
+from wxkit.errors import APIError, InvalidArgumentError, RateLimitError, UserStateError
 from wxkit.testing import AppState
 from wxkit.testing.routes import subscribe as routes
 
@@ -101,7 +101,7 @@ def test_send_consumes_one_acceptance(wechat_client: Client, wechat_app: AppStat
     assert wechat_app.sent == [
         {"kind": "subscribe", "touser": "o_user", "template_id": tmpl, "data": PAID, "page": page}
     ]
-    err = raises(wechat_client, APIError, 43101, wechat_client.subscribe.send, "o_user", tmpl, PAID)
+    err = raises(wechat_client, UserStateError, 43101, wechat_client.subscribe.send, "o_user", tmpl, PAID)
     assert "refuse" in err.errmsg
 
 
@@ -123,7 +123,7 @@ def test_send_errors(wechat_client: Client, wechat_app: AppState, tmpl: str) -> 
     err = raises(wechat_client, APIError, 47003, send, "o_user", tmpl, {"thing1": {"value": "Coffee"}})
     assert "amount2" in err.errmsg
     wechat_app.quota_limits["/cgi-bin/message/subscribe/bizsend"] = 0
-    raises(wechat_client, APIError, 45009, send, "o_user", tmpl, PAID)
+    raises(wechat_client, RateLimitError, 45009, send, "o_user", tmpl, PAID)
     assert wechat_app.sent == []
 
 
@@ -155,7 +155,7 @@ def test_send_one_time_after_confirmation(wechat_client: Client, wechat_app: App
     wechat_app.add_follower("o_user")
     sub = wechat_client.subscribe
     content = {"content": {"value": "Your ticket is ready", "color": "#FF0000"}}
-    raises(wechat_client, APIError, 43101, sub.send_one_time, "o_user", "ONCE_TPL", 7, "Ticket", content)
+    raises(wechat_client, UserStateError, 43101, sub.send_one_time, "o_user", "ONCE_TPL", 7, "Ticket", content)
     url = sub.one_time_url("https://example.com/cb?step=2", 7, "ONCE_TPL", reserved="s1")
     redirect = routes.confirm_one_time(wechat_app, url, "o_user")
     assert (
@@ -175,7 +175,7 @@ def test_send_one_time_after_confirmation(wechat_client: Client, wechat_app: App
             "url": "https://example.com/t",
         }
     ]
-    raises(wechat_client, APIError, 43101, sub.send_one_time, "o_user", "ONCE_TPL", 7, "Again", content)
+    raises(wechat_client, UserStateError, 43101, sub.send_one_time, "o_user", "ONCE_TPL", 7, "Again", content)
     raises(wechat_client, InvalidArgumentError, 40003, sub.send_one_time, "o_stranger", "ONCE_TPL", 7, "T", content)
 
 
@@ -186,7 +186,8 @@ def test_confirm_one_time_cancel_and_bad_urls(wechat_client: Client, wechat_app:
         "https://example.com/cb?template_id=ONCE_TPL&action=cancel&scene=3"
     )
     content = {"content": {"value": "v"}}
-    raises(wechat_client, APIError, 43101, wechat_client.subscribe.send_one_time, "o_user", "ONCE_TPL", 3, "T", content)
+    send_one_time = wechat_client.subscribe.send_one_time
+    raises(wechat_client, UserStateError, 43101, send_one_time, "o_user", "ONCE_TPL", 3, "T", content)
     for bad in (
         "https://example.com/x",
         url.replace(wechat_client.appid, "wx_other"),

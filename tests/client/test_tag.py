@@ -115,7 +115,7 @@ def test_unknown_openid(wechat_client: Client) -> None:
 @pytest.mark.parametrize("size", [0, 51])
 def test_openid_list_size(wechat_client: Client, openids: list[str], size: int) -> None:
     tag_id = wechat_client.tag.create("x")["id"]
-    expect(wechat_client, APIError, 40032, lambda: wechat_client.tag.tag_users(tag_id, openids[:1] * size))
+    expect(wechat_client, InvalidArgumentError, 40032, lambda: wechat_client.tag.tag_users(tag_id, openids[:1] * size))
 
 
 def test_at_most_20_tags_per_follower(wechat_client: Client, wechat_app: AppState, openids: list[str]) -> None:

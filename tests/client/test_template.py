@@ -94,7 +94,7 @@ def test_industry(wechat_client: Client, wechat_app: AppState, template_id: str)
         "second_class": "快递",
     }
     assert wechat_app.data["templates"] == {}  # a new industry drops the old templates
-    raises(wechat_client, APIError, 40035, wechat_client.template.set_industry, 1, 99)
+    raises(wechat_client, InvalidArgumentError, 40035, wechat_client.template.set_industry, 1, 99)
 
 
 def test_add(wechat_client: Client) -> None:

@@ -47,7 +47,7 @@ def test_batch_get_accepts_openids_and_dicts(wechat_client: Client, openids: lis
 
 @pytest.mark.parametrize("size", [0, 101])
 def test_batch_get_size_limits(wechat_client: Client, openids: list[str], size: int) -> None:
-    expect(wechat_client, APIError, 40032, lambda: wechat_client.user.batch_get([openids[0]] * size))
+    expect(wechat_client, InvalidArgumentError, 40032, lambda: wechat_client.user.batch_get([openids[0]] * size))
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_block_unblock_and_blacklist_paging(
 @pytest.mark.parametrize("size", [0, 21])
 @pytest.mark.parametrize("method", ["block", "unblock"])
 def test_block_size_limits(wechat_client: Client, openids: list[str], method: str, size: int) -> None:
-    expect(wechat_client, APIError, 40032, lambda: getattr(wechat_client.user, method)([openids[0]] * size))
+    expect(wechat_client, InvalidArgumentError, 40032, lambda: getattr(wechat_client.user, method)([openids[0]] * size))
 
 
 def test_daily_quota(wechat_client: Client, wechat_app: AppState, openids: list[str]) -> None:

@@ -1,8 +1,9 @@
 """A value fetched from WeChat, cached in storage and refreshed safely (tokens, tickets).
 
-:class:`SharedValue` keeps one short-lived credential (a JS-SDK ticket, an
-access token ...) in a :class:`~wxkit.storage.Storage` until its expiry minus
-a safety margin, with the same rules as the access token:
+:class:`SharedValue` keeps one short-lived credential in a
+:class:`~wxkit.storage.Storage` until its expiry minus a safety margin: the
+access token (:class:`~wxkit.client.token.TokenManager`), the JS-SDK tickets
+(:class:`~wxkit.client.jssdk.JSSDKAPI`) ... The rules:
 
 * one fetch at a time per process: a thread lock, then the cache is checked
   again;

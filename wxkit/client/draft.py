@@ -28,8 +28,9 @@ class DraftAPI(BaseAPI):
 
     def add(self, articles: Sequence[Mapping[str, Any]]) -> str:
         """Save a draft of one or more articles and return its ``media_id``: ``POST /cgi-bin/draft/add``."""
-        result = self._post("/cgi-bin/draft/add", json={"articles": [dict(article) for article in articles]})
-        return str(result["media_id"])
+        path = "/cgi-bin/draft/add"
+        result = self._post(path, json={"articles": [dict(article) for article in articles]})
+        return self._field(result, "media_id", str, path=path)
 
     def get(self, media_id: str) -> dict[str, Any]:
         """Read a draft: ``POST /cgi-bin/draft/get``; returns ``{"news_item": [...]}``."""

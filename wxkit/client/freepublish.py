@@ -29,7 +29,8 @@ class FreePublishAPI(BaseAPI):
 
         The draft leaves the draft box. Never re-sent after it may have reached WeChat.
         """
-        return str(self._post("/cgi-bin/freepublish/submit", json={"media_id": media_id})["publish_id"])
+        path = "/cgi-bin/freepublish/submit"
+        return self._field(self._post(path, json={"media_id": media_id}), "publish_id", str, path=path)
 
     def get(self, publish_id: str | int) -> dict[str, Any]:
         """Poll a publish job: ``POST /cgi-bin/freepublish/get``.

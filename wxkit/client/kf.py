@@ -12,7 +12,6 @@ Messages sent "as" an account go through ``client.message`` (``kf_account``).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import IO, Any
 
 from .base import BaseAPI
@@ -57,17 +56,12 @@ class KfAPI(BaseAPI):
         """Set an account's avatar (a JPEG, 640x640 advised): ``POST /customservice/kfaccount/uploadheadimg``.
 
         ``file`` is the image bytes, a path, or a binary file object; it is
-        sent as the multipart ``media`` part.
+        sent once (never re-sent) as the multipart ``media`` part, named
+        ``filename`` unless it is a path or a named file.
         """
-        if isinstance(file, (str, os.PathLike)):
-            path = Path(file)
-            content, filename = path.read_bytes(), path.name
-        elif isinstance(file, bytes):
-            content = file
-        else:
-            content = file.read()
-        files = {"media": (filename, content, "image/jpeg")}
-        return self._post("/customservice/kfaccount/uploadheadimg", params={"kf_account": kf_account}, files=files)
+        upload = (filename, file) if isinstance(file, bytes) else file
+        params = {"kf_account": kf_account}
+        return self._upload("/customservice/kfaccount/uploadheadimg", upload, params=params, default_name=filename)
 
     def create_session(self, kf_account: str, openid: str) -> dict[str, Any]:
         """Hand a follower to an online account: ``POST /customservice/kfsession/create``."""

@@ -18,8 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, overload
 
-from .base import BaseAPI
-from .media import DownloadTarget, UploadFile, _open_upload, _stream_download
+from .base import BaseAPI, DownloadTarget, UploadFile
 
 __all__ = ["MaterialAPI"]
 
@@ -47,10 +46,7 @@ class MaterialAPI(BaseAPI):
         if material_type == "video" or title is not None or introduction is not None:
             description = {"title": title or "", "introduction": introduction or ""}
             data = {"description": json.dumps(description, ensure_ascii=False)}
-        with _open_upload(file) as part:
-            return self._client.post(
-                "/cgi-bin/material/add_material", params={"type": material_type}, files={"media": part}, data=data
-            )
+        return self._upload("/cgi-bin/material/add_material", file, params={"type": material_type}, data=data)
 
     @overload
     def get(self, media_id: str, *, dest: None = None) -> dict[str, Any] | bytes: ...
@@ -68,9 +64,7 @@ class MaterialAPI(BaseAPI):
         ``dest`` is ``None``. An unknown id raises
         :class:`~wxkit.errors.InvalidArgumentError` (40007).
         """
-        return _stream_download(
-            self._client, "POST", "/cgi-bin/material/get_material", dest, json={"media_id": media_id}
-        )
+        return self._download("POST", "/cgi-bin/material/get_material", dest, json={"media_id": media_id})
 
     def delete(self, media_id: str) -> dict[str, Any]:
         """Delete a permanent material: ``POST /cgi-bin/material/del_material``."""

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .base import BaseAPI
-from .template import _answer_field
 
 __all__ = ["SUBSCRIBE_CONFIRM_URL", "SubscribeAPI"]
 
@@ -67,7 +66,7 @@ class SubscribeAPI(BaseAPI):
         """
         path = "/wxaapi/newtmpl/addtemplate"
         form = [("tid", str(tid)), *(("kidList", str(kid)) for kid in kid_list), ("sceneDesc", scene_desc)]
-        return str(_answer_field(self._post(path, data=form), "priTmplId", path))
+        return self._field(self._post(path, data=form), "priTmplId", str, path=path)
 
     def delete_template(self, pri_tmpl_id: str) -> dict[str, Any]:
         """Delete a private template. ``POST /wxaapi/newtmpl/deltemplate``."""

@@ -27,8 +27,8 @@ class TagAPI(BaseAPI):
 
         Returns the new tag, ``{"id": ..., "name": ...}``.
         """
-        tag: dict[str, Any] = self._post("/cgi-bin/tags/create", {"tag": {"name": name}})["tag"]
-        return tag
+        path = "/cgi-bin/tags/create"
+        return self._field(self._post(path, {"tag": {"name": name}}), "tag", dict, path=path)
 
     def list(self) -> dict[str, Any]:
         """Every tag with its follower count: ``GET /cgi-bin/tags/get``; returns ``{"tags": [...]}``."""

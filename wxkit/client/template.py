@@ -12,18 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import TransportError
 from .base import BaseAPI
 
 __all__ = ["TemplateAPI"]
-
-
-def _answer_field(data: Mapping[str, Any], key: str, path: str) -> Any:
-    """``data[key]`` from a successful answer; a :class:`TransportError` if WeChat left it out."""
-    value = data.get(key)
-    if value is None or value == "":
-        raise TransportError(f"POST {path} answered without {key!r}", method="POST", url=path)
-    return value
 
 
 class TemplateAPI(BaseAPI):
@@ -54,7 +45,7 @@ class TemplateAPI(BaseAPI):
             payload["miniprogram"] = dict(miniprogram)
         if client_msg_id is not None:
             payload["client_msg_id"] = client_msg_id
-        return int(_answer_field(self._post(path, json=payload), "msgid", path))
+        return self._field(self._post(path, json=payload), "msgid", int, path=path)
 
     def list(self) -> dict[str, Any]:
         """The account's templates: ``{"template_list": [{"template_id", "title", "content", ...}]}``.
@@ -96,4 +87,4 @@ class TemplateAPI(BaseAPI):
         payload: dict[str, Any] = {"template_id_short": template_id_short}
         if keyword_name_list is not None:
             payload["keyword_name_list"] = [str(k) for k in keyword_name_list]
-        return str(_answer_field(self._post(path, json=payload), "template_id", path))
+        return self._field(self._post(path, json=payload), "template_id", str, path=path)

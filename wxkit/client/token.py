@@ -5,9 +5,11 @@
 
 * The stable-token endpoint (``POST /cgi-bin/stable_token``) is the default;
   ``mode="classic"`` uses ``GET /cgi-bin/token``.
-* One fetch at a time per process (a thread lock, then the cache is checked
-  again) and, with a shared storage, one across processes (a storage lock
-  with a TTL, released only by its owner; waiters poll the cache).
+* Cached and locked by a :class:`~wxkit.client.cache.SharedValue`: one fetch
+  at a time per process (a thread lock, then the cache is checked again) and,
+  with a shared storage, one across processes (the storage lock
+  ``wxkit:access_token_lock:<appid>`` with a TTL, released only by its owner;
+  waiters poll the cache).
 * :meth:`TokenManager.invalidate` drops the cached token only if it is still
   the one that failed, so a burst of failures caused by one stale token
   triggers exactly one refetch. A stable-token refetch that returns the very
@@ -19,13 +21,12 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from ..errors import AccessTokenError, APIError, ConfigError
-from ..storage import Storage, StorageLock
+from ..storage import Storage
+from .cache import SharedValue
 from .http import HTTPClient
 
 __all__ = ["TOKEN_MODES", "TokenManager"]
@@ -37,7 +38,13 @@ TOKEN_MODES = ("stable", "classic")
 
 
 class TokenManager:
-    """The access token of one app, cached in ``storage`` under ``wxkit:access_token:<appid>``."""
+    """The access token of one app, cached in ``storage`` under ``wxkit:access_token:<appid>``.
+
+    Caching and locking are a :class:`~wxkit.client.cache.SharedValue`
+    (``shared``; its storage lock is ``wxkit:access_token_lock:<appid>``,
+    its errors :class:`~wxkit.errors.AccessTokenError`); ``margin``,
+    ``lock_ttl``, ``wait_timeout`` and ``poll_interval`` are passed to it.
+    """
 
     def __init__(
         self,
@@ -63,13 +70,21 @@ class TokenManager:
         self.storage = storage
         self.mode = mode
         self.token_source = token_source
-        self.margin = margin
-        self.lock_ttl = lock_ttl
-        self.wait_timeout = wait_timeout
-        self.poll_interval = poll_interval
         self.key = f"wxkit:access_token:{appid}"
         self.lock_key = f"wxkit:access_token_lock:{appid}"
-        self._lock = threading.Lock()
+        #: The cached token: one fetch at a time per process and across processes.
+        self.shared = SharedValue(
+            storage,
+            self.key,
+            self._fetch_new,
+            lock_key=self.lock_key,
+            what="the access token",
+            error=AccessTokenError,
+            margin=margin,
+            lock_ttl=lock_ttl,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+        )
         #: How many tokens this manager fetched from WeChat (for tests and metrics).
         self.fetch_count = 0
 
@@ -80,19 +95,12 @@ class TokenManager:
         """Return a valid token: from the cache, or fetched once for everyone waiting."""
         if self.token_source is not None:
             return self._from_source()
-        cached = self.storage.get(self.key)
-        if cached:
-            return cached
-        with self._lock:
-            cached = self.storage.get(self.key)
-            if cached:
-                return cached
-            return self._fetch_across_processes(failed=None)
+        return self.shared.get()
 
     def invalidate(self, failed: str) -> None:
         """Drop the cached token, but only if it is still ``failed``."""
         if self.token_source is None:
-            self.storage.delete(self.key, if_value=failed)
+            self.shared.invalidate(failed)
 
     def refresh(self, failed: str) -> str:
         """Drop ``failed`` (if still cached) and return a token other than it, fetching if needed."""
@@ -101,12 +109,7 @@ class TokenManager:
             if token == failed:
                 raise AccessTokenError(40001, "token_source returned the token WeChat refused")
             return token
-        self.invalidate(failed)
-        with self._lock:
-            cached = self.storage.get(self.key)
-            if cached and cached != failed:
-                return cached
-            return self._fetch_across_processes(failed=failed)
+        return self.shared.refresh(failed)
 
     # -- internals ------------------------------------------------------------
     def _from_source(self) -> str:
@@ -116,33 +119,13 @@ class TokenManager:
             raise AccessTokenError(40001, "token_source returned no token")
         return token
 
-    def _fetch_across_processes(self, failed: str | None) -> str:
-        deadline = time.monotonic() + self.wait_timeout
-        while True:
-            lock = StorageLock(self.storage, self.lock_key, self.lock_ttl)
-            if lock.acquire():
-                try:
-                    token = self.storage.get(self.key)  # someone may have fetched meanwhile
-                    if token and token != failed:
-                        return token
-                    return self._fetch_and_store(failed)
-                finally:
-                    lock.release()
-            time.sleep(self.poll_interval)
-            token = self.storage.get(self.key)
-            if token and token != failed:
-                return token
-            if time.monotonic() > deadline:
-                raise AccessTokenError(-2, "timed out waiting for another process to fetch the access token")
-
-    def _fetch_and_store(self, failed: str | None) -> str:
+    def _fetch_new(self, failed: str | None) -> tuple[str, float]:
+        """The :class:`SharedValue` fetcher: a token other than ``failed`` if WeChat allows it."""
         token, expires_in = self._fetch(force=False)
         if failed is not None and token == failed and self.mode == "stable":
             logger.info("stable token for %s still the refused one; forcing a refresh", self.appid)
             token, expires_in = self._fetch(force=True)
-        ttl = max(float(expires_in) - self.margin, min(60.0, float(expires_in) / 2))
-        self.storage.set(self.key, token, ttl)
-        return token
+        return token, float(expires_in)
 
     def _fetch(self, *, force: bool) -> tuple[str, int]:
         self.fetch_count += 1

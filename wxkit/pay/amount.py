@@ -30,16 +30,23 @@ def check_fen(amount: object, name: str = "amount", *, allow_zero: bool = False)
     return amount
 
 
-def yuan_to_fen(yuan: Decimal | str | int) -> int:
-    """Convert yuan (``Decimal("12.34")``, ``"12.34"`` or an ``int``) to fen, refusing sub-fen precision."""
-    if isinstance(yuan, (bool, float)):
-        raise AmountError("yuan must be a Decimal, str or int, never a float")
+def yuan_to_fen(yuan: Decimal | str | int, *, allow_zero: bool = False) -> int:
+    """Convert yuan (``Decimal("12.34")``, ``"12.34"`` or an ``int``) to fen.
+
+    Refuses floats and bools, text that is not a number, sub-fen precision
+    (``Decimal("0.001")``) instead of rounding it away, negative amounts and,
+    unless ``allow_zero``, zero: all :class:`~wxkit.errors.AmountError`.
+    """
+    if isinstance(yuan, (bool, float)) or not isinstance(yuan, (Decimal, str, int)):
+        raise AmountError(f"yuan must be a Decimal, str or int, never a {type(yuan).__name__}")
     try:
-        value = Decimal(yuan)
+        value = Decimal(yuan.strip() if isinstance(yuan, str) else yuan)
     except (InvalidOperation, ValueError, TypeError):
         raise AmountError(f"not a yuan amount: {yuan!r}") from None
     if not value.is_finite():
         raise AmountError(f"not a yuan amount: {yuan!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise AmountError(f"yuan must be {'>= 0' if allow_zero else 'positive'}, got {yuan!r}")
     fen = value * 100
     if fen != fen.to_integral_value():
         raise AmountError(f"{yuan!r} yuan has sub-fen precision")

@@ -14,7 +14,9 @@ certificates served by ``GET /v3/certificates``, encrypted with the APIv3
 key), ``"public_key"`` (the WeChat Pay public key ``PUB_KEY_ID_...``;
 ``/v3/certificates`` answers 404) or ``"both"`` (switch-over: certificates are
 served, answers are signed with the public key). :meth:`MerchantState.rotate_certificate`
-adds a new platform certificate, which then signs every answer.
+adds a new platform certificate, which then signs every answer;
+``merchant.data["forge_serial"]`` forges the ``Wechatpay-Serial`` of answers
+(see :func:`signed_headers`).
 
 v3 routes are registered with :func:`v3_route`: it checks the
 ``Authorization`` header against the merchant's registered public key (401
@@ -177,8 +179,17 @@ def add_merchant(
 
 
 def signed_headers(merchant: MerchantState, body: bytes, now: float) -> dict[str, str]:
-    """The ``Wechatpay-*`` headers for an answer or notification ``body``."""
+    """The ``Wechatpay-*`` headers for an answer or notification ``body``.
+
+    Test control: while ``merchant.data["forge_serial"]`` is set, the
+    ``Wechatpay-Serial`` is forged (that string, or a fresh random serial for
+    ``True``), as an attacker would send it; the signature is still made with
+    the real key, so only the serial is wrong.
+    """
     serial, key = merchant.signing_key()
+    forged = merchant.data.get("forge_serial")
+    if forged:
+        serial = forged if isinstance(forged, str) else secrets.token_hex(20).upper()
     timestamp = str(int(now))
     nonce = secrets.token_hex(16).upper()
     return {

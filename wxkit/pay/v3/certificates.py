@@ -2,17 +2,31 @@
 
 :class:`PlatformCertificates` is the :class:`~wxkit.pay.v3.verifier.KeySource`
 a :class:`~wxkit.pay.v3.client.PayClient` verifies with when the merchant
-uses platform certificates. Certificates are decrypted with the APIv3 key
-(AEAD, associated data ``certificate``), cached in the storage by serial
-(``wxkit:pay:certs:<mchid>``, a JSON map serial -> PEM), refreshed on a
-schedule (``refresh_interval``) and on an unknown serial at most once per
-``min_refresh_interval`` seconds, so a flood of forged serials cannot make
-the client hammer WeChat. A merchant with only a WeChat Pay public key gets
-404 from ``/v3/certificates``: that is "no certificates", never an error.
+uses platform certificates:
+
+* downloaded lazily, the first time an answer names a certificate serial;
+  each entry is decrypted with the APIv3 key (AEAD, associated data
+  ``certificate``), and the answer itself must verify with one of the
+  certificates it carries (or the WeChat Pay public key);
+* cached in the storage by serial (``wxkit:pay:certs:<mchid>``, JSON
+  ``{serial: {"pem", "effective_time", "expire_time"}}``), so another process
+  or client sharing the storage starts without downloading;
+* refreshed on a schedule (``refresh_interval``, 6 hours: WeChat asks for
+  less than 12) and when an answer names an unknown serial, which first
+  re-reads the storage and then downloads at most once per
+  ``min_refresh_interval`` seconds, so a flood of forged serials cannot make
+  the client hammer WeChat; expired certificates are dropped;
+* a merchant with only a WeChat Pay public key gets 404 from
+  ``/v3/certificates``: that is "no certificates", never an error.
+
+A failed scheduled refresh (network, 5xx) keeps the certificates already
+known and is retried after ``min_refresh_interval``; a failed first download
+raises (a wrong APIv3 key is a :class:`~wxkit.errors.DecryptError` saying so).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -20,34 +34,75 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from Crypto.PublicKey import RSA
 
-from ...errors import DecryptError, PayError, SignatureError
+from ...errors import DecryptError, PayError, SignatureError, WxError
 from ...storage import Storage
 from .crypto import aead_decrypt, load_public_key
 
-__all__ = ["CertificateFetcher", "PlatformCertificates"]
+__all__ = ["DEFAULT_REFRESH_INTERVAL", "CertificateFetcher", "PlatformCertificate", "PlatformCertificates"]
 
 logger = logging.getLogger("wxkit.pay")
 
 #: Fetches the raw ``/v3/certificates`` answer: ``(headers, body bytes)``; raises PayError(404) in public-key mode.
 CertificateFetcher = Callable[[], tuple[dict[str, str], bytes]]
 
+#: Seconds between scheduled downloads (WeChat: "定时调用，间隔应小于12小时").
+DEFAULT_REFRESH_INTERVAL = 6 * 3600.0
+
+
+@attrs.frozen
+class PlatformCertificate:
+    """One decrypted platform certificate."""
+
+    serial_no: str
+    key: RSA.RsaKey = attrs.field(repr=False, eq=False)
+    pem: str = attrs.field(repr=False)
+    effective_time: str = ""
+    expire_time: str = ""
+
+    def expires_at(self) -> float | None:
+        """``expire_time`` as a POSIX timestamp (None if absent or unreadable)."""
+        return _timestamp(self.expire_time)
+
+    def effective_at(self) -> float | None:
+        """``effective_time`` as a POSIX timestamp (None if absent or unreadable)."""
+        return _timestamp(self.effective_time)
+
+
+def _timestamp(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))  # WeChat speaks Beijing time
+    return parsed.timestamp()
+
 
 class PlatformCertificates:
-    """The merchant's platform certificates, shared through ``storage``."""
+    """The merchant's platform certificates, shared through ``storage``.
+
+    ``clock`` is a monotonic clock for the refresh schedule and the rate
+    limit; ``wall_clock`` (POSIX seconds) decides which certificates have
+    expired. Both are injectable for tests.
+    """
 
     def __init__(
         self,
         mchid: str,
-        apiv3_key: str,
+        apiv3_key: str | bytes,
         storage: Storage,
         fetch: CertificateFetcher,
         *,
         verify_answer: Callable[[dict[str, str], bytes, dict[str, RSA.RsaKey]], None] | None = None,
-        refresh_interval: float = 12 * 3600,
+        refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         min_refresh_interval: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.mchid = mchid
         self._apiv3_key = apiv3_key
@@ -57,119 +112,188 @@ class PlatformCertificates:
         self.refresh_interval = refresh_interval
         self.min_refresh_interval = min_refresh_interval
         self._clock = clock
+        self._wall_clock = wall_clock
         self.key = f"wxkit:pay:certs:{mchid}"
-        self._lock = threading.Lock()
-        self._keys: dict[str, RSA.RsaKey] = {}
-        self._loaded_at: float | None = None
-        self._last_fetch: float | None = None
+        self._lock = threading.RLock()
+        self._certs: dict[str, PlatformCertificate] = {}
+        self._loaded_at: float | None = None  # when the known set was last downloaded or read from storage
+        self._last_unknown_refresh: float | None = None
         #: How many times this object downloaded the certificates (for tests and metrics).
         self.fetch_count = 0
+        #: False after ``/v3/certificates`` answered 404 (a public-key-only merchant).
+        self.available = True
 
     def __repr__(self) -> str:
-        return f"PlatformCertificates(mchid={self.mchid!r}, serials={sorted(self._keys)})"
+        return f"PlatformCertificates(mchid={self.mchid!r}, serials={self.serials})"
 
     # -- KeySource -----------------------------------------------------------------
     def key_for(self, serial: str) -> RSA.RsaKey | None:
         """The key of certificate ``serial``; an unknown serial triggers one rate-limited refresh."""
-        self._ensure_loaded()
-        key = self._keys.get(serial)
-        if key is None and self._may_fetch():
-            self.refresh()
-            key = self._keys.get(serial)
-        return key
+        downloads = self.fetch_count
+        self._ensure_fresh()
+        cert = self._certs.get(serial)
+        if cert is not None:
+            return cert.key
+        with self._lock:
+            cert = self._certs.get(serial)  # another thread may have just fetched it
+            if cert is None and self._load_storage():  # or another process
+                cert = self._certs.get(serial)
+            if cert is None and self.fetch_count == downloads and self._may_refresh_for_unknown():
+                self._last_unknown_refresh = self._clock()
+                logger.info("unknown platform certificate serial for %s: refreshing", self.mchid)
+                self._download()
+                cert = self._certs.get(serial)
+        return cert.key if cert is not None else None
 
     def newest(self) -> tuple[str, RSA.RsaKey] | None:
-        """``(serial, key)`` of the newest certificate (for encrypting sensitive fields), or None."""
-        self._ensure_loaded()
-        if not self._keys and self._may_fetch():
-            self.refresh()
-        if not self._keys:
+        """``(serial, key)`` of the newest effective certificate (to encrypt sensitive fields), or None."""
+        self._ensure_fresh()
+        certs = list(self._certs.values())
+        if not certs:
             return None
-        serial = next(reversed(self._keys))
-        return serial, self._keys[serial]
+        now = self._wall_clock()
+        effective = [c for c in certs if (c.effective_at() or 0.0) <= now] or certs
+        best = max(effective, key=lambda c: c.effective_at() or 0.0)
+        return best.serial_no, best.key
 
     @property
     def serials(self) -> list[str]:
-        """Serials known now, oldest first."""
-        return list(self._keys)
+        """Serials known now."""
+        return list(self._certs)
 
-    # -- loading ---------------------------------------------------------------------
-    def _may_fetch(self) -> bool:
-        return self._last_fetch is None or self._clock() - self._last_fetch >= self.min_refresh_interval
-
-    def _ensure_loaded(self) -> None:
-        now = self._clock()
-        if self._loaded_at is not None and now - self._loaded_at < self.refresh_interval:
-            return
-        with self._lock:
-            if self._loaded_at is not None and now - self._loaded_at < self.refresh_interval:
-                return
-            cached = self.storage.get(self.key)
-            if cached and self._loaded_at is None:
-                self._keys = self._parse_cache(cached)
-                self._loaded_at = now
-                if self._keys:
-                    return
-            if self._may_fetch():
-                self._refresh_locked()
-            self._loaded_at = now
+    @property
+    def certificates(self) -> list[PlatformCertificate]:
+        """The certificates known now."""
+        return list(self._certs.values())
 
     def refresh(self) -> None:
-        """Download the certificates now (unless another thread just did)."""
+        """Download the certificates now (e.g. from a daily job)."""
         with self._lock:
-            self._refresh_locked()
+            self._download()
 
-    def _refresh_locked(self) -> None:
-        self._last_fetch = self._clock()
+    # -- loading ---------------------------------------------------------------------
+    def _may_refresh_for_unknown(self) -> bool:
+        last = self._last_unknown_refresh
+        return last is None or self._clock() - last >= self.min_refresh_interval
+
+    def _stale(self) -> bool:
+        return self._loaded_at is None or self._clock() - self._loaded_at >= self.refresh_interval
+
+    def _ensure_fresh(self) -> None:
+        if not self._stale():
+            return
+        with self._lock:
+            if not self._stale():
+                return
+            if self._loaded_at is None and self._load_storage():
+                return  # a first start from a warm storage: no download
+            try:
+                self._download()
+            except WxError as exc:
+                if not self._certs:
+                    raise
+                # Keep verifying with what we know; try again after min_refresh_interval.
+                logger.warning("platform certificate refresh for %s failed: %s", self.mchid, type(exc).__name__)
+                self._loaded_at = self._clock() - self.refresh_interval + self.min_refresh_interval
+
+    def _load_storage(self) -> bool:
+        """Merge the certificates cached in storage; return whether it held any."""
+        certs = self._parse(self.storage.get(self.key))
+        if not certs:
+            return False
+        self._certs = self._live({**self._certs, **certs})
+        if self._loaded_at is None:
+            self._loaded_at = self._clock()
+        return True
+
+    def _download(self) -> None:
         self.fetch_count += 1
         try:
             headers, body = self._fetch()
         except PayError as exc:
             if exc.status == 404:
                 logger.info("no platform certificates for %s (public-key mode)", self.mchid)
+                self.available = False
+                self._loaded_at = self._clock()
                 return
             raise
-        keys, pems = self._decrypt(body)
+        certs = self._decrypt(body)
         if self._verify_answer is not None:
-            self._verify_answer(headers, body, {**self._keys, **keys})
-        self._keys.update(keys)
-        known = self._parse_pems(self.storage.get(self.key))
-        known.update(pems)
-        self.storage.set(self.key, json.dumps(known))
-        logger.info("platform certificates for %s: %s", self.mchid, ", ".join(self._keys))
+            known = {serial: cert.key for serial, cert in {**self._certs, **certs}.items()}
+            self._verify_answer(headers, body, known)
+        # The answer lists every certificate in force: it replaces what we knew.
+        self._certs = self._live(certs)
+        self.available = True
+        self._loaded_at = self._clock()
+        self.storage.set(self.key, json.dumps({s: self._entry(c) for s, c in self._certs.items()}))
+        logger.info("platform certificates for %s: %s", self.mchid, ", ".join(self._certs) or "none")
 
-    def _decrypt(self, body: bytes) -> tuple[dict[str, RSA.RsaKey], dict[str, str]]:
+    def _live(self, certs: dict[str, PlatformCertificate]) -> dict[str, PlatformCertificate]:
+        """Drop expired certificates (WeChat never signs with them)."""
+        now = self._wall_clock()
+        live = {}
+        for serial, cert in certs.items():
+            expires = cert.expires_at()
+            if expires is None or expires > now:
+                live[serial] = cert
+        return live
+
+    def _decrypt(self, body: bytes) -> dict[str, PlatformCertificate]:
         try:
             data = json.loads(body)
-            items: list[dict[str, Any]] = list(data["data"])
+            items: list[Any] = list(data["data"])
         except (ValueError, KeyError, TypeError):
             raise SignatureError("the /v3/certificates answer is not the expected JSON") from None
-        keys: dict[str, RSA.RsaKey] = {}
-        pems: dict[str, str] = {}
+        certs: dict[str, PlatformCertificate] = {}
         for item in items:
             try:
                 enc = item["encrypt_certificate"]
+                serial = str(item["serial_no"])
                 pem = aead_decrypt(
                     self._apiv3_key, enc["nonce"], enc.get("associated_data", ""), enc["ciphertext"]
                 ).decode("utf-8")
-                serial = str(item["serial_no"])
-            except (KeyError, TypeError, UnicodeDecodeError):
-                raise SignatureError("a platform certificate entry is malformed") from None
+            except (KeyError, TypeError, AttributeError, UnicodeDecodeError):
+                raise SignatureError("a platform certificate entry in /v3/certificates is malformed") from None
             except DecryptError:
-                raise DecryptError("cannot decrypt a platform certificate: is the APIv3 key right?") from None
-            keys[serial] = load_public_key(pem)
-            pems[serial] = pem
-        return keys, pems
+                raise DecryptError(
+                    "cannot decrypt the platform certificates from /v3/certificates: is the APIv3 key right?"
+                ) from None
+            certs[serial] = PlatformCertificate(
+                serial,
+                load_public_key(pem),
+                pem,
+                str(item.get("effective_time") or ""),
+                str(item.get("expire_time") or ""),
+            )
+        return certs
 
     @staticmethod
-    def _parse_pems(cached: str | None) -> dict[str, str]:
+    def _entry(cert: PlatformCertificate) -> dict[str, str]:
+        return {"pem": cert.pem, "effective_time": cert.effective_time, "expire_time": cert.expire_time}
+
+    def _parse(self, cached: str | None) -> dict[str, PlatformCertificate]:
+        """Certificates from the storage value; anything unreadable is ignored (and downloaded again)."""
         if not cached:
             return {}
         try:
             data = json.loads(cached)
         except ValueError:
             return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    def _parse_cache(self, cached: str) -> dict[str, RSA.RsaKey]:
-        return {serial: load_public_key(pem) for serial, pem in self._parse_pems(cached).items()}
+        if not isinstance(data, dict):
+            return {}
+        certs: dict[str, PlatformCertificate] = {}
+        for serial, entry in data.items():
+            try:
+                if isinstance(entry, str):  # an older format: serial -> PEM
+                    entry = {"pem": entry}
+                pem = str(entry["pem"])
+                certs[str(serial)] = PlatformCertificate(
+                    str(serial),
+                    load_public_key(pem),
+                    pem,
+                    str(entry.get("effective_time") or ""),
+                    str(entry.get("expire_time") or ""),
+                )
+            except (KeyError, TypeError, AttributeError, ValueError):
+                continue
+        return certs

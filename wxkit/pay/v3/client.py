@@ -28,7 +28,7 @@ from ...client.http import DEFAULT_TIMEOUT, HTTPClient, Timeout, dump_json
 from ...errors import ConfigError, PayError, SignatureError
 from ...storage import MemoryStorage, Storage
 from .bills import BillsAPI
-from .certificates import PlatformCertificates
+from .certificates import DEFAULT_REFRESH_INTERVAL, PlatformCertificates
 from .combine import CombineAPI
 from .crypto import KeyLike, oaep_encrypt
 from .orders import OrdersAPI
@@ -59,11 +59,19 @@ class PayClient:
 
     ``private_key`` is the merchant API certificate's key (PEM text, bytes or a
     file path) and ``serial_no`` that certificate's serial. ``apiv3_key`` must
-    be 32 bytes (a :class:`~wxkit.errors.ConfigError` otherwise). Verification
-    uses the WeChat Pay public key (``public_key`` + ``public_key_id``) and/or
-    platform certificates downloaded on demand (cached in ``storage``); with
-    both, either is accepted (WeChat's switch-over). ``appid`` is the default
-    app for orders and client-side payment parameters.
+    be 32 bytes (a :class:`~wxkit.errors.ConfigError` otherwise). ``appid`` is
+    the default app for orders and client-side payment parameters.
+
+    Verification (see ``docs/pay-certificates.md``) uses the WeChat Pay public
+    key (``public_key`` + ``public_key_id``) and/or platform certificates
+    downloaded on demand (:attr:`certificates`, cached in ``storage``); with
+    both, each answer's ``Wechatpay-Serial`` picks the key (WeChat's
+    switch-over). Certificates are only downloaded when an answer names one,
+    so a public-key merchant never downloads; ``use_certificates=False``
+    refuses certificate-signed answers outright. Certificates are refreshed
+    every ``certificate_refresh_interval`` seconds and, for an unknown serial,
+    at most once per ``certificate_min_refresh_interval``; ``monotonic`` is
+    the clock of that schedule and ``clock`` the wall clock (both injectable).
     """
 
     def __init__(
@@ -71,7 +79,7 @@ class PayClient:
         mchid: str,
         serial_no: str,
         private_key: KeyLike,
-        apiv3_key: str,
+        apiv3_key: str | bytes,
         *,
         appid: str | None = None,
         public_key: KeyLike | None = None,
@@ -84,9 +92,17 @@ class PayClient:
         backoff: float = 0.2,
         use_certificates: bool = True,
         clock: Callable[[], float] = time.time,
+        certificate_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+        certificate_min_refresh_interval: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not isinstance(apiv3_key, str) or len(apiv3_key.encode("utf-8")) != 32:
-            raise ConfigError("the APIv3 key must be 32 bytes")
+        if not isinstance(apiv3_key, (str, bytes)):
+            raise ConfigError(f"the APIv3 key must be a 32-byte str, not {type(apiv3_key).__name__}")
+        key_length = len(apiv3_key.encode("utf-8") if isinstance(apiv3_key, str) else apiv3_key)
+        if key_length != 32:
+            raise ConfigError(f"the APIv3 key must be 32 bytes, got {key_length}")  # never the key itself
+        if (public_key is None) != (not public_key_id):
+            raise ConfigError("public_key and public_key_id go together (the id looks like PUB_KEY_ID_...)")
         self.mchid = str(mchid)
         self.appid = appid
         self._apiv3_key = apiv3_key
@@ -102,14 +118,18 @@ class PayClient:
                 self.storage,
                 self._fetch_certificates,
                 verify_answer=self._verify_certificates_answer,
+                refresh_interval=certificate_refresh_interval,
+                min_refresh_interval=certificate_min_refresh_interval,
+                clock=monotonic,
+                wall_clock=clock,
             )
         if public_key is None and self.certificates is None:
             raise ConfigError("give a WeChat Pay public key (public_key + public_key_id) or use certificates")
         self.verifier = Verifier(
             public_key=public_key, public_key_id=public_key_id, certificates=self.certificates, clock=clock
         )
-        self._public_key = public_key
-        self.public_key_id = public_key_id
+        self._public_key = self.verifier.public_key
+        self.public_key_id = self.verifier.public_key_id
         self._mount()
 
     def _mount(self) -> None:
@@ -194,8 +214,10 @@ class PayClient:
         }
         if json_body is not None:
             headers["Content-Type"] = "application/json"
-        if sensitive_serial:
-            headers["Wechatpay-Serial"] = sensitive_serial
+        # With a public key, name it: during WeChat's switch-over the answer is then signed with it.
+        serial_header = sensitive_serial or self.public_key_id
+        if serial_header:
+            headers["Wechatpay-Serial"] = serial_header
         response = self.http.send(
             method, target, data=body or None, headers=headers, idempotent=idempotent, stream=False
         )

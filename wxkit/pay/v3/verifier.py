@@ -7,7 +7,9 @@ The signed message is ``TIMESTAMP\\nNONCE\\nBODY\\n`` with the headers
 certificates) or the WeChat Pay public key id (``PUB_KEY_ID_...``). During
 WeChat's switch-over both are accepted at once. The timestamp must be within
 5 minutes (``abs(now - ts) >= 300`` is refused), checked before the signature.
-Any failure is a :class:`~wxkit.errors.SignatureError`.
+Signatures starting with ``WECHATPAY/SIGNTEST/`` are WeChat's signature
+probes and are refused, as WeChat expects. Any failure is a
+:class:`~wxkit.errors.SignatureError`.
 """
 
 from __future__ import annotations
@@ -16,20 +18,28 @@ import base64
 import binascii
 import time
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
 from Crypto.Signature import pkcs1_15
 
-from ...errors import SignatureError
+from ...errors import ConfigError, SignatureError
 from .crypto import KeyLike, load_public_key
-from .signer import build_message
 
-__all__ = ["TIMESTAMP_WINDOW", "KeySource", "Verifier", "header"]
+__all__ = ["PUBLIC_KEY_ID_PREFIX", "SIGNATURE_PROBE_PREFIX", "TIMESTAMP_WINDOW", "KeySource", "Verifier", "header"]
 
 #: Seconds a v3 response or notification timestamp may differ from now (exclusive).
 TIMESTAMP_WINDOW = 300
+
+#: WeChat Pay public key ids look like ``PUB_KEY_ID_0112345678902025...``.
+PUBLIC_KEY_ID_PREFIX = "PUB_KEY_ID_"
+
+#: ``Wechatpay-Signature`` values WeChat sends to probe that merchants verify (must fail).
+SIGNATURE_PROBE_PREFIX = "WECHATPAY/SIGNTEST/"
+
+_NAMES = ("Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature", "Wechatpay-Serial")
+_LOWER = tuple(name.lower() for name in _NAMES)
 
 
 class KeySource(Protocol):
@@ -44,6 +54,8 @@ def header(headers: Mapping[str, str], name: str) -> str:
     """Read a header case-insensitively (``""`` if absent)."""
     value = headers.get(name)
     if value is None:
+        value = headers.get(name.lower())
+    if value is None:
         lowered = name.lower()
         for key, val in headers.items():
             if key.lower() == lowered:
@@ -52,10 +64,26 @@ def header(headers: Mapping[str, str], name: str) -> str:
     return str(value) if value is not None else ""
 
 
+def _signature_headers(headers: Mapping[str, str]) -> tuple[str, str, str, str]:
+    """``(timestamp, nonce, signature, serial)``, each ``""`` when absent; one pass in the common cases."""
+    get = headers.get
+    found: list[Any] = [get(name) for name in _NAMES]  # requests' CaseInsensitiveDict, canonical spelling
+    if None in found:
+        found = [value if value is not None else get(low) for value, low in zip(found, _LOWER, strict=True)]
+        if None in found:  # e.g. a plain dict in another spelling: one scan
+            folded = {str(key).lower(): val for key, val in headers.items()}
+            found = [value if value is not None else folded.get(low) for value, low in zip(found, _LOWER, strict=True)]
+    ts, nonce, sig, serial = (str(value) if value is not None else "" for value in found)
+    return ts, nonce, sig, serial
+
+
 class Verifier:
     """Checks v3 signatures with a public key (``public_key`` + ``public_key_id``) and/or platform certificates.
 
-    ``clock`` gives the wall time in seconds (injectable for tests).
+    Give both during WeChat's switch-over: the ``Wechatpay-Serial`` of each
+    answer picks the key. A ``PUB_KEY_ID_...`` serial never consults the
+    certificates. ``clock`` gives the wall time in seconds (injectable for
+    tests); ``window`` is the timestamp window in seconds.
     """
 
     def __init__(
@@ -67,52 +95,77 @@ class Verifier:
         clock: Callable[[], float] = time.time,
         window: int = TIMESTAMP_WINDOW,
     ) -> None:
-        if (public_key is None) != (public_key_id is None):
-            raise ValueError("public_key and public_key_id go together")
+        if (public_key is None) != (not public_key_id):
+            raise ConfigError("public_key and public_key_id go together")
         self._public_key = load_public_key(public_key) if public_key is not None else None
-        self.public_key_id = public_key_id
+        self.public_key_id = public_key_id or None
         self.certificates = certificates
         self._clock = clock
         self.window = window
+        # One pkcs1_15 verifier per key object: building it per message costs a little on every notification.
+        self._verifiers: dict[int, tuple[RSA.RsaKey, Any]] = {}
+
+    @property
+    def public_key(self) -> RSA.RsaKey | None:
+        """The WeChat Pay public key (loaded), or None."""
+        return self._public_key
 
     def __repr__(self) -> str:
         return f"Verifier(public_key_id={self.public_key_id!r}, certificates={self.certificates is not None})"
 
     def key_for(self, serial: str) -> RSA.RsaKey:
         """The key ``serial`` names, or :class:`SignatureError` for an unknown serial."""
-        if self._public_key is not None and serial == self.public_key_id:
+        if serial == self.public_key_id and self._public_key is not None:
             return self._public_key
-        if self.certificates is not None and serial and not serial.startswith("PUB_KEY_ID_"):
-            key = self.certificates.key_for(serial)
-            if key is not None:
-                return key
-        raise SignatureError(f"unknown Wechatpay-Serial {serial!r}")
+        if serial.startswith(PUBLIC_KEY_ID_PREFIX):
+            if self._public_key is None:
+                raise SignatureError(
+                    f"the answer is signed with the WeChat Pay public key {serial!r}: "
+                    "configure public_key and public_key_id"
+                )
+            raise SignatureError(f"unknown WeChat Pay public key id {serial!r} (configured: {self.public_key_id!r})")
+        if self.certificates is None:
+            raise SignatureError(
+                f"the answer is signed with platform certificate {serial!r} but no platform certificates are used"
+            )
+        key = self.certificates.key_for(serial) if serial else None
+        if key is None:
+            raise SignatureError(f"unknown Wechatpay-Serial {serial!r}: not among the platform certificates")
+        return key
 
     def check_timestamp(self, timestamp: str) -> None:
-        """Refuse a missing, malformed or stale (>= 5 minutes off) ``Wechatpay-Timestamp``."""
-        try:
-            ts = int(timestamp)
-        except ValueError:
-            raise SignatureError("missing or malformed Wechatpay-Timestamp") from None
-        if abs(self._clock() - ts) >= self.window:
+        """Refuse a missing, malformed or stale (>= 5 minutes off, either way) ``Wechatpay-Timestamp``."""
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            raise SignatureError("missing or malformed Wechatpay-Timestamp")
+        if abs(self._clock() - int(timestamp)) >= self.window:
             raise SignatureError("Wechatpay-Timestamp is outside the 5-minute window")
+
+    def _pkcs1(self, key: RSA.RsaKey) -> Any:
+        entry = self._verifiers.get(id(key))
+        if entry is None or entry[0] is not key:
+            if len(self._verifiers) > 64:  # keys come and go with rotations; stay small
+                self._verifiers.clear()
+            entry = (key, pkcs1_15.new(key))
+            self._verifiers[id(key)] = entry
+        return entry[1]
 
     def verify(self, headers: Mapping[str, str], body: str | bytes) -> None:
         """Verify a response or notification; raise :class:`SignatureError` unless it is authentic and fresh."""
-        timestamp = header(headers, "Wechatpay-Timestamp")
-        nonce = header(headers, "Wechatpay-Nonce")
-        signature = header(headers, "Wechatpay-Signature")
-        serial = header(headers, "Wechatpay-Serial")
+        timestamp, nonce, signature, serial = _signature_headers(headers)
         if not (nonce and signature and serial):
-            raise SignatureError("missing Wechatpay-Nonce / -Signature / -Serial header")
+            missing = [n for n, v in zip(_NAMES[1:], (nonce, signature, serial), strict=True) if not v]
+            raise SignatureError(f"missing {', '.join(missing)} header")
+        if signature.startswith(SIGNATURE_PROBE_PREFIX):
+            raise SignatureError("a WeChat Pay signature probe (WECHATPAY/SIGNTEST/): refused, as WeChat expects")
         self.check_timestamp(timestamp)
         key = self.key_for(serial)
         try:
             raw = base64.b64decode(signature, validate=True)
         except (binascii.Error, ValueError):
             raise SignatureError("Wechatpay-Signature is not base64") from None
-        message = build_message(timestamp, nonce, body)
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        message = b"%s\n%s\n%s\n" % (timestamp.encode("ascii"), nonce.encode("utf-8", "replace"), data)
         try:
-            pkcs1_15.new(key).verify(SHA256.new(message), raw)
+            self._pkcs1(key).verify(SHA256.new(message), raw)
         except (ValueError, TypeError):
             raise SignatureError("Wechatpay-Signature does not match") from None

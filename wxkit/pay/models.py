@@ -1,0 +1,233 @@
+"""Typed WeChat Pay objects: :class:`Transaction` (a payment) and :class:`Refund`.
+
+Both are ``attrs`` frozen, slotted classes with snake_case fields; amounts are
+integer fen; ``raw`` keeps the dict they were built from (new WeChat fields
+never get lost). They are built from a v3 notification's decrypted
+``resource`` (:meth:`Transaction.from_v3` / :meth:`Refund.from_v3`, the same
+shape as the order / refund query answers) or from a v2 notification's
+parameters (:meth:`Transaction.from_v2` / :meth:`Refund.from_v2`), so one
+``on_paid`` handler serves both API versions.
+
+v2 -> v3 field mapping:
+
+* payment: ``mch_id`` -> ``mchid``, ``openid`` -> ``payer_openid``,
+  ``total_fee`` -> ``amount_total``, ``cash_fee`` -> ``payer_total``,
+  ``fee_type`` -> ``currency`` (``CNY`` when absent), ``time_end``
+  (``yyyyMMddHHmmss``, Beijing time) -> ``success_time`` as RFC 3339
+  (``2014-10-30T13:35:25+08:00``), ``result_code`` -> ``trade_state``
+  (``SUCCESS`` / ``PAYERROR``) and ``err_code_des`` -> ``trade_state_desc``;
+* refund (the decrypted ``req_info``): ``total_fee`` -> ``amount_total``,
+  ``refund_fee`` -> ``amount_refund``, ``settlement_refund_fee`` ->
+  ``payer_refund``, ``refund_recv_accout`` (WeChat's spelling) ->
+  ``user_received_account``, ``success_time`` (``yyyy-MM-dd HH:mm:ss``) ->
+  RFC 3339.
+
+A value of the wrong type (an amount that is not an integer, a text field
+holding an object) is a :class:`~wxkit.errors.ParseError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ..errors import ParseError
+
+__all__ = ["Refund", "Transaction"]
+
+_V2_TIME_END = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})")
+_V2_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ParseError(f"{name} must be text")
+
+
+def _object(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = data.get(name)
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return value
+    raise ParseError(f"{name} must be an object")
+
+
+def _fen(data: Mapping[str, Any], name: str, *, required: bool = False) -> int | None:
+    """An amount in fen: a JSON integer, or (v2) a string of digits."""
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise ParseError(f"{name} is missing")
+        return None
+    if isinstance(value, bool):
+        raise ParseError(f"{name} must be an integer amount of fen")
+    if isinstance(value, int):
+        amount = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        amount = int(value.strip())
+    else:
+        raise ParseError(f"{name} must be an integer amount of fen")
+    if amount < 0:
+        raise ParseError(f"{name} must not be negative")
+    return amount
+
+
+def _v2_time(value: str, pattern: re.Pattern[str]) -> str | None:
+    """A v2 Beijing-time timestamp as RFC 3339 (``+08:00``); the text as is if it does not match."""
+    if not value:
+        return None
+    match = pattern.fullmatch(value.strip())
+    if match is None:
+        return value
+    y, mo, d, h, mi, s = match.groups()
+    return f"{y}-{mo}-{d}T{h}:{mi}:{s}+08:00"
+
+
+def _mapping(data: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ParseError(f"a {what} must be an object")
+    return data
+
+
+@attrs.frozen
+class Transaction:
+    """A payment (v3 ``transaction`` resource, or a v2 payment notification).
+
+    ``amount_total`` is the order amount and ``payer_total`` what the payer
+    paid (coupons excluded), both in fen. ``success_time`` is RFC 3339 text
+    (``None`` until paid).
+    """
+
+    appid: str
+    mchid: str
+    out_trade_no: str
+    transaction_id: str
+    trade_type: str = ""
+    trade_state: str = ""
+    trade_state_desc: str = ""
+    bank_type: str = ""
+    attach: str = ""
+    success_time: str | None = None
+    payer_openid: str = ""
+    amount_total: int = 0
+    payer_total: int | None = None
+    currency: str = "CNY"
+    raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @classmethod
+    def from_v3(cls, resource: Mapping[str, Any]) -> Transaction:
+        """Build from a v3 decrypted ``transaction`` resource (or an order query answer)."""
+        data = _mapping(resource, "transaction")
+        amount = _object(data, "amount")
+        payer = _object(data, "payer")
+        return cls(
+            appid=_text(data, "appid"),
+            mchid=_text(data, "mchid"),
+            out_trade_no=_text(data, "out_trade_no"),
+            transaction_id=_text(data, "transaction_id"),
+            trade_type=_text(data, "trade_type"),
+            trade_state=_text(data, "trade_state"),
+            trade_state_desc=_text(data, "trade_state_desc"),
+            bank_type=_text(data, "bank_type"),
+            attach=_text(data, "attach"),
+            success_time=_text(data, "success_time") or None,
+            payer_openid=_text(payer, "openid"),
+            amount_total=_fen(amount, "total") or 0,
+            payer_total=_fen(amount, "payer_total"),
+            currency=_text(amount, "currency") or "CNY",
+            raw=dict(data),
+        )
+
+    @classmethod
+    def from_v2(cls, params: Mapping[str, Any]) -> Transaction:
+        """Build from a v2 payment notification's (verified) parameters."""
+        data = _mapping(params, "v2 payment notification")
+        success = _text(data, "result_code") in ("", "SUCCESS")
+        return cls(
+            appid=_text(data, "appid"),
+            mchid=_text(data, "mch_id"),
+            out_trade_no=_text(data, "out_trade_no"),
+            transaction_id=_text(data, "transaction_id"),
+            trade_type=_text(data, "trade_type"),
+            trade_state="SUCCESS" if success else "PAYERROR",
+            trade_state_desc="" if success else _text(data, "err_code_des"),
+            bank_type=_text(data, "bank_type"),
+            attach=_text(data, "attach"),
+            success_time=_v2_time(_text(data, "time_end"), _V2_TIME_END),
+            payer_openid=_text(data, "openid"),
+            amount_total=_fen(data, "total_fee") or 0,
+            payer_total=_fen(data, "cash_fee"),
+            currency=_text(data, "fee_type") or "CNY",
+            raw=dict(data),
+        )
+
+
+@attrs.frozen
+class Refund:
+    """A refund (v3 ``refund`` resource, or a v2 refund notification's decrypted ``req_info``).
+
+    ``refund_status`` is ``SUCCESS``, ``CLOSED``, ``ABNORMAL`` (or
+    ``PROCESSING`` in a query answer). Amounts in fen: ``amount_total`` (the
+    order), ``amount_refund`` (this refund), ``payer_refund`` (what goes back
+    to the payer).
+    """
+
+    refund_id: str
+    out_refund_no: str
+    transaction_id: str
+    out_trade_no: str
+    refund_status: str = ""
+    success_time: str | None = None
+    amount_total: int = 0
+    amount_refund: int = 0
+    payer_refund: int | None = None
+    user_received_account: str = ""
+    raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @classmethod
+    def from_v3(cls, resource: Mapping[str, Any]) -> Refund:
+        """Build from a v3 decrypted ``refund`` resource (or a refund query answer)."""
+        data = _mapping(resource, "refund")
+        amount = _object(data, "amount")
+        return cls(
+            refund_id=_text(data, "refund_id"),
+            out_refund_no=_text(data, "out_refund_no"),
+            transaction_id=_text(data, "transaction_id"),
+            out_trade_no=_text(data, "out_trade_no"),
+            # Notifications say refund_status; query answers say status.
+            refund_status=_text(data, "refund_status") or _text(data, "status"),
+            success_time=_text(data, "success_time") or None,
+            amount_total=_fen(amount, "total") or 0,
+            amount_refund=_fen(amount, "refund") or 0,
+            payer_refund=_fen(amount, "payer_refund"),
+            user_received_account=_text(data, "user_received_account"),
+            raw=dict(data),
+        )
+
+    @classmethod
+    def from_v2(cls, info: Mapping[str, Any]) -> Refund:
+        """Build from a v2 refund notification's decrypted ``req_info``."""
+        data = _mapping(info, "v2 refund notification")
+        return cls(
+            refund_id=_text(data, "refund_id"),
+            out_refund_no=_text(data, "out_refund_no"),
+            transaction_id=_text(data, "transaction_id"),
+            out_trade_no=_text(data, "out_trade_no"),
+            refund_status=_text(data, "refund_status"),
+            success_time=_v2_time(_text(data, "success_time"), _V2_DATETIME),
+            amount_total=_fen(data, "total_fee") or 0,
+            amount_refund=_fen(data, "refund_fee") or 0,
+            payer_refund=_fen(data, "settlement_refund_fee"),
+            user_received_account=_text(data, "refund_recv_accout"),
+            raw=dict(data),
+        )
