@@ -14,6 +14,9 @@
     foreground, for trying a :class:`wxkit.Client` by hand.
 ``wxkit sign --token T --timestamp TS --nonce N [DATA]``
     print the SHA1 signature WeChat would send (``msg_signature`` with DATA).
+``wxkit pay sign --key K [--sign-type MD5|HMAC-SHA256] NAME=VALUE ...``
+    print the WeChat Pay v2 ``sign`` of the parameters (``--key`` defaults to
+    ``$WXKIT_PAY_KEY``, which keeps the key out of the shell history).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import contextlib
 import importlib
 import importlib.util
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -181,6 +185,24 @@ def _sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pay_sign(args: argparse.Namespace) -> int:
+    from .pay.v2 import sign as pay_sign
+
+    key = args.key or os.environ.get("WXKIT_PAY_KEY", "")
+    if not key:
+        print("wxkit pay sign: give --key or set WXKIT_PAY_KEY", file=sys.stderr)
+        return 2
+    params: dict[str, str] = {}
+    for pair in args.params:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            print(f"wxkit pay sign: expected NAME=VALUE, got {pair!r}", file=sys.stderr)
+            return 2
+        params[name] = value
+    print(pay_sign(params, key, args.sign_type))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``wxkit`` argument parser."""
     parser = argparse.ArgumentParser(prog="wxkit", description="wxkit: WeChat SDK tools")
@@ -229,6 +251,14 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--timestamp", required=True)
     sign.add_argument("--nonce", required=True)
     sign.set_defaults(func=_sign)
+
+    pay = sub.add_parser("pay", help="WeChat Pay tools")
+    pay_sub = pay.add_subparsers(dest="pay_command", required=True)
+    pay_sign = pay_sub.add_parser("sign", help="compute a WeChat Pay v2 sign (MD5 or HMAC-SHA256)")
+    pay_sign.add_argument("params", nargs="*", metavar="NAME=VALUE")
+    pay_sign.add_argument("--key", help="the merchant API key (default: $WXKIT_PAY_KEY)")
+    pay_sign.add_argument("--sign-type", choices=["MD5", "HMAC-SHA256"], default="MD5")
+    pay_sign.set_defaults(func=_pay_sign)
     return parser
 
 

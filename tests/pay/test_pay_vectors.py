@@ -30,7 +30,6 @@ def check_v2_sign(v: dict[str, Any]) -> None:
     assert v2.string_to_sign(i["params"], i["key"]) == e["sign_string"]
     assert v2.sign(i["params"], i["key"], v["algorithm"]) == e["sign"]
     assert v2.verify({**i["params"], "sign": e["sign"]}, i["key"], v["algorithm"])
-    assert v2.verify({**i["params"], "sign": e["sign"], "sign_type": v["algorithm"]}, i["key"])
     assert not v2.verify({**i["params"], "sign": e["sign"]}, i["key"] + "x", v["algorithm"])
 
 
@@ -63,9 +62,7 @@ def check_v3_authorization_header(v: dict[str, Any]) -> None:
     body = i["body"].encode("utf-8")
     message = build_message(i["method"], i["canonical_url"], i["timestamp"], i["nonce_str"], body)
     assert message == e["message"].encode("utf-8")
-    signer = Signer(
-        i["mchid"], i["serial_no"], key, clock=lambda: float(i["timestamp"]), nonce=lambda: i["nonce_str"]
-    )
+    signer = Signer(i["mchid"], i["serial_no"], key, clock=lambda: float(i["timestamp"]), nonce=lambda: i["nonce_str"])
     assert signer.sign(message) == e["signature"]
     assert signer.authorization(i["method"], i["canonical_url"], body) == e["authorization"]
     explicit = signer.authorization(
@@ -80,8 +77,8 @@ def check_v3_timestamp_window(v: dict[str, Any]) -> None:
     key = RSA.import_key(base64.b64decode(BY_ID["v3-rsa-sign-go"]["inputs"]["private_key_pkcs8_der_b64"]))
     body = b'{"ok":true}'
     for case, ok in zip(cases, accept, strict=True):
-        now, ts = case["now"], str(case["timestamp"])
-        verifier = Verifier(public_key=key, public_key_id="PUB_KEY_ID_VECTOR", clock=lambda now=now: float(now))
+        ts = str(case["timestamp"])
+        verifier = Verifier(public_key=key, public_key_id="PUB_KEY_ID_VECTOR", clock=float(case["now"]).__float__)
         headers = {
             "Wechatpay-Timestamp": ts,
             "Wechatpay-Nonce": "NONCE",

@@ -107,7 +107,8 @@ def make_flask_view(handler: PayNotificationHandler) -> Callable[[], Response]:
         if _too_large(request.content_length, handler.max_body_size):
             status, text = _TOO_LARGE
         else:
-            status, text = handler.handle(request.headers, request.get_data(cache=False))
+            headers = dict(request.headers.items())
+            status, text = handler.handle(headers, request.get_data(cache=False))
         if status == 204:
             response = Response(status=204)
             response.headers.pop("Content-Type", None)

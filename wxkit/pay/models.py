@@ -62,19 +62,15 @@ def _object(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     raise ParseError(f"{name} must be an object")
 
 
-def _fen(data: Mapping[str, Any], name: str, *, required: bool = False) -> int | None:
-    """An amount in fen: a JSON integer, or (v2) a string of digits."""
+def _fen(data: Mapping[str, Any], name: str, *, v2: bool = False) -> int | None:
+    """An amount in fen: a JSON integer (v3) or a string of digits (v2 XML); ``None`` when absent."""
     value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise ParseError(f"{name} is missing")
+    if value is None or (v2 and value == ""):
         return None
-    if isinstance(value, bool):
-        raise ParseError(f"{name} must be an integer amount of fen")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         amount = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        amount = int(value.strip())
+    elif v2 and isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        amount = int(value)
     else:
         raise ParseError(f"{name} must be an integer amount of fen")
     if amount < 0:
@@ -165,8 +161,8 @@ class Transaction:
             attach=_text(data, "attach"),
             success_time=_v2_time(_text(data, "time_end"), _V2_TIME_END),
             payer_openid=_text(data, "openid"),
-            amount_total=_fen(data, "total_fee") or 0,
-            payer_total=_fen(data, "cash_fee"),
+            amount_total=_fen(data, "total_fee", v2=True) or 0,
+            payer_total=_fen(data, "cash_fee", v2=True),
             currency=_text(data, "fee_type") or "CNY",
             raw=dict(data),
         )
@@ -225,9 +221,9 @@ class Refund:
             out_trade_no=_text(data, "out_trade_no"),
             refund_status=_text(data, "refund_status"),
             success_time=_v2_time(_text(data, "success_time"), _V2_DATETIME),
-            amount_total=_fen(data, "total_fee") or 0,
-            amount_refund=_fen(data, "refund_fee") or 0,
-            payer_refund=_fen(data, "settlement_refund_fee"),
+            amount_total=_fen(data, "total_fee", v2=True) or 0,
+            amount_refund=_fen(data, "refund_fee", v2=True) or 0,
+            payer_refund=_fen(data, "settlement_refund_fee", v2=True),
             user_received_account=_text(data, "refund_recv_accout"),
             raw=dict(data),
         )

@@ -92,15 +92,6 @@ def content_type_for(body: str | bytes) -> str:
     return NOTIFY_CONTENT_TYPES.get(first, "text/plain; charset=utf-8")
 
 
-class _Refused(Exception):
-    """A notification refused with ``status`` (internal)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 class PayNotificationHandler:
     """Verify, decode and handle WeChat Pay notifications exactly once; see the module docstring.
 
@@ -130,7 +121,7 @@ class PayNotificationHandler:
         storage: Storage | None = None,
         v3_client: PayClient | None = None,
         verifier: Verifier | None = None,
-        apiv3_key: str | None = None,
+        apiv3_key: str | bytes | None = None,
         v2_key: str | None = None,
         v2_sign_type: str | None = None,
         dedup_ttl: float = _THIRTY_DAYS,
@@ -147,7 +138,7 @@ class PayNotificationHandler:
                 storage = v3_client.storage
         if (verifier is None) != (apiv3_key is None):
             raise ConfigError("v3 notifications need both a verifier and the APIv3 key (or a v3_client)")
-        if apiv3_key is not None and (not isinstance(apiv3_key, str) or len(apiv3_key.encode("utf-8")) != 32):
+        if apiv3_key is not None and len(_bytes(apiv3_key)) != 32:
             raise ConfigError("the APIv3 key must be 32 bytes")
         if v2_key is not None and (not isinstance(v2_key, str) or not v2_key):
             raise ConfigError("v2_key must be the non-empty merchant API key")
@@ -194,13 +185,14 @@ class PayNotificationHandler:
         """
         raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
         version = self._version(headers, raw)
+        if self.max_body_size is not None and len(raw) > self.max_body_size:
+            return self._refuse(version, 413, "body too large")
         try:
-            if self.max_body_size is not None and len(raw) > self.max_body_size:
-                raise _Refused(413, "body too large")
             items = self._decode(version, headers, raw)
-        except _Refused as exc:
-            logger.warning("WeChat Pay notification refused (%s): %s", exc.status, exc.message)
-            return self._fail(version, exc.status, exc.message)
+        except SignatureError as exc:
+            return self._refuse(version, 401, str(exc))
+        except WxError as exc:  # ParseError, DecryptError, a v2 return_code FAIL ...
+            return self._refuse(version, 400, str(exc))
         for item in items:
             status, message = self._run_once(item)
             if status != 200:
@@ -213,16 +205,12 @@ class PayNotificationHandler:
         Returns the transactions (several for a combine order) or the refund;
         a v2 payment that failed (``result_code`` FAIL) gives an empty list.
         Raises :class:`~wxkit.errors.SignatureError` (bad signature, stale
-        timestamp, unknown serial), :class:`~wxkit.errors.DecryptError` or
-        :class:`~wxkit.errors.ParseError`.
+        timestamp, unknown serial), :class:`~wxkit.errors.DecryptError`
+        (tampered or undecryptable resource) or
+        :class:`~wxkit.errors.ParseError` (anything malformed).
         """
         raw = body.encode("utf-8") if isinstance(body, str) else body
-        try:
-            return self._decode(self._version(headers, raw), headers, raw)
-        except _Refused as exc:
-            if exc.status == 401:
-                raise SignatureError(exc.message) from None
-            raise ParseError(exc.message) from None
+        return self._decode(self._version(headers, raw), headers, raw)
 
     # -- decoding ---------------------------------------------------------------------------
     def _version(self, headers: Mapping[str, str], raw: bytes) -> Version:
@@ -236,18 +224,11 @@ class PayNotificationHandler:
         return "v3" if self.verifier is not None else "v2"
 
     def _decode(self, version: Version, headers: Mapping[str, str], raw: bytes) -> list[Item]:
-        try:
-            return self._decode_v3(headers, raw) if version == "v3" else self._decode_v2(raw)
-        except SignatureError as exc:
-            raise _Refused(401, str(exc)) from None
-        except (DecryptError, ParseError) as exc:
-            raise _Refused(400, str(exc)) from None
-        except WxError as exc:  # e.g. a v2 notification whose return_code is FAIL
-            raise _Refused(400, f"{type(exc).__name__}: {exc}") from None
+        return self._decode_v3(headers, raw) if version == "v3" else self._decode_v2(raw)
 
     def _decode_v3(self, headers: Mapping[str, str], raw: bytes) -> list[Item]:
         if self.verifier is None or self._apiv3_key is None:
-            raise _Refused(400, "v3 notifications are not configured on this handler")
+            raise ParseError("v3 notifications are not configured on this handler")
         self.verifier.verify(headers, raw)
         try:
             notification = json.loads(raw)
@@ -284,7 +265,7 @@ class PayNotificationHandler:
 
     def _decode_v2(self, raw: bytes) -> list[Item]:
         if self._v2_key is None:
-            raise _Refused(400, "v2 notifications are not configured on this handler")
+            raise ParseError("v2 notifications are not configured on this handler")
         outer = parse_xml(raw, max_size=self.max_body_size)
         if "req_info" in outer:
             info = v2.parse_refund_notification(raw, self._v2_key)
@@ -345,6 +326,10 @@ class PayNotificationHandler:
         return 200, ""
 
     # -- answers ------------------------------------------------------------------------------
+    def _refuse(self, version: Version, status: int, message: str) -> tuple[int, str]:
+        logger.warning("WeChat Pay notification refused (%s): %s", status, message)
+        return self._fail(version, status, message)
+
     @staticmethod
     def _success(version: Version) -> tuple[int, str]:
         if version == "v3":
@@ -356,6 +341,12 @@ class PayNotificationHandler:
         if version == "v3":
             return status, json.dumps({"code": "FAIL", "message": message[:64]}, ensure_ascii=False)
         return status, _text(v2.fail_response(message[:64]))
+
+
+def _bytes(value: object) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return value if isinstance(value, bytes) else b""
 
 
 def _text(value: str | bytes) -> str:

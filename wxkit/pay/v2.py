@@ -45,9 +45,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "PayClientV2",
     "SANDBOX_PREFIX",
     "SIGN_TYPES",
-    "PayClientV2",
     "decrypt_req_info",
     "encrypt_req_info",
     "fail_response",
@@ -362,9 +362,7 @@ class PayClientV2:
     def _path(self, path: str) -> str:
         return SANDBOX_PREFIX + path if self.sandbox else path
 
-    def _post(
-        self, path: str, fields: Mapping[str, Any], *, cert: bool, idempotent: bool
-    ) -> tuple[bytes, int, str]:
+    def _post(self, path: str, fields: Mapping[str, Any], *, cert: bool, idempotent: bool) -> tuple[bytes, int, str]:
         http = self.http
         if cert:
             if self._cert_http is None:
@@ -706,7 +704,9 @@ class PayClientV2:
             self._check(data, self._api_key, "MD5", status, url)
         sandbox_key = data.get("sandbox_signkey")
         if not isinstance(sandbox_key, str) or not sandbox_key:
-            raise PayError("INVALID_RESPONSE", "no sandbox_signkey in the answer", status=status, method="POST", url=url)
+            raise PayError(
+                "INVALID_RESPONSE", "no sandbox_signkey in the answer", status=status, method="POST", url=url
+            )
         return sandbox_key
 
     # -- client-side payment parameters ----------------------------------------------------------

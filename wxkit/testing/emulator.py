@@ -256,6 +256,24 @@ class Emulator:
                 v2_key=v2_key,
             )
 
+    def deliver_payment(
+        self, merchant: MerchantState | str, out_trade_no: str, *, times: int = 1, tamper: str | None = None
+    ) -> list[int]:
+        """Complete a v3 order and POST its payment notification ``times`` times (:mod:`wxkit.testing.pay_notify`)."""
+        from .pay_notify import deliver_payment
+
+        state = self.merchants[merchant] if isinstance(merchant, str) else merchant
+        return deliver_payment(self, state, out_trade_no, times=times, tamper=tamper)
+
+    def deliver_refund(
+        self, merchant: MerchantState | str, out_refund_no: str, *, times: int = 1, tamper: str | None = None
+    ) -> list[int]:
+        """Finish a v3 refund and POST its refund notification ``times`` times (:mod:`wxkit.testing.pay_notify`)."""
+        from .pay_notify import deliver_refund
+
+        state = self.merchants[merchant] if isinstance(merchant, str) else merchant
+        return deliver_refund(self, state, out_refund_no, times=times, tamper=tamper)
+
     def app(self, appid: str) -> AppState:
         """The state of a registered app."""
         return self.apps[appid]

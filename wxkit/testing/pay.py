@@ -58,16 +58,17 @@ __all__ = [
     "v3_route",
 ]
 
-_KEYS: list[RSA.RsaKey] = []
+_KEYS: dict[int, RSA.RsaKey] = {}
 _KEYS_LOCK = threading.Lock()
 
 
 def platform_key(index: int) -> RSA.RsaKey:
-    """The ``index``-th emulator platform key (2048-bit RSA, generated once per process and reused)."""
+    """The ``index``-th emulator platform key (2048-bit RSA, generated on first use, once per process)."""
     with _KEYS_LOCK:
-        while len(_KEYS) <= index:
-            _KEYS.append(RSA.generate(2048))
-        return _KEYS[index]
+        key = _KEYS.get(index)
+        if key is None:
+            key = _KEYS[index] = RSA.generate(2048)
+        return key
 
 
 class PayAPIError(Exception):

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import secrets
 import urllib.error
@@ -48,13 +47,13 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from Crypto.Cipher import AES
-from Crypto.Util.Padding import pad
-
 from ..pay import v2
 from ..pay.v3.crypto import aead_encrypt
 from ..xmlcodec import render_xml
 from .pay import signed_headers
+from .routes.pay_v2 import complete_payment_v2, complete_refund_v2
+from .routes.pay_v3_funds import complete_refund, refund_notify_url
+from .routes.pay_v3_orders import complete_payment
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -69,7 +68,6 @@ __all__ = [
     "deliver_refund",
     "deliver_refund_v2",
     "post",
-    "v2_refund_notification",
     "v3_headers",
     "v3_notification",
 ]
@@ -107,7 +105,7 @@ def _other_key(key: str) -> str:
     return key[::-1] if key[::-1] != key else ("0" if key[:1] != "0" else "1") + key[1:]
 
 
-def rfc3339(timestamp: float) -> str:
+def _rfc3339(timestamp: float) -> str:
     """``timestamp`` as WeChat writes times: ``2025-05-20T13:29:35+08:00``."""
     return dt.datetime.fromtimestamp(int(timestamp), _BEIJING).isoformat()
 
@@ -137,7 +135,7 @@ def v3_notification(
         associated_data = "tampered"
     body = {
         "id": notification_id or str(uuid.uuid4()),
-        "create_time": rfc3339(now),
+        "create_time": _rfc3339(now),
         "resource_type": "encrypt-resource",
         "event_type": event_type,
         "summary": _SUMMARIES.get(event_type, event_type),
@@ -164,42 +162,28 @@ def v3_headers(merchant: MerchantState, body: bytes, *, now: float, tamper: str 
     return headers
 
 
-def v2_refund_notification(
-    merchant: MerchantState, info: Mapping[str, Any], *, appid: str = "", tamper: str | None = None
-) -> str:
-    """The XML of a v2 refund notification, ``info`` encrypted into ``req_info`` (AES-256-ECB, md5(key))."""
-    _check_tamper(tamper, V2_REFUND_TAMPERS)
-    assert merchant.v2_key is not None, "the merchant has no v2 key"
-    key = _other_key(merchant.v2_key) if tamper == "key" else merchant.v2_key
-    aes_key = hashlib.md5(key.encode("utf-8")).hexdigest().encode("ascii")  # noqa: S324 - WeChat's scheme
-    inner = render_xml({k: str(v) for k, v in info.items()}, root="root").encode("utf-8")
-    encrypted = AES.new(aes_key, AES.MODE_ECB).encrypt(pad(inner, 16))
-    if tamper == "req_info":
-        encrypted = encrypted[:-16] + bytes(16)
-    return render_xml(
-        {
-            "return_code": "SUCCESS",
-            "appid": appid or merchant.appid or "",
-            "mch_id": merchant.mchid,
-            "nonce_str": secrets.token_hex(16),
-            "req_info": base64.b64encode(encrypted).decode("ascii"),
-        }
-    )
-
-
-def _sign_v2(merchant: MerchantState, params: Mapping[str, Any], tamper: str | None) -> dict[str, str]:
-    """Sign a v2 payment notification's params with the merchant key (and tamper if asked)."""
-    _check_tamper(tamper, V2_PAYMENT_TAMPERS)
-    assert merchant.v2_key is not None, "the merchant has no v2 key"
-    data = {k: str(v) for k, v in params.items() if k != "sign" and v is not None}
-    sign_type = data.get("sign_type") or "MD5"
-    if tamper == "sign_type":
-        data["sign_type"] = "MD5"
-        sign_type = "HMAC-SHA256"
-    data["sign"] = v2.sign(data, merchant.v2_key, sign_type)
+def _tamper_v2_payment(merchant: MerchantState, fields: dict[str, Any], tamper: str | None) -> dict[str, Any]:
+    """A v2 payment notification's signed ``fields``, forged as ``tamper`` says."""
     if tamper == "sign":
-        data["sign"] = ("0" if data["sign"][:1] != "0" else "1") + data["sign"][1:]
-    return data
+        fields["sign"] = ("0" if fields["sign"][:1] != "0" else "1") + fields["sign"][1:]
+    elif tamper == "sign_type":  # signed with HMAC-SHA256, declared MD5
+        assert merchant.v2_key is not None
+        unsigned = {k: v for k, v in fields.items() if k != "sign"}
+        fields = {**unsigned, "sign_type": "MD5"}
+        fields["sign"] = v2.sign(fields, merchant.v2_key, "HMAC-SHA256")
+    return fields
+
+
+def _tamper_v2_refund(merchant: MerchantState, fields: dict[str, Any], tamper: str | None) -> dict[str, Any]:
+    """A v2 refund notification ``fields``, its ``req_info`` damaged or re-encrypted as ``tamper`` says."""
+    if tamper == "req_info":
+        raw = base64.b64decode(fields["req_info"])
+        fields["req_info"] = base64.b64encode(raw[:-16] + bytes(16)).decode("ascii")
+    elif tamper == "key":
+        assert merchant.v2_key is not None
+        info = v2.decrypt_req_info(fields["req_info"], merchant.v2_key)
+        fields["req_info"] = v2.encrypt_req_info(info, _other_key(merchant.v2_key))
+    return fields
 
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
@@ -255,3 +239,90 @@ def _deliver_v2(
         _record(emu, merchant, entry, status, answer)
         statuses.append(status)
     return statuses
+
+
+# -- the test controls ----------------------------------------------------------------------------------
+def deliver_payment(
+    emu: Emulator, merchant: MerchantState, out_trade_no: str, *, times: int = 1, tamper: str | None = None
+) -> list[int]:
+    """Complete v3 order ``out_trade_no`` (once) and POST its ``TRANSACTION.SUCCESS`` notification ``times`` times.
+
+    Returns the HTTP statuses the receiver answered. ``KeyError`` for an
+    unknown order; ``ValueError`` for a closed one or a bad ``tamper``.
+    """
+    _check_tamper(tamper, V3_TAMPERS)
+    resource = complete_payment(emu, merchant, out_trade_no)
+    with emu.lock:
+        url = str(merchant.orders[out_trade_no]["notify_url"])
+    entry = {"kind": "payment", "out_trade_no": out_trade_no}
+    return _deliver_v3(emu, merchant, url, "TRANSACTION.SUCCESS", resource, entry, times, tamper)
+
+
+def deliver_refund(
+    emu: Emulator,
+    merchant: MerchantState,
+    out_refund_no: str,
+    *,
+    times: int = 1,
+    tamper: str | None = None,
+    status: str = "SUCCESS",
+) -> list[int]:
+    """Finish v3 refund ``out_refund_no`` (``status``: SUCCESS, CLOSED or ABNORMAL) and POST its notification.
+
+    The event type is ``REFUND.<status>``; a refund finished before is
+    notified again as it stands. Returns the HTTP statuses. ``ValueError``
+    when the refund was applied without a ``notify_url``.
+    """
+    _check_tamper(tamper, V3_TAMPERS)
+    url = refund_notify_url(merchant, out_refund_no)
+    if url is None:
+        raise ValueError(f"refund {out_refund_no!r} was applied without a notify_url")
+    with emu.lock:
+        record = merchant.data["refunds"][out_refund_no]["refund"]
+        done = record["status"] != "PROCESSING"
+        resource = {**record, "mchid": merchant.mchid, "refund_status": record["status"]} if done else None
+    if resource is None:
+        resource = complete_refund(emu, merchant, out_refund_no, status=status)
+    entry = {"kind": "refund", "out_refund_no": out_refund_no}
+    event_type = f"REFUND.{resource['refund_status']}"
+    return _deliver_v3(emu, merchant, url, event_type, resource, entry, times, tamper)
+
+
+def deliver_payment_v2(
+    emu: Emulator,
+    merchant: MerchantState,
+    out_trade_no: str,
+    *,
+    times: int = 1,
+    tamper: str | None = None,
+    sign_type: str | None = None,
+) -> list[int]:
+    """Complete v2 order ``out_trade_no`` (once) and POST its signed XML payment notification ``times`` times.
+
+    ``sign_type`` defaults to the order's. ``tamper``: ``"sign"`` or
+    ``"sign_type"`` (:data:`V2_PAYMENT_TAMPERS`). Returns the HTTP statuses.
+    """
+    _check_tamper(tamper, V2_PAYMENT_TAMPERS)
+    fields = _tamper_v2_payment(merchant, complete_payment_v2(emu, merchant, out_trade_no, sign_type=sign_type), tamper)
+    with emu.lock:
+        url = str(merchant.data["v2_orders"][out_trade_no]["notify_url"])
+    entry = {"kind": "payment", "out_trade_no": out_trade_no, "tamper": tamper}
+    return _deliver_v2(emu, merchant, url, render_xml(fields), entry, times)
+
+
+def deliver_refund_v2(
+    emu: Emulator, merchant: MerchantState, out_refund_no: str, *, times: int = 1, tamper: str | None = None
+) -> list[int]:
+    """Finish v2 refund ``out_refund_no`` (once) and POST its notification (``req_info`` encrypted) ``times`` times.
+
+    ``tamper``: ``"req_info"`` or ``"key"`` (:data:`V2_REFUND_TAMPERS`).
+    Returns the HTTP statuses.
+    """
+    _check_tamper(tamper, V2_REFUND_TAMPERS)
+    fields = _tamper_v2_refund(merchant, complete_refund_v2(emu, merchant, out_refund_no), tamper)
+    with emu.lock:
+        url = merchant.data["v2_refunds"][out_refund_no].get("notify_url")
+    if not url:
+        raise ValueError(f"v2 refund {out_refund_no!r} was applied without a notify_url")
+    entry = {"kind": "refund", "out_refund_no": out_refund_no, "tamper": tamper}
+    return _deliver_v2(emu, merchant, str(url), render_xml(fields), entry, times)

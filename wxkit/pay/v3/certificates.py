@@ -153,7 +153,8 @@ class PlatformCertificates:
             return None
         now = self._wall_clock()
         effective = [c for c in certs if (c.effective_at() or 0.0) <= now] or certs
-        best = max(effective, key=lambda c: c.effective_at() or 0.0)
+        # The latest effective_time wins; on a tie the one listed last (WeChat lists the newest last).
+        best = max(reversed(effective), key=lambda c: c.effective_at() or 0.0)
         return best.serial_no, best.key
 
     @property

@@ -34,7 +34,7 @@ from .orders import PrepayParams, TimeLike, _answer_field, _path_id, _put, _rfc3
 if TYPE_CHECKING:
     from .client import PayClient
 
-__all__ = ["MAX_SUB_ORDERS", "CombineAPI", "sub_order"]
+__all__ = ["CombineAPI", "MAX_SUB_ORDERS", "sub_order"]
 
 #: The most sub-orders one combine order may carry (platforms; direct merchants: 10).
 MAX_SUB_ORDERS = 50

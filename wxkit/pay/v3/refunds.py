@@ -97,7 +97,7 @@ class RefundsAPI:
             raise AmountError(f"refund ({refund} fen) exceeds the order total ({total} fen)")
         amount: dict[str, Any] = {"refund": refund, "total": total, "currency": currency}
         if from_ is not None:
-            parts = []
+            parts: list[dict[str, Any]] = []
             for i, part in enumerate(from_):
                 if not isinstance(part, Mapping):
                     raise ValueError(f"from_[{i}] must be a mapping with account and amount")

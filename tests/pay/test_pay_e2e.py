@@ -1,0 +1,283 @@
+"""End to end over loopback: a real client orders against the emulator, the emulator delivers the notifications
+to a PayNotificationHandler served by a real (threaded wsgiref) WSGI server, and the user's handler runs once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+
+from wxkit.adapters.pay import make_wsgi_app
+from wxkit.pay.models import Refund, Transaction
+from wxkit.pay.notify import PayNotificationHandler
+from wxkit.testing.pay_notify import (
+    V2_PAYMENT_TAMPERS,
+    V2_REFUND_TAMPERS,
+    V3_TAMPERS,
+    deliver_payment,
+    deliver_payment_v2,
+    deliver_refund,
+    deliver_refund_v2,
+)
+
+OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Shop(PayNotificationHandler):
+    """The user's code: records every call; can fail or be slow on demand."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.paid: list[Transaction] = []
+        self.refunds: list[Refund] = []
+        self.calls = 0
+        self.fail_next = 0
+        self.delay = 0.0
+        self._lock = threading.Lock()
+
+    def on_paid(self, transaction: Transaction) -> None:
+        with self._lock:
+            self.calls += 1
+            failing = self.fail_next > 0
+            self.fail_next -= failing
+        time.sleep(self.delay)
+        if failing:
+            raise RuntimeError("the warehouse is offline")
+        self.paid.append(transaction)
+
+    def on_refund(self, refund: Refund) -> None:
+        self.refunds.append(refund)
+
+
+class NotifyServer:
+    """A threaded wsgiref server on a free loopback port serving ``make_wsgi_app(self.handler)``."""
+
+    def __init__(self) -> None:
+        self.handler: PayNotificationHandler | None = None
+        app = make_wsgi_app_proxy(self)
+        self.httpd = make_server("127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/pay/notify"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def make_wsgi_app_proxy(server: NotifyServer) -> Any:
+    """The WSGI app of whichever handler the test installed (one server per test, handler set after)."""
+
+    def app(environ: Any, start_response: Any) -> Any:
+        assert server.handler is not None
+        return make_wsgi_app(server.handler)(environ, start_response)
+
+    return app
+
+
+@pytest.fixture
+def server() -> Iterator[NotifyServer]:
+    srv = NotifyServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(params=["public_key", "certificate"])
+def v3(request, make_pay_client, server):
+    """``(merchant, client, shop)``: a v3 merchant and a Shop served at ``server.url``."""
+    merchant, client = make_pay_client(request.param)
+    shop = Shop(v3_client=client)
+    server.handler = shop
+    return merchant, client, shop
+
+
+def order(client, server, amount: int = 1200) -> str:
+    out_trade_no = f"o{uuid.uuid4().hex[:20]}"
+    client.orders.jsapi("Coffee", out_trade_no, amount, OPENID, notify_url=server.url)
+    return out_trade_no
+
+
+# -- v3 ----------------------------------------------------------------------------------------
+def test_v3_payment_delivered_three_times_is_handled_once(wechat_emulator, server, v3):
+    merchant, client, shop = v3
+    out_trade_no = order(client, server)
+    assert deliver_payment(wechat_emulator, merchant, out_trade_no, times=3) == [204, 204, 204]
+    (paid,) = shop.paid
+    queried = client.orders.query_by_out_trade_no(out_trade_no)
+    assert paid.transaction_id == queried["transaction_id"]
+    assert (paid.out_trade_no, paid.amount_total, paid.payer_openid, paid.trade_state) == (
+        out_trade_no,
+        1200,
+        OPENID,
+        "SUCCESS",
+    )
+    assert paid.mchid == merchant.mchid
+    deliveries = [n for n in merchant.notifications if n.get("out_trade_no") == out_trade_no]
+    assert [n["status"] for n in deliveries] == [204, 204, 204]
+    assert len({n["id"] for n in deliveries}) == 1  # the same notification, re-sent
+
+
+def test_v3_refund_delivered_three_times_is_handled_once(wechat_emulator, server, v3):
+    merchant, client, shop = v3
+    out_trade_no = order(client, server)
+    wechat_emulator.deliver_payment(merchant.mchid, out_trade_no)
+    client.refunds.create("r-" + out_trade_no, 500, 1200, out_trade_no=out_trade_no, notify_url=server.url)
+    assert wechat_emulator.deliver_refund(merchant, "r-" + out_trade_no, times=3) == [204, 204, 204]
+    (refund,) = shop.refunds
+    assert (refund.out_refund_no, refund.refund_status, refund.amount_refund, refund.amount_total) == (
+        "r-" + out_trade_no,
+        "SUCCESS",
+        500,
+        1200,
+    )
+    assert refund.transaction_id == shop.paid[0].transaction_id
+
+
+@pytest.mark.parametrize("tamper", V3_TAMPERS)
+def test_v3_tampered_deliveries_are_refused(wechat_emulator, server, v3, tamper):
+    merchant, client, shop = v3
+    out_trade_no = order(client, server)
+    (status,) = deliver_payment(wechat_emulator, merchant, out_trade_no, tamper=tamper)
+    assert 400 <= status < 500
+    assert shop.calls == 0
+    # The genuine notification still goes through afterwards.
+    assert deliver_payment(wechat_emulator, merchant, out_trade_no) == [204]
+    assert len(shop.paid) == 1
+
+
+def test_a_failing_handler_is_retried_by_the_next_delivery(wechat_emulator, server, v3):
+    merchant, client, shop = v3
+    shop.fail_next = 1
+    out_trade_no = order(client, server)
+    assert deliver_payment(wechat_emulator, merchant, out_trade_no) == [500]
+    assert shop.paid == []
+    assert deliver_payment(wechat_emulator, merchant, out_trade_no, times=2) == [204, 204]
+    assert (shop.calls, len(shop.paid)) == (2, 1)
+
+
+def test_concurrent_duplicate_deliveries_run_the_handler_once(wechat_emulator, server, v3):
+    merchant, client, shop = v3
+    shop.delay = 0.3  # long enough for the duplicates to arrive while the first one runs
+    out_trade_no = order(client, server)
+    statuses: list[int] = []
+    start = threading.Barrier(6)
+
+    def deliver() -> None:
+        start.wait(10)
+        statuses.extend(deliver_payment(wechat_emulator, merchant, out_trade_no))
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert shop.calls == 1
+    assert len(shop.paid) == 1
+    assert sorted(set(statuses)) in ([204], [204, 409])
+    assert statuses.count(204) >= 1
+    assert deliver_payment(wechat_emulator, merchant, out_trade_no) == [204]  # WeChat's later retry: settled
+    assert shop.calls == 1
+
+
+def test_get_and_oversized_bodies_over_http(server, v3):
+    import urllib.error
+    import urllib.request
+
+    from wxkit.testing.pay_notify import post
+
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(server.url, timeout=10)  # noqa: S310 - loopback
+    assert info.value.code == 405
+    status, body = post(server.url, b"{" + b" " * (70 * 1024) + b"}", {"Content-Type": "application/json"})
+    assert status == 413
+    status, body = post(server.url, b"not json", {"Content-Type": "application/json"})
+    assert status == 401
+    assert b'"FAIL"' in body
+
+
+# -- v2 ----------------------------------------------------------------------------------------
+@pytest.fixture(params=["MD5", "HMAC-SHA256"])
+def v2(request, make_pay_client_v2, server):
+    merchant, client = make_pay_client_v2(request.param)
+    shop = Shop(v2_key=merchant.v2_key)
+    server.handler = shop
+    return merchant, client, shop
+
+
+def order_v2(client, server, amount: int = 1200) -> str:
+    out_trade_no = f"v2{uuid.uuid4().hex[:20]}"
+    client.unified_order("Coffee", out_trade_no, amount, "127.0.0.1", server.url, "JSAPI", openid=OPENID)
+    return out_trade_no
+
+
+def test_v2_payment_and_refund_delivered_three_times_are_handled_once(wechat_emulator, server, v2):
+    merchant, client, shop = v2
+    out_trade_no = order_v2(client, server)
+    assert deliver_payment_v2(wechat_emulator, merchant, out_trade_no, times=3) == [200, 200, 200]
+    (paid,) = shop.paid
+    assert (paid.out_trade_no, paid.amount_total, paid.payer_openid, paid.mchid) == (
+        out_trade_no,
+        1200,
+        OPENID,
+        merchant.mchid,
+    )
+    assert paid.transaction_id == client.order_query(out_trade_no=out_trade_no)["transaction_id"]
+    assert all(n["answer"].startswith(b"<xml><return_code><![CDATA[SUCCESS]]>") for n in merchant.notifications)
+
+    client.refund("r" + out_trade_no, 1200, 300, out_trade_no=out_trade_no, notify_url=server.url)
+    assert deliver_refund_v2(wechat_emulator, merchant, "r" + out_trade_no, times=3) == [200, 200, 200]
+    (refund,) = shop.refunds
+    assert (refund.out_refund_no, refund.refund_status, refund.amount_refund, refund.transaction_id) == (
+        "r" + out_trade_no,
+        "SUCCESS",
+        300,
+        paid.transaction_id,
+    )
+
+
+@pytest.mark.parametrize("tamper", V2_PAYMENT_TAMPERS)
+def test_v2_tampered_payments_are_refused(wechat_emulator, server, v2, tamper):
+    merchant, client, shop = v2
+    out_trade_no = order_v2(client, server)
+    (status,) = deliver_payment_v2(wechat_emulator, merchant, out_trade_no, tamper=tamper)
+    assert status == 401
+    assert shop.calls == 0
+
+
+@pytest.mark.parametrize("tamper", V2_REFUND_TAMPERS)
+def test_v2_tampered_refunds_are_refused(wechat_emulator, server, v2, tamper):
+    merchant, client, shop = v2
+    out_trade_no = order_v2(client, server)
+    deliver_payment_v2(wechat_emulator, merchant, out_trade_no)
+    client.refund("r" + out_trade_no, 1200, 300, out_trade_no=out_trade_no, notify_url=server.url)
+    assert deliver_refund_v2(wechat_emulator, merchant, "r" + out_trade_no, tamper=tamper) == [400]
+    assert shop.refunds == []
+
+
+def test_bad_tamper_names_are_refused_before_anything_is_sent(wechat_emulator, v3, v2):
+    merchant, client, _ = v3
+    with pytest.raises(ValueError, match="tamper"):
+        deliver_payment(wechat_emulator, merchant, "any", tamper="sign")
+    with pytest.raises(ValueError, match="tamper"):
+        deliver_refund(wechat_emulator, merchant, "any", tamper="key")
+    merchant2, _, _ = v2
+    with pytest.raises(ValueError, match="tamper"):
+        deliver_payment_v2(wechat_emulator, merchant2, "any", tamper="signature")
+    with pytest.raises(ValueError, match="tamper"):
+        deliver_refund_v2(wechat_emulator, merchant2, "any", tamper="sign")
