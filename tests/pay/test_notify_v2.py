@@ -170,7 +170,7 @@ def hmac_declared_md5() -> dict[str, Any]:
     ids=["wrong-sign", "tampered-amount", "no-sign", "hmac-declared-md5", "unknown-sign-type"],
 )
 def test_forged_payments_are_401(handler, recorder, fields):
-    status, body = answer = handler.handle({}, render_xml(fields))
+    status, _ = answer = handler.handle({}, render_xml(fields))
     assert status == 401
     assert answer_code(answer) == "FAIL"
     assert recorder.paid == []

@@ -509,3 +509,101 @@ def test_repr_and_content_types(handler):
     assert content_type_for("") == "text/plain; charset=utf-8"
     assert content_type_for('{"code":"FAIL"}').startswith("application/json")
     assert content_type_for(b"<xml/>").startswith("application/xml")
+
+
+# -- the framework adapters, through Django's and Flask's own test clients ----------------------------
+#: This module is the ROOT_URLCONF while a Django test runs (override_settings).
+urlpatterns: list = []
+
+
+def v2_payment_xml(key: str) -> str:
+    from wxkit.pay import v2 as pay_v2
+    from wxkit.xmlcodec import render_xml
+
+    fields = {
+        "return_code": "SUCCESS",
+        "result_code": "SUCCESS",
+        "mch_id": "10000100",
+        "nonce_str": uuid.uuid4().hex,
+        "transaction_id": uuid.uuid4().hex[:28],
+        "out_trade_no": "v2-order",
+        "total_fee": "100",
+    }
+    return render_xml({**fields, "sign": pay_v2.sign(fields, key)})
+
+
+@pytest.fixture
+def both(merchant, recorder) -> PayNotificationHandler:
+    """A handler for v3 and v2 at one URL."""
+    verifier = v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
+    return PayNotificationHandler(
+        verifier=verifier, apiv3_key=APIV3_KEY, v2_key="v2-key", on_paid=recorder.on_paid, on_refund=recorder.on_refund
+    )
+
+
+@pytest.fixture
+def django_send(both):
+    django = pytest.importorskip("django")
+    from django.conf import settings
+    from django.test import Client, override_settings
+    from django.urls import path
+
+    from wxkit.adapters.pay import make_django_view
+
+    if not settings.configured:  # test_django.py configures Django when it is collected first
+        settings.configure(SECRET_KEY="wxkit-pay-tests", ALLOWED_HOSTS=["testserver"], INSTALLED_APPS=[])
+        django.setup()
+    urlpatterns[:] = [path("pay/notify", make_django_view(both))]
+    middleware = ["django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware"]
+    with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=middleware, ALLOWED_HOSTS=["testserver"]):
+        client = Client(enforce_csrf_checks=True)  # the view must be CSRF-exempt
+
+        def send(method: str, headers: dict[str, str], body: bytes) -> tuple[int, str | None, bytes]:
+            ctype = headers.pop("Content-Type", "application/json")
+            response = client.generic(method, "/pay/notify", data=body, content_type=ctype, headers=headers)
+            return response.status_code, response.get("Content-Type"), response.content
+
+        yield send
+    urlpatterns.clear()
+
+
+@pytest.fixture
+def flask_send(both):
+    flask = pytest.importorskip("flask")
+    from wxkit.adapters.pay import make_flask_view
+
+    app = flask.Flask(__name__)
+    app.add_url_rule("/pay/notify", view_func=make_flask_view(both), methods=["GET", "POST"])
+    client = app.test_client()
+
+    def send(method: str, headers: dict[str, str], body: bytes) -> tuple[int, str | None, bytes]:
+        response = client.open("/pay/notify", method=method, headers=headers, data=body)
+        return response.status_code, response.headers.get("Content-Type"), response.get_data()
+
+    return send
+
+
+@pytest.fixture(params=["django", "flask"])
+def send(request):
+    return request.getfixturevalue(f"{request.param}_send")
+
+
+def test_adapters_serve_v3_and_v2(send, recorder, notify):
+    headers, body = notify(transaction())
+    for _ in range(2):
+        assert send("POST", dict(headers), body) == (204, None, b"")
+    status, ctype, answer = send("POST", {"Content-Type": "text/xml"}, v2_payment_xml("v2-key").encode())
+    assert (status, ctype) == (200, "application/xml; charset=utf-8")
+    assert b"SUCCESS" in answer
+    assert len(recorder.paid) == 2
+
+
+def test_adapters_refuse(send, recorder, notify):
+    headers, body = notify(transaction(), tamper="signature")
+    status, ctype, answer = send("POST", dict(headers), body)
+    assert (status, ctype) == (401, "application/json; charset=utf-8")
+    assert json.loads(answer)["code"] == "FAIL"
+    assert send("POST", {"Content-Type": "text/xml"}, b"<xml><broken>")[0] == 400
+    assert send("POST", {}, b"{" + b" " * (70 * 1024) + b"}")[0] == 413
+    assert send("GET", {}, b"")[0] == 405
+    assert recorder.paid == []

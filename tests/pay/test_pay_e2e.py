@@ -4,10 +4,13 @@ to a PayNotificationHandler served by a real (threaded wsgiref) WSGI server, and
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -66,29 +69,27 @@ class Shop(PayNotificationHandler):
 
 
 class NotifyServer:
-    """A threaded wsgiref server on a free loopback port serving ``make_wsgi_app(self.handler)``."""
+    """A threaded wsgiref server on a free loopback port serving ``self.app`` (set by the test)."""
 
     def __init__(self) -> None:
-        self.handler: PayNotificationHandler | None = None
-        app = make_wsgi_app_proxy(self)
-        self.httpd = make_server("127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+        self.app: Any = None
+        self.httpd = make_server(
+            "127.0.0.1", 0, self._serve, server_class=_ThreadingServer, handler_class=_QuietHandler
+        )
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/pay/notify"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
+
+    def _serve(self, environ: Any, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+    def serve(self, handler: PayNotificationHandler) -> None:
+        """Serve ``handler`` through :func:`wxkit.adapters.pay.make_wsgi_app`."""
+        self.app = make_wsgi_app(handler)
 
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-def make_wsgi_app_proxy(server: NotifyServer) -> Any:
-    """The WSGI app of whichever handler the test installed (one server per test, handler set after)."""
-
-    def app(environ: Any, start_response: Any) -> Any:
-        assert server.handler is not None
-        return make_wsgi_app(server.handler)(environ, start_response)
-
-    return app
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def v3(request, make_pay_client, server):
     """``(merchant, client, shop)``: a v3 merchant and a Shop served at ``server.url``."""
     merchant, client = make_pay_client(request.param)
     shop = Shop(v3_client=client)
-    server.handler = shop
+    server.serve(shop)
     return merchant, client, shop
 
 
@@ -202,7 +203,7 @@ def test_get_and_oversized_bodies_over_http(server, v3):
     from wxkit.testing.pay_notify import post
 
     with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(server.url, timeout=10)  # noqa: S310 - loopback
+        urllib.request.urlopen(server.url, timeout=10)
     assert info.value.code == 405
     status, body = post(server.url, b"{" + b" " * (70 * 1024) + b"}", {"Content-Type": "application/json"})
     assert status == 413
@@ -216,7 +217,7 @@ def test_get_and_oversized_bodies_over_http(server, v3):
 def v2(request, make_pay_client_v2, server):
     merchant, client = make_pay_client_v2(request.param)
     shop = Shop(v2_key=merchant.v2_key)
-    server.handler = shop
+    server.serve(shop)
     return merchant, client, shop
 
 
@@ -270,14 +271,66 @@ def test_v2_tampered_refunds_are_refused(wechat_emulator, server, v2, tamper):
     assert shop.refunds == []
 
 
-def test_bad_tamper_names_are_refused_before_anything_is_sent(wechat_emulator, v3, v2):
-    merchant, client, _ = v3
-    with pytest.raises(ValueError, match="tamper"):
-        deliver_payment(wechat_emulator, merchant, "any", tamper="sign")
-    with pytest.raises(ValueError, match="tamper"):
-        deliver_refund(wechat_emulator, merchant, "any", tamper="key")
-    merchant2, _, _ = v2
-    with pytest.raises(ValueError, match="tamper"):
-        deliver_payment_v2(wechat_emulator, merchant2, "any", tamper="signature")
-    with pytest.raises(ValueError, match="tamper"):
-        deliver_refund_v2(wechat_emulator, merchant2, "any", tamper="sign")
+def test_bad_tamper_names_are_refused_before_anything_is_sent(wechat_emulator, make_pay_client, make_pay_client_v2):
+    merchant, _ = make_pay_client()
+    merchant_v2, _ = make_pay_client_v2()
+    calls = [
+        (deliver_payment, merchant, "sign"),
+        (deliver_refund, merchant, "key"),
+        (deliver_payment_v2, merchant_v2, "signature"),
+        (deliver_refund_v2, merchant_v2, "sign"),
+    ]
+    for deliver, owner, tamper in calls:
+        with pytest.raises(ValueError, match="tamper"):
+            deliver(wechat_emulator, owner, "any", tamper=tamper)
+    assert merchant.notifications == merchant_v2.notifications == []
+
+
+# -- the examples, served for real ---------------------------------------------------------------
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def load_example(name: str, monkeypatch, env: dict[str, str]) -> Any:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    spec = importlib.util.spec_from_file_location(f"wxkit_example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("framework", ["flask", "django"])
+def test_the_examples_handle_a_payment_once(
+    framework, wechat_emulator, make_pay_client, merchant_key, server, monkeypatch, tmp_path
+):
+    pytest.importorskip(framework)
+    merchant, client = make_pay_client("public_key")
+    (tmp_path / "key.pem").write_bytes(merchant_key.export_key("PEM"))
+    (tmp_path / "pub.pem").write_text(merchant.pay_public_key_pem())
+    env = {
+        "WXPAY_MCHID": merchant.mchid,
+        "WXPAY_SERIAL_NO": merchant.serial_no,
+        "WXPAY_PRIVATE_KEY": str(tmp_path / "key.pem"),
+        "WXPAY_APIV3_KEY": merchant.apiv3_key,
+        "WXPAY_PUBLIC_KEY": str(tmp_path / "pub.pem"),
+        "WXPAY_PUBLIC_KEY_ID": merchant.public_key_id,
+        "WXPAY_BASE_URL": wechat_emulator.url,
+    }
+    example = load_example(f"pay_notify_{framework}", monkeypatch, env)
+    out_trade_no = order(client, server)
+    if framework == "flask":
+        server.app = example.app
+        assert deliver_payment(wechat_emulator, merchant, out_trade_no, times=3) == [204] * 3
+    else:
+        from django.core.wsgi import get_wsgi_application
+        from django.test import override_settings
+
+        server.app = get_wsgi_application()
+        hosts = ["127.0.0.1", "testserver"]
+        with override_settings(ROOT_URLCONF=example.__name__, ALLOWED_HOSTS=hosts, MIDDLEWARE=[]):
+            assert deliver_payment(wechat_emulator, merchant, out_trade_no, times=3) == [204] * 3
+    assert example.ORDERS[out_trade_no] == "paid"
+    assert len(example.ORDERS) == 1

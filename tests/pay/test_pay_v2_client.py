@@ -535,3 +535,11 @@ def test_cli_pay_sign_value_with_equals(capsys: pytest.CaptureFixture[str]) -> N
     assert capsys.readouterr().out.strip() == v2.sign({"attach": "a=b", "body": "x"}, "k")
     with pytest.raises(SystemExit):
         main(["pay", "sign", "--key", "k", "--sign-type", "SHA1", "a=b"])
+
+
+@pytest.mark.parametrize("value", [True, 1.5, {"a": 1}, ["x"], b"bytes"], ids=repr)
+def test_fields_must_be_text_or_int(make_pay_client_v2: MakePayClientV2, value: Any) -> None:
+    """What is sent must be exactly what is signed: no bools (True vs 1), nesting or bytes."""
+    _, client = make_pay_client_v2()
+    with pytest.raises(TypeError, match="receipt"):
+        client.unified_order("b", "T1", 1, "203.0.113.7", NOTIFY, "APP", receipt=value)

@@ -287,10 +287,10 @@ def test_emulated_refund_notification(wechat_emulator: Emulator, make_pay_client
     assert merchant.v2_key is not None
     client.unified_order("b", "T1", 500, "203.0.113.7", "https://shop.example/n", "APP")
     complete_payment_v2(wechat_emulator, merchant, "T1")
-    client.refund("R1", 500, 120, out_trade_no="T1", notify_url="https://shop.example/refund")
-    assert merchant.data["v2_refunds"]["R1"]["notify_url"] == "https://shop.example/refund"
-    body = render_xml(complete_refund_v2(wechat_emulator, merchant, "R1"))
-    assert "R1" not in body  # encrypted
+    client.refund("R-0001", 500, 120, out_trade_no="T1", notify_url="https://shop.example/refund")
+    assert merchant.data["v2_refunds"]["R-0001"]["notify_url"] == "https://shop.example/refund"
+    body = render_xml(complete_refund_v2(wechat_emulator, merchant, "R-0001"))
+    assert "R-0001" not in body  # encrypted (no "-" in base64)
     for data in (parse_refund_notification(body, merchant.v2_key), client.parse_refund_notification(body)):
-        assert (data["out_refund_no"], data["refund_fee"], data["refund_status"]) == ("R1", "120", "SUCCESS")
+        assert (data["out_refund_no"], data["refund_fee"], data["refund_status"]) == ("R-0001", "120", "SUCCESS")
         assert (data["mch_id"], data["out_trade_no"]) == (merchant.mchid, "T1")

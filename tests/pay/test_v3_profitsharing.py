@@ -9,6 +9,7 @@ import pytest
 from wxkit.errors import AmountError, ConfigError, PayError
 from wxkit.testing import Emulator
 from wxkit.testing.routes.pay_v3_funds import finish_profitsharing_order, seed_paid_order
+from wxkit.testing.routes.pay_v3_orders import complete_payment
 
 PARTNER = "1900000110"
 
@@ -60,7 +61,8 @@ def test_receiver_names_arrive_decrypted(make_pay_client: Any, mode: str) -> Non
 def test_share_query_finish_and_amounts(wechat_emulator: Emulator, pay: Any) -> None:
     merchant, client, transaction_id = pay
     order = _share(client, transaction_id)
-    assert order["state"] == "PROCESSING" and order["receivers"][0]["result"] == "PENDING"
+    assert order["state"] == "PROCESSING"
+    assert order["receivers"][0]["result"] == "PENDING"
     assert client.profitsharing.query_order("P1", transaction_id) == order
     assert client.profitsharing.query_amounts(transaction_id) == {
         "transaction_id": transaction_id,
@@ -68,7 +70,8 @@ def test_share_query_finish_and_amounts(wechat_emulator: Emulator, pay: Any) -> 
     }
     assert _share(client, transaction_id) == order  # the same out_order_no counts once
     finished = finish_profitsharing_order(wechat_emulator, merchant, "P1")
-    assert finished["state"] == "FINISHED" and finished["receivers"][0]["result"] == "SUCCESS"
+    assert finished["state"] == "FINISHED"
+    assert finished["receivers"][0]["result"] == "SUCCESS"
     assert client.profitsharing.query_order("P1", transaction_id)["state"] == "FINISHED"
 
 
@@ -263,3 +266,14 @@ def test_appid_is_required(make_pay_client: Any) -> None:
         client.profitsharing.delete_receiver("PERSONAL_OPENID", "o_1")
     assert client.profitsharing.add_receiver("PERSONAL_OPENID", "o_1", "USER", appid="wx_app")["account"] == "o_1"
     assert merchant.data["profitsharing"]["receivers"][("PERSONAL_OPENID", "o_1")]["name"] is None
+
+
+def test_share_an_order_paid_through_the_order_api(wechat_emulator: Emulator, pay: Any) -> None:
+    merchant, client, _ = pay
+    for number, settle in (("order-ps", {"profit_sharing": True}), ("order-plain", None)):
+        client.orders.jsapi("咖啡", number, 1000, "o_payer", notify_url="https://example.com/pay", settle_info=settle)
+    shared = complete_payment(wechat_emulator, merchant, "order-ps")["transaction_id"]
+    assert _share(client, shared, amount=250)["receivers"][0]["amount"] == 250
+    with pytest.raises(PayError) as exc:  # placed without settle_info.profit_sharing
+        _share(client, complete_payment(wechat_emulator, merchant, "order-plain")["transaction_id"], "P2", 10)
+    assert _code(exc) == (400, "INVALID_REQUEST")

@@ -9,6 +9,7 @@ import pytest
 from wxkit.errors import AmountError, PayError
 from wxkit.testing import Emulator
 from wxkit.testing.routes.pay_v3_funds import complete_refund, refund_notify_url, seed_paid_order
+from wxkit.testing.routes.pay_v3_orders import complete_payment
 
 
 @pytest.fixture
@@ -30,7 +31,8 @@ def test_create_and_query(pay: Any, by: str) -> None:
     )
     assert refund["status"] == "PROCESSING"
     assert (refund["out_trade_no"], refund["transaction_id"]) == ("T1001", order["transaction_id"])
-    assert refund["amount"]["refund"] == 100 and refund["amount"]["total"] == 300
+    assert refund["amount"]["refund"] == 100
+    assert refund["amount"]["total"] == 300
     assert client.refunds.query("R1") == refund
     assert order["trade_state"] == "REFUND"
     assert refund_notify_url(merchant, "R1") == "https://example.com/refund"
@@ -63,7 +65,8 @@ def test_complete_refund_control(wechat_emulator: Emulator, pay: Any) -> None:
     done = complete_refund(wechat_emulator, merchant, "R1")
     assert (done["status"], done["refund_status"], done["mchid"]) == ("SUCCESS", "SUCCESS", merchant.mchid)
     queried = client.refunds.query("R1")
-    assert queried["status"] == "SUCCESS" and queried["success_time"] == done["success_time"]
+    assert queried["status"] == "SUCCESS"
+    assert queried["success_time"] == done["success_time"]
     assert "refund_status" not in queried
     with pytest.raises(ValueError, match="not PROCESSING"):
         complete_refund(wechat_emulator, merchant, "R1")
@@ -135,7 +138,8 @@ def test_abnormal_refund_fields_arrive_decrypted(wechat_emulator: Emulator, make
         bank_account="6225880137003403",
         real_name="张三",
     )
-    assert answer["status"] == "PROCESSING" and answer["channel"] == "OTHER_BANKCARD"
+    assert answer["status"] == "PROCESSING"
+    assert answer["channel"] == "OTHER_BANKCARD"
     assert merchant.data["refunds"]["R1"]["abnormal"] == {
         "type": "USER_BANK_CARD",
         "bank_type": "CMB_DEBIT",
@@ -266,3 +270,13 @@ def test_bad_query_and_abnormal_input(wechat_emulator: Emulator, pay: Any, call:
     with pytest.raises(ValueError, match=match):
         call(pay[1])
     assert len(wechat_emulator.requests) == before
+
+
+def test_refund_an_order_paid_through_the_order_api(wechat_emulator: Emulator, make_pay_client: Any) -> None:
+    merchant, client = make_pay_client("public_key")
+    client.orders.jsapi("咖啡", "order-0001", 1200, "o_payer", notify_url="https://example.com/pay")
+    paid = complete_payment(wechat_emulator, merchant, "order-0001", payer_total=1000)
+    refund = client.refunds.create("refund-0001", 600, 1200, transaction_id=paid["transaction_id"])
+    assert (refund["amount"]["payer_total"], refund["amount"]["payer_refund"]) == (1000, 500)
+    assert client.orders.query_by_out_trade_no("order-0001")["trade_state"] == "REFUND"
+    assert complete_refund(wechat_emulator, merchant, "refund-0001")["status"] == "SUCCESS"

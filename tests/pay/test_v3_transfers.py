@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ def pay(make_pay_client: Any) -> Any:
     return make_pay_client("public_key")
 
 
-def _create(client: Any, out_bill_no: str = "TB1", amount: int = 500, **kwargs: Any) -> dict[str, Any]:
+def _create(client: Any, out_bill_no: str = "TB1", amount: Any = 500, **kwargs: Any) -> dict[str, Any]:
     kwargs.setdefault("transfer_scene_report_infos", INFOS)
     return client.transfers.create(out_bill_no, "1000", "o_user_1", amount, "新会员奖励", **kwargs)  # type: ignore[no-any-return]
 
@@ -33,7 +34,8 @@ def _code(exc: pytest.ExceptionInfo[PayError]) -> tuple[int, str]:
 def test_create_with_user_name_arrives_decrypted(make_pay_client: Any, merchant_key: RSA.RsaKey, mode: str) -> None:
     merchant, client = make_pay_client(mode)
     bill = _create(client, user_name="李四", user_recv_perception="现金奖励", notify_url="https://example.com/t")
-    assert bill["state"] == "WAIT_USER_CONFIRM" and bill["package_info"]
+    assert bill["state"] == "WAIT_USER_CONFIRM"
+    assert bill["package_info"]
     record = merchant.data["transfers"]["TB1"]
     assert (record["user_name"], record["notify_url"]) == ("李四", "https://example.com/t")
     assert record["transfer_scene_report_infos"] == INFOS
@@ -65,7 +67,8 @@ def test_cancel_then_cancelled(wechat_emulator: Emulator, pay: Any) -> None:
     merchant, client = pay
     bill = _create(client)
     cancelled = client.transfers.cancel("TB1")
-    assert cancelled["state"] == "CANCELING" and cancelled["transfer_bill_no"] == bill["transfer_bill_no"]
+    assert cancelled["state"] == "CANCELING"
+    assert cancelled["transfer_bill_no"] == bill["transfer_bill_no"]
     assert complete_transfer(wechat_emulator, merchant, "TB1")["state"] == "CANCELLED"
     assert client.transfers.query_by_out_bill_no("TB1")["state"] == "CANCELLED"
     assert client.transfers.cancel("TB1")["state"] == "CANCELLED"
@@ -88,7 +91,8 @@ def test_complete_transfer(
     _create(client)
     for state in moves:
         answer = complete_transfer(wechat_emulator, merchant, "TB1", state=state)
-    assert answer["state"] == final and answer.get("fail_reason") == fail_reason
+    assert answer["state"] == final
+    assert answer.get("fail_reason") == fail_reason
     assert {"out_bill_no", "transfer_bill_no", "mch_id", "transfer_amount", "openid", "update_time"} <= set(answer)
     assert client.transfers.query_by_out_bill_no("TB1")["state"] == final
     with pytest.raises(PayError) as exc:  # too late to cancel
@@ -100,11 +104,12 @@ def test_complete_transfer(
 
 def test_unknown_bills(wechat_emulator: Emulator, pay: Any) -> None:
     merchant, client = pay
-    for call in (
+    calls: list[Callable[[], Any]] = [
         lambda: client.transfers.query_by_out_bill_no("NOPE"),
         lambda: client.transfers.query_by_transfer_bill_no("1330000000"),
         lambda: client.transfers.cancel("NOPE"),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(PayError) as exc:
             call()
         assert _code(exc) == (404, "NOT_FOUND")

@@ -133,7 +133,7 @@ class PayNotificationHandler:
         if v3_client is not None:
             verifier = verifier or v3_client.verifier
             # The client keeps its APIv3 key private; notifications are the other place it is needed.
-            apiv3_key = apiv3_key or v3_client._apiv3_key  # noqa: SLF001
+            apiv3_key = apiv3_key or v3_client._apiv3_key
             if storage is None:
                 storage = v3_client.storage
         if (verifier is None) != (apiv3_key is None):
@@ -304,7 +304,7 @@ class PayNotificationHandler:
                     return 409, "this notification is being handled; retry later"
             else:
                 return 409, "this notification is being handled; retry later"
-        except Exception:  # noqa: BLE001 - a storage outage must answer "retry", never run the handler
+        except Exception:  # a storage outage must answer "retry", never run the handler
             logger.exception("WeChat Pay notification: de-duplication storage failed")
             return 500, "storage unavailable; retry later"
         try:
@@ -312,16 +312,16 @@ class PayNotificationHandler:
                 self.on_paid(item)
             else:
                 self.on_refund(item)
-        except Exception:  # noqa: BLE001 - any failure of user code means "deliver it again later"
+        except Exception:  # any failure of user code means "deliver it again later"
             logger.exception("WeChat Pay notification handler failed; WeChat will deliver it again")
             try:
                 self.storage.delete(key, if_value=claim)
-            except Exception:  # noqa: BLE001 - the claim then expires after processing_ttl
+            except Exception:  # the claim then expires after processing_ttl
                 logger.exception("WeChat Pay notification: could not release the claim")
             return 500, "handler failed; retry later"
         try:
             self.storage.set(key, _DONE, self.dedup_ttl)
-        except Exception:  # noqa: BLE001 - handled already: answer success so that WeChat stops
+        except Exception:  # handled already: answer success so that WeChat stops
             logger.exception("WeChat Pay notification: could not record the handled notification")
         return 200, ""
 

@@ -376,7 +376,12 @@ class PayClientV2:
     def _signed(self, params: Mapping[str, Any], key: str, sign_type: str, *, appid: bool = True) -> dict[str, Any]:
         fields: dict[str, Any] = {"appid": self.appid} if appid else {}
         fields["mch_id"] = self.mch_id
-        fields.update({k: v for k, v in params.items() if v is not None})
+        for name, value in params.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise TypeError(f"{name} must be a str or an int, not {type(value).__name__}")
+            fields[name] = value
         fields["nonce_str"] = _nonce()
         if sign_type != "MD5":
             fields["sign_type"] = sign_type

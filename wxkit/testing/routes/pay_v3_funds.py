@@ -47,7 +47,9 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import DecryptError
 from ...pay.amount import fen_to_yuan
+from ...pay.v3.bills import ACCOUNT_TYPES, BILL_TYPES
 from ...pay.v3.crypto import oaep_decrypt, oaep_encrypt
+from ...pay.v3.profitsharing import RECEIVER_TYPES, RELATION_TYPES
 from ..pay import MerchantState, PayAPIError, v3_route
 from . import EmulatorRequest, EmulatorResponse, Router, WeChatAPIError
 
@@ -133,10 +135,6 @@ def _fen(container: dict[str, Any], name: str, label: str | None = None, *, allo
     return value
 
 
-def _lock(emu: Emulator) -> Any:
-    return emu.lock
-
-
 def _store(merchant: MerchantState, name: str) -> dict[str, Any]:
     return merchant.data.setdefault(name, {})  # type: ignore[no-any-return]
 
@@ -196,7 +194,6 @@ def seed_paid_order(
         "transaction_id": transaction_id or "42" + _digits(26),
         "trade_type": "JSAPI",
         "trade_state": "SUCCESS",
-        "trade_state_desc": "支付成功",
         "bank_type": "OTHERS",
         "attach": "",
         "description": description,
@@ -274,7 +271,7 @@ def create_refund(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
             raise PayAPIError(400, "PARAM_ERROR", "参数 amount.from.account 取值错误或重复")
         if sum(_fen(s, "amount", "amount.from.amount") for s in sources) != refund:
             raise PayAPIError(400, "PARAM_ERROR", "出资账户金额之和必须等于退款金额")
-    with _lock(emu):
+    with emu.lock:
         order = _paid_order(merchant, body.get("transaction_id"), body.get("out_trade_no"))
         refunds = _store(merchant, "refunds")
         existing = refunds.get(out_refund_no)
@@ -320,7 +317,6 @@ def create_refund(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
         }
         refunds[out_refund_no] = {"refund": data, "notify_url": body.get("notify_url"), "abnormal": None}
         order["trade_state"] = "REFUND"
-        order["trade_state_desc"] = "转入退款"
         return dict(data)
 
 
@@ -349,7 +345,7 @@ def abnormal_refund(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
             if field not in body:
                 raise PayAPIError(400, "PARAM_ERROR", f"退款至用户银行卡时参数 {field} 必填")
             details[field] = decrypt_sensitive(merchant, req, body[field], field)
-    with _lock(emu):
+    with emu.lock:
         record = _store(merchant, "refunds").get(out_refund_no)
         if record is None or record["refund"]["refund_id"] != req.path_params["refund_id"]:
             raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
@@ -397,18 +393,20 @@ def refund_notify_url(merchant: MerchantState, out_refund_no: str) -> str | None
 
 
 # -- bills --------------------------------------------------------------------------------
+#: Trade bill columns (WeChat's ALL bill); a detail value is prefixed with a backquote.
 _TRADE_HEADER = (
     "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
     "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,"
     "商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
 )
+_TRADE_COLUMNS = tuple(_TRADE_HEADER.split(","))
 _TRADE_SUMMARY = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
 _FLOW_HEADER = (
     "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),"
     "资金变更提交申请人,备注,业务凭证号"
 )
 _FLOW_SUMMARY = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
-_RATE = "0.60%"
+_ZERO_COLUMNS = ("应结订单金额", "代金券金额", "退款金额", "充值券退款金额", "手续费", "订单金额", "申请退款金额")
 
 
 def _fee(total: int) -> int:
@@ -423,59 +421,76 @@ def _row(values: list[Any]) -> str:
     return ",".join(f"`{value}" for value in values)
 
 
+def _trade_line(merchant: MerchantState, order: dict[str, Any], values: dict[str, str]) -> str:
+    """One detail line: the order's columns, then ``values``; unnamed amounts 0.00, other columns empty."""
+    line = dict.fromkeys(_ZERO_COLUMNS, "0.00")
+    line.update(
+        {
+            "公众账号ID": str(order.get("appid", "")),
+            "商户号": merchant.mchid,
+            "特约商户号": "0",
+            "微信订单号": str(order.get("transaction_id", "")),
+            "商户订单号": str(order.get("out_trade_no", "")),
+            "用户标识": str((order.get("payer") or {}).get("openid", "")),
+            "交易类型": str(order.get("trade_type", "")),
+            "付款银行": str(order.get("bank_type", "")),
+            "货币种类": "CNY",
+            "商品名称": str(order.get("description", "")),
+            "商户数据包": str(order.get("attach", "")),
+            "费率": "0.60%",
+        }
+    )
+    line.update(values)
+    return _row([line.get(column, "") for column in _TRADE_COLUMNS])
+
+
 def _trade_bill(merchant: MerchantState, date: str, bill_type: str) -> bytes | None:
-    rows: list[tuple[str, str, list[Any]]] = []
+    rows: list[tuple[str, str, str]] = []  # (time, id, line) to sort by
     settle = refunded = fees = ordered = applied = 0
     if bill_type in ("ALL", "SUCCESS"):
         for order in merchant.orders.values():
             if order.get("trade_state") not in _PAID or _day(order.get("success_time")) != date:
                 continue
-            total = _order_total(order)
-            fee = _fee(total)
+            total, fee = _order_total(order), _fee(_order_total(order))
             settle, fees, ordered = settle + total, fees + fee, ordered + total
+            values = {
+                "交易时间": _clock(order.get("success_time")),
+                "交易状态": "SUCCESS",
+                "应结订单金额": _yuan(total),
+                "微信退款单号": "0",
+                "商户退款单号": "0",
+                "手续费": _yuan(fee),
+                "订单金额": _yuan(total),
+            }
             rows.append(
-                (
-                    str(order.get("success_time")),
-                    str(order.get("transaction_id")),
-                    [
-                        _clock(order.get("success_time")), order.get("appid", ""), merchant.mchid, "0", "",
-                        order.get("transaction_id", ""), order.get("out_trade_no", ""),
-                        (order.get("payer") or {}).get("openid", ""), order.get("trade_type", ""), "SUCCESS",
-                        order.get("bank_type", ""), "CNY", _yuan(total), "0.00", "0", "0", "0.00", "0.00", "", "",
-                        order.get("description", ""), order.get("attach", ""), _yuan(fee), _RATE, _yuan(total),
-                        "0.00", "",
-                    ],
-                )
-            )  # fmt: skip
+                (str(order.get("success_time")), str(order.get("transaction_id")), _trade_line(merchant, order, values))
+            )
     if bill_type in ("ALL", "REFUND"):
         for record in _store(merchant, "refunds").values():
             refund = record["refund"]
             if _day(refund["create_time"]) != date:
                 continue
-            order = _order_by_transaction(merchant, refund["transaction_id"]) or {}
-            amount = refund["amount"]["refund"]
-            fee = -_fee(amount)
+            order = _order_by_transaction(merchant, refund["transaction_id"]) or dict(refund)
+            amount, fee = refund["amount"]["refund"], -_fee(refund["amount"]["refund"])
             refunded, fees, applied = refunded + amount, fees + fee, applied + amount
-            rows.append(
-                (
-                    refund["create_time"],
-                    refund["refund_id"],
-                    [
-                        _clock(refund["create_time"]), order.get("appid", ""), merchant.mchid, "0", "",
-                        refund["transaction_id"], refund["out_trade_no"],
-                        (order.get("payer") or {}).get("openid", ""), order.get("trade_type", ""), "REFUND",
-                        order.get("bank_type", ""), "CNY", "0.00", "0.00", refund["refund_id"],
-                        refund["out_refund_no"], _yuan(amount), "0.00", "ORIGINAL", refund["status"],
-                        order.get("description", ""), order.get("attach", ""), _yuan(fee), _RATE,
-                        _yuan(refund["amount"]["total"]), _yuan(amount), "",
-                    ],
-                )
-            )  # fmt: skip
+            values = {
+                "交易时间": _clock(refund["create_time"]),
+                "交易状态": "REFUND",
+                "微信退款单号": refund["refund_id"],
+                "商户退款单号": refund["out_refund_no"],
+                "退款金额": _yuan(amount),
+                "退款类型": "ORIGINAL",
+                "退款状态": refund["status"],
+                "手续费": _yuan(fee),
+                "订单金额": _yuan(refund["amount"]["total"]),
+                "申请退款金额": _yuan(amount),
+            }
+            rows.append((refund["create_time"], refund["refund_id"], _trade_line(merchant, order, values)))
     if not rows:
         return None
-    rows.sort(key=lambda r: (r[0], r[1]))
-    lines = [_TRADE_HEADER, *(_row(r[2]) for r in rows), _TRADE_SUMMARY]
-    lines.append(_row([len(rows), _yuan(settle), _yuan(refunded), "0.00", _yuan(fees), _yuan(ordered), _yuan(applied)]))
+    rows.sort()
+    summary = [len(rows), _yuan(settle), _yuan(refunded), "0.00", _yuan(fees), _yuan(ordered), _yuan(applied)]
+    lines = [_TRADE_HEADER, *(row[2] for row in rows), _TRADE_SUMMARY, _row(summary)]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
@@ -513,10 +528,9 @@ def _fund_flow_bill(merchant: MerchantState, date: str, account_type: str) -> by
         else:
             expense, expenses = expense - fen, expenses + 1
         flow_no = hashlib.sha1(f"{no}{kind}".encode(), usedforsecurity=False).hexdigest()[:28]
-        lines.append(
-            _row([_clock(when), no, flow_no, name, kind, "收入" if fen >= 0 else "支出", _yuan(abs(fen)),
-                  _yuan(balance), merchant.mchid, "", no])
-        )  # fmt: skip
+        direction = "收入" if fen >= 0 else "支出"
+        values = [_clock(when), no, flow_no, name, kind, direction, _yuan(abs(fen)), _yuan(balance), merchant.mchid]
+        lines.append(_row([*values, "", no]))
     lines += [_FLOW_SUMMARY, _row([len(entries), incomes, _yuan(income), expenses, _yuan(expense)])]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
@@ -544,7 +558,7 @@ def _issue_bill(emu: Emulator, req: EmulatorRequest, plain: bytes | None, gzippe
         raise PayAPIError(400, "NO_STATEMENT_EXIST", "请求的账单文件不存在")
     body = gzip.compress(plain, mtime=0) if gzipped else plain
     hash_value = hashlib.sha1(plain, usedforsecurity=False).hexdigest()  # docs: digest of the original bill
-    with _lock(emu):
+    with emu.lock:
         tamper = merchant.data.pop("bill_tamper", None) or {}
         if tamper.get("hash_value") is not None:
             hash_value = tamper["hash_value"]
@@ -560,9 +574,8 @@ def _issue_bill(emu: Emulator, req: EmulatorRequest, plain: bytes | None, gzippe
 @v3_route(router, "GET", "/v3/bill/tradebill")
 def trade_bill(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """A trade bill of the merchant's paid orders and refunds on ``bill_date`` (China time)."""
-    kinds = ("ALL", "SUCCESS", "REFUND", "RECHARGE_REFUND", "ALL_SPECIAL", "SUC_SPECIAL", "REF_SPECIAL")
-    date, kind, gzipped = _bill_query(req, "bill_type", kinds, "ALL")
-    with _lock(emu):
+    date, kind, gzipped = _bill_query(req, "bill_type", BILL_TYPES, "ALL")
+    with emu.lock:
         plain = _trade_bill(req.merchant, date, kind)
     return _issue_bill(emu, req, plain, gzipped)
 
@@ -570,8 +583,8 @@ def trade_bill(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @v3_route(router, "GET", "/v3/bill/fundflowbill")
 def fund_flow_bill(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """A fund-flow bill: BASIC (payments, refunds), OPERATION (transfers) or FEES."""
-    date, kind, gzipped = _bill_query(req, "account_type", ("BASIC", "OPERATION", "FEES"), "BASIC")
-    with _lock(emu):
+    date, kind, gzipped = _bill_query(req, "account_type", ACCOUNT_TYPES, "BASIC")
+    with emu.lock:
         plain = _fund_flow_bill(req.merchant, date, kind)
     return _issue_bill(emu, req, plain, gzipped)
 
@@ -579,7 +592,7 @@ def fund_flow_bill(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @v3_route(router, "GET", "/v3/billdownload/file")
 def download_bill(emu: Emulator, req: EmulatorRequest) -> EmulatorResponse:
     """The bill file of a download token: authenticated, answered unsigned (as WeChat does)."""
-    with _lock(emu):
+    with emu.lock:
         entry = _store(req.merchant, "bill_downloads").get(req.query.get("token", ""))
     if entry is None or emu.now() > entry["expires"]:
         raise PayAPIError(400, "PARAM_ERROR", "下载地址无效或已过期，请重新申请账单")
@@ -640,7 +653,7 @@ def create_transfer(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
         user_name = decrypt_sensitive(merchant, req, body["user_name"], "user_name")
     elif amount >= 200000:
         raise PayAPIError(400, "PARAM_ERROR", "转账金额 >= 2,000元时，收款用户姓名必填")
-    with _lock(emu):
+    with emu.lock:
         transfers = _store(merchant, "transfers")
         existing = transfers.get(out_bill_no)
         if existing is not None:
@@ -701,7 +714,7 @@ def _transfer(merchant: MerchantState, match: Callable[[dict[str, Any]], bool]) 
 def query_transfer_by_out_bill_no(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Query a transfer by the merchant's number (404 NOT_FOUND when unknown)."""
     no = req.path_params["out_bill_no"]
-    with _lock(emu):
+    with emu.lock:
         return _transfer_answer(_transfer(req.merchant, lambda b: b["out_bill_no"] == no), req.merchant)
 
 
@@ -709,7 +722,7 @@ def query_transfer_by_out_bill_no(emu: Emulator, req: EmulatorRequest) -> dict[s
 def query_transfer_by_transfer_bill_no(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Query a transfer by WeChat's number (404 NOT_FOUND when unknown)."""
     no = req.path_params["transfer_bill_no"]
-    with _lock(emu):
+    with emu.lock:
         return _transfer_answer(_transfer(req.merchant, lambda b: b["transfer_bill_no"] == no), req.merchant)
 
 
@@ -717,7 +730,7 @@ def query_transfer_by_transfer_bill_no(emu: Emulator, req: EmulatorRequest) -> d
 def cancel_transfer(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Cancel a transfer the user has not confirmed: CANCELING (400 INVALID_REQUEST in any later state)."""
     no = req.path_params["out_bill_no"]
-    with _lock(emu):
+    with emu.lock:
         bill = _transfer(req.merchant, lambda b: b["out_bill_no"] == no)["bill"]
         if bill["state"] in _CANCELLABLE:
             bill["state"] = "CANCELING"
@@ -766,11 +779,6 @@ def complete_transfer(
 
 
 # -- profit sharing -----------------------------------------------------------------------
-_RECEIVER_TYPES = ("MERCHANT_ID", "PERSONAL_OPENID")
-_RELATIONS = (
-    "SERVICE_PROVIDER", "STORE", "STAFF", "STORE_OWNER", "PARTNER", "HEADQUARTER",
-    "BRAND", "DISTRIBUTOR", "USER", "SUPPLIER", "CUSTOM",
-)  # fmt: skip
 
 
 def _sharing(merchant: MerchantState) -> dict[str, Any]:
@@ -789,7 +797,7 @@ def _sharing_order(merchant: MerchantState, transaction_id: Any) -> dict[str, An
     if order is None or order.get("trade_state") not in _PAID:
         raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "记录不存在")
     settle = order.get("settle_info")
-    if isinstance(settle, dict) and settle.get("profit_sharing") is False:
+    if not (isinstance(settle, dict) and settle.get("profit_sharing") is True):
         raise PayAPIError(400, "INVALID_REQUEST", "非分账订单不支持分账")
     return order
 
@@ -817,11 +825,11 @@ def add_receiver(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     body = _body(req)
     appid = _text(body, "appid", max_len=32)
     kind = body.get("type")
-    if kind not in _RECEIVER_TYPES:
+    if kind not in RECEIVER_TYPES:
         raise PayAPIError(400, "PARAM_ERROR", "参数 type 取值错误")
     account = _text(body, "account", max_len=64)
     relation = body.get("relation_type")
-    if relation not in _RELATIONS:
+    if relation not in RELATION_TYPES:
         raise PayAPIError(400, "PARAM_ERROR", "参数 relation_type 取值错误")
     custom = body.get("custom_relation")
     if relation == "CUSTOM" and not (isinstance(custom, str) and custom):
@@ -831,7 +839,7 @@ def add_receiver(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
         name = decrypt_sensitive(merchant, req, body["name"], "name")
     elif kind == "MERCHANT_ID":
         raise PayAPIError(400, "PARAM_ERROR", "分账接收方类型为 MERCHANT_ID 时 name 必填")
-    with _lock(emu):
+    with emu.lock:
         _sharing(merchant)["receivers"][(kind, account)] = {
             "appid": appid,
             "type": kind,
@@ -852,10 +860,10 @@ def delete_receiver(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     body = _body(req)
     _text(body, "appid", max_len=32)
     kind = body.get("type")
-    if kind not in _RECEIVER_TYPES:
+    if kind not in RECEIVER_TYPES:
         raise PayAPIError(400, "PARAM_ERROR", "参数 type 取值错误")
     account = _text(body, "account", max_len=64)
-    with _lock(emu):
+    with emu.lock:
         _sharing(req.merchant)["receivers"].pop((kind, account), None)
     return {"type": kind, "account": account}
 
@@ -875,7 +883,7 @@ def create_sharing_order(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
         raise PayAPIError(400, "PARAM_ERROR", "分账接收方列表格式错误")
     items: list[dict[str, Any]] = []
     for receiver in receivers:
-        if not isinstance(receiver, dict) or receiver.get("type") not in _RECEIVER_TYPES:
+        if not isinstance(receiver, dict) or receiver.get("type") not in RECEIVER_TYPES:
             raise PayAPIError(400, "PARAM_ERROR", "分账接收方列表格式错误")
         item = {
             "amount": _fen(receiver, "amount", "receivers.amount"),
@@ -886,7 +894,7 @@ def create_sharing_order(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
         if "name" in receiver:
             item["name"] = decrypt_sensitive(merchant, req, receiver["name"], "receivers.name")
         items.append(item)
-    with _lock(emu):
+    with emu.lock:
         state = _sharing(merchant)
         order = _sharing_order(merchant, body.get("transaction_id"))
         existing = state["orders"].get(out_order_no)
@@ -925,7 +933,7 @@ def query_sharing_order(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     transaction_id = req.query.get("transaction_id")
     if not transaction_id:
         raise PayAPIError(400, "PARAM_ERROR", "参数 transaction_id 必填")
-    with _lock(emu):
+    with emu.lock:
         record = _sharing(req.merchant)["orders"].get(req.path_params["out_order_no"])
         if record is None or record["transaction_id"] != transaction_id:
             raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "记录不存在")
@@ -939,7 +947,7 @@ def unfreeze(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     body = _body(req)
     out_order_no = _text(body, "out_order_no", max_len=64)
     description = _text(body, "description", max_len=80)
-    with _lock(emu):
+    with emu.lock:
         state = _sharing(merchant)
         order = _sharing_order(merchant, body.get("transaction_id"))
         existing = state["orders"].get(out_order_no)
@@ -997,7 +1005,7 @@ def create_return(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     order_id, out_order_no = body.get("order_id"), body.get("out_order_no")
     if not order_id and not out_order_no:
         raise PayAPIError(400, "PARAM_ERROR", "order_id 和 out_order_no 必须二选一")
-    with _lock(emu):
+    with emu.lock:
         state = _sharing(merchant)
         existing = state["returns"].get(out_return_no)
         if existing is not None:
@@ -1049,7 +1057,7 @@ def query_return(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     out_order_no = req.query.get("out_order_no")
     if not out_order_no:
         raise PayAPIError(400, "PARAM_ERROR", "参数 out_order_no 必填")
-    with _lock(emu):
+    with emu.lock:
         answer = _sharing(req.merchant)["returns"].get(req.path_params["out_return_no"])
     if answer is None or answer["out_order_no"] != out_order_no:
         raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "记录不存在")
@@ -1060,7 +1068,7 @@ def query_return(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 def query_amounts(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """The amount of an order still to share."""
     transaction_id = req.path_params["transaction_id"]
-    with _lock(emu):
+    with emu.lock:
         order = _order_by_transaction(req.merchant, transaction_id)
         if order is None or order.get("trade_state") not in _PAID:
             raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "记录不存在")

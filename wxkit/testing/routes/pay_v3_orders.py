@@ -12,11 +12,12 @@ Routes (authenticated and signed by :func:`~wxkit.testing.pay.v3_route`)::
 
 State. ``merchant.orders[out_trade_no]`` is one order: the fields it was
 created with (``appid``, ``mchid``, ``description``, ``notify_url``,
-``amount`` ``{"total", "currency"}``, ``attach``, ``payer``, ``scene_info`` ...),
+``amount`` ``{"total", "currency"}`` (plus ``payer_total`` / ``payer_currency`` once
+paid), ``attach``, ``payer``, ``scene_info`` ...),
 ``trade_type`` (``JSAPI``, ``APP``, ``MWEB`` for H5, ``NATIVE``), ``trade_state``
 (``NOTPAY`` -> ``SUCCESS`` / ``PAYERROR`` / ``CLOSED``; the refund routes may
 set ``REFUND``), ``prepay_id`` / ``h5_url`` / ``code_url``, and after payment
-``transaction_id``, ``success_time``, ``bank_type``, ``payer_total``; ``request``
+``transaction_id``, ``success_time``, ``bank_type``; ``request``
 keeps the prepay body. :func:`transaction_view` renders an order the way
 WeChat shows it; :func:`find_order` finds one by either number. Combine
 orders live in ``merchant.data["combine"][combine_out_trade_no]`` (rendered by
@@ -272,17 +273,18 @@ def transaction_view(order: Mapping[str, Any]) -> dict[str, Any]:
         view["trade_type"] = order["trade_type"]
     view["trade_state"] = state
     view["trade_state_desc"] = _STATE_DESC.get(state, state)
-    amount: dict[str, Any] = {"total": order["amount"]["total"]}
+    money = order["amount"]
+    amount: dict[str, Any] = {"total": money["total"]}
     if order.get("success_time"):
         view["bank_type"] = order.get("bank_type", "OTHERS")
         if order.get("attach") is not None:
             view["attach"] = order["attach"]
         view["success_time"] = order["success_time"]
-        amount["payer_total"] = order["payer_total"]
+        amount["payer_total"] = money.get("payer_total", money["total"])
     if order.get("payer") and state != "NOTPAY":
         view["payer"] = dict(order["payer"])
-    amount["currency"] = order["amount"].get("currency", "CNY")
-    amount["payer_currency"] = amount["currency"]
+    amount["currency"] = money.get("currency", "CNY")
+    amount["payer_currency"] = money.get("payer_currency", amount["currency"])
     view["amount"] = amount
     scene = order.get("scene_info")
     if isinstance(scene, Mapping) and scene.get("device_id"):
@@ -299,8 +301,9 @@ def find_order(
     if out_trade_no is not None:
         return merchant.orders.get(out_trade_no)
     if transaction_id is not None:
-        number = merchant.data.get("transaction_ids", {}).get(transaction_id)
-        return merchant.orders.get(number) if number is not None else None
+        for order in merchant.orders.values():
+            if order.get("transaction_id") == transaction_id:
+                return order
     return None
 
 
@@ -321,7 +324,7 @@ def _prepay(emu: Emulator, req: EmulatorRequest, kind: str) -> dict[str, Any]:
                 raise PayAPIError(400, "ORDERPAID", "该订单已支付")
             if order["trade_state"] == "CLOSED":
                 raise PayAPIError(400, "ORDER_CLOSED", "订单已关闭")
-            if order["trade_type"] != _TRADE_TYPES[kind] or order["request"] != body:
+            if order["trade_type"] != _TRADE_TYPES[kind] or order.get("request") != body:
                 raise PayAPIError(400, "INVALID_REQUEST", "201 商户订单号重复")
             return _prepay_answer(kind, order)
         prepay_id = _prepay_id(emu)
@@ -518,7 +521,7 @@ def _combine_prepay(emu: Emulator, req: EmulatorRequest, kind: str) -> dict[str,
                 raise PayAPIError(400, "ORDERPAID", "该订单已支付")
             if combine["state"] == "CLOSED":
                 raise PayAPIError(400, "ORDER_CLOSED", "订单已关闭")
-            if combine["trade_type"] != _TRADE_TYPES[kind] or combine["request"] != body:
+            if combine["trade_type"] != _TRADE_TYPES[kind] or combine.get("request") != body:
                 raise PayAPIError(400, "INVALID_REQUEST", "201 商户订单号重复")
             return _prepay_answer(kind, combine)
         prepay_id = _prepay_id(emu)
@@ -645,12 +648,9 @@ def complete_payment(
             return transaction_view(order)
         tid = _transaction_id(emu)
         order.update(
-            trade_state="SUCCESS",
-            transaction_id=tid,
-            success_time=_stamp(emu).isoformat(),
-            bank_type="OTHERS",
-            payer_total=paid,
+            trade_state="SUCCESS", transaction_id=tid, success_time=_stamp(emu).isoformat(), bank_type="OTHERS"
         )
+        order["amount"].update(payer_total=paid, payer_currency=order["amount"].get("currency", "CNY"))
         if paid < total:
             order["promotion_detail"] = [
                 {
@@ -666,7 +666,6 @@ def complete_payment(
                     "currency": order["amount"].get("currency", "CNY"),
                 }
             ]
-        merchant.data.setdefault("transaction_ids", {})[tid] = out_trade_no
         return transaction_view(order)
 
 
