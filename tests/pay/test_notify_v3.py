@@ -104,9 +104,18 @@ def recorder() -> Recorder:
     return Recorder()
 
 
+def emulated_verifier(merchant, emu) -> v3.Verifier:
+    """A verifier trusting the emulator's WeChat Pay public key, on the emulator's clock.
+
+    The session's emulator clock may have been advanced by other tests: notifications are
+    stamped with it, so the receiving side must read the same clock.
+    """
+    return v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id, clock=emu.now)
+
+
 @pytest.fixture
-def handler(merchant, recorder) -> PayNotificationHandler:
-    verifier = v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
+def handler(merchant, recorder, wechat_emulator) -> PayNotificationHandler:
+    verifier = emulated_verifier(merchant, wechat_emulator)
     return PayNotificationHandler(
         verifier=verifier, apiv3_key=APIV3_KEY, on_paid=recorder.on_paid, on_refund=recorder.on_refund
     )
@@ -358,8 +367,8 @@ def test_a_failing_handler_answers_500_and_runs_again_on_the_next_delivery(handl
     assert len(recorder.paid) == 1
 
 
-def test_no_handler_defined_never_acknowledges(merchant, notify):
-    verifier = v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
+def test_no_handler_defined_never_acknowledges(merchant, notify, wechat_emulator):
+    verifier = emulated_verifier(merchant, wechat_emulator)
     handler = PayNotificationHandler(verifier=verifier, apiv3_key=APIV3_KEY)
     assert handler.handle(*notify(transaction()))[0] == 500
     assert handler.handle(*notify(refund(), "REFUND.SUCCESS"))[0] == 500
@@ -411,8 +420,8 @@ class ForgetfulStorage(MemoryStorage):
         raise ConnectionError("redis is down")
 
 
-def test_a_storage_outage_answers_500_without_running_the_handler(merchant, recorder, notify):
-    verifier = v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
+def test_a_storage_outage_answers_500_without_running_the_handler(merchant, recorder, notify, wechat_emulator):
+    verifier = emulated_verifier(merchant, wechat_emulator)
     handler = PayNotificationHandler(
         verifier=verifier, apiv3_key=APIV3_KEY, storage=BrokenStorage(), on_paid=recorder.on_paid
     )
@@ -420,8 +429,8 @@ def test_a_storage_outage_answers_500_without_running_the_handler(merchant, reco
     assert recorder.paid == []
 
 
-def test_failing_to_record_done_still_answers_success(merchant, recorder, notify):
-    verifier = v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
+def test_failing_to_record_done_still_answers_success(merchant, recorder, notify, wechat_emulator):
+    verifier = emulated_verifier(merchant, wechat_emulator)
     handler = PayNotificationHandler(
         verifier=verifier, apiv3_key=APIV3_KEY, storage=ForgetfulStorage(), on_paid=recorder.on_paid
     )
@@ -429,11 +438,11 @@ def test_failing_to_record_done_still_answers_success(merchant, recorder, notify
     assert len(recorder.paid) == 1
 
 
-def test_shared_redis_storage_dedups_across_handlers(redis_url, merchant, recorder, notify):
+def test_shared_redis_storage_dedups_across_handlers(redis_url, merchant, recorder, notify, wechat_emulator):
     redis = pytest.importorskip("redis")
     from wxkit.storage import RedisStorage
 
-    verifier = v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
+    verifier = emulated_verifier(merchant, wechat_emulator)
     storage = RedisStorage(redis.Redis.from_url(redis_url), prefix=f"test-{uuid.uuid4().hex}:")
     workers = [
         PayNotificationHandler(verifier=verifier, apiv3_key=APIV3_KEY, storage=storage, on_paid=recorder.on_paid)
@@ -452,7 +461,14 @@ def test_with_a_pay_client_in_certificate_mode(wechat_emulator):
         public_key=MERCHANT_KEY.public_key(),
         apiv3_key=APIV3_KEY,
     )
-    client = v3.PayClient(merchant.mchid, "MERCHANT_SERIAL", MERCHANT_KEY, APIV3_KEY, base_url=wechat_emulator.url)
+    client = v3.PayClient(
+        merchant.mchid,
+        "MERCHANT_SERIAL",
+        MERCHANT_KEY,
+        APIV3_KEY,
+        base_url=wechat_emulator.url,
+        clock=wechat_emulator.now,
+    )
     paid: list[Transaction] = []
 
     class Shop(PayNotificationHandler):
@@ -533,9 +549,9 @@ def v2_payment_xml(key: str) -> str:
 
 
 @pytest.fixture
-def both(merchant, recorder) -> PayNotificationHandler:
+def both(merchant, recorder, wechat_emulator) -> PayNotificationHandler:
     """A handler for v3 and v2 at one URL."""
-    verifier = v3.Verifier(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
+    verifier = emulated_verifier(merchant, wechat_emulator)
     return PayNotificationHandler(
         verifier=verifier, apiv3_key=APIV3_KEY, v2_key="v2-key", on_paid=recorder.on_paid, on_refund=recorder.on_refund
     )

@@ -16,10 +16,13 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from Crypto.PublicKey import RSA
 
 from wxkit.adapters.pay import make_wsgi_app
 from wxkit.pay.models import Refund, Transaction
 from wxkit.pay.notify import PayNotificationHandler
+from wxkit.pay.v3 import PayClient
+from wxkit.testing import Emulator
 from wxkit.testing.pay_notify import (
     V2_PAYMENT_TAMPERS,
     V2_REFUND_TAMPERS,
@@ -100,9 +103,12 @@ def server() -> Iterator[NotifyServer]:
 
 
 @pytest.fixture(params=["public_key", "certificate"])
-def v3(request, make_pay_client, server):
-    """``(merchant, client, shop)``: a v3 merchant and a Shop served at ``server.url``."""
-    merchant, client = make_pay_client(request.param)
+def v3(request, make_pay_client, server, wechat_emulator):
+    """``(merchant, client, shop)``: a v3 merchant and a Shop served at ``server.url``.
+
+    The client (and so the shop's verifier) reads the emulator's clock, which other tests may have advanced.
+    """
+    merchant, client = make_pay_client(request.param, clock=wechat_emulator.now)
     shop = Shop(v3_client=client)
     server.serve(shop)
     return merchant, client, shop
@@ -303,34 +309,42 @@ def load_example(name: str, monkeypatch, env: dict[str, str]) -> Any:
 
 
 @pytest.mark.parametrize("framework", ["flask", "django"])
-def test_the_examples_handle_a_payment_once(
-    framework, wechat_emulator, make_pay_client, merchant_key, server, monkeypatch, tmp_path
-):
+def test_the_examples_handle_a_payment_once(framework, server, monkeypatch, tmp_path):
     pytest.importorskip(framework)
-    merchant, client = make_pay_client("public_key")
-    (tmp_path / "key.pem").write_bytes(merchant_key.export_key("PEM"))
-    (tmp_path / "pub.pem").write_text(merchant.pay_public_key_pem())
-    env = {
-        "WXPAY_MCHID": merchant.mchid,
-        "WXPAY_SERIAL_NO": merchant.serial_no,
-        "WXPAY_PRIVATE_KEY": str(tmp_path / "key.pem"),
-        "WXPAY_APIV3_KEY": merchant.apiv3_key,
-        "WXPAY_PUBLIC_KEY": str(tmp_path / "pub.pem"),
-        "WXPAY_PUBLIC_KEY_ID": merchant.public_key_id,
-        "WXPAY_BASE_URL": wechat_emulator.url,
-    }
-    example = load_example(f"pay_notify_{framework}", monkeypatch, env)
-    out_trade_no = order(client, server)
-    if framework == "flask":
-        server.app = example.app
-        assert deliver_payment(wechat_emulator, merchant, out_trade_no, times=3) == [204] * 3
-    else:
-        from django.core.wsgi import get_wsgi_application
-        from django.test import override_settings
+    key = RSA.generate(2048)
+    apiv3_key = "0123456789abcdef0123456789abcdef"
+    with Emulator() as emu:  # its own emulator: the examples' clients read the real clock
+        merchant = emu.add_merchant(
+            "1900000042", serial_no="SERIAL", public_key=key.public_key(), apiv3_key=apiv3_key, mode="public_key"
+        )
+        (tmp_path / "key.pem").write_bytes(key.export_key("PEM"))
+        (tmp_path / "pub.pem").write_text(merchant.pay_public_key_pem())
+        env = {
+            "WXPAY_MCHID": merchant.mchid,
+            "WXPAY_SERIAL_NO": "SERIAL",
+            "WXPAY_PRIVATE_KEY": str(tmp_path / "key.pem"),
+            "WXPAY_APIV3_KEY": apiv3_key,
+            "WXPAY_PUBLIC_KEY": str(tmp_path / "pub.pem"),
+            "WXPAY_PUBLIC_KEY_ID": merchant.public_key_id,
+            "WXPAY_BASE_URL": emu.url,
+        }
+        example = load_example(f"pay_notify_{framework}", monkeypatch, env)
+        client = PayClient(merchant.mchid, "SERIAL", key, apiv3_key, appid="wx_shop", **_public(merchant, emu))
+        out_trade_no = order(client, server)
+        if framework == "flask":
+            server.app = example.app
+            assert deliver_payment(emu, merchant, out_trade_no, times=3) == [204] * 3
+        else:
+            from django.core.wsgi import get_wsgi_application
+            from django.test import override_settings
 
-        server.app = get_wsgi_application()
-        hosts = ["127.0.0.1", "testserver"]
-        with override_settings(ROOT_URLCONF=example.__name__, ALLOWED_HOSTS=hosts, MIDDLEWARE=[]):
-            assert deliver_payment(wechat_emulator, merchant, out_trade_no, times=3) == [204] * 3
+            server.app = get_wsgi_application()
+            hosts = ["127.0.0.1", "testserver"]
+            with override_settings(ROOT_URLCONF=example.__name__, ALLOWED_HOSTS=hosts, MIDDLEWARE=[]):
+                assert deliver_payment(emu, merchant, out_trade_no, times=3) == [204] * 3
     assert example.ORDERS[out_trade_no] == "paid"
     assert len(example.ORDERS) == 1
+
+
+def _public(merchant: Any, emu: Emulator) -> dict[str, Any]:
+    return {"public_key": merchant.pay_public_key_pem(), "public_key_id": merchant.public_key_id, "base_url": emu.url}

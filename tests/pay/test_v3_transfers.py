@@ -223,3 +223,13 @@ def test_appid_is_required(make_pay_client: Any) -> None:
     with pytest.raises(ConfigError, match="appid"):
         _create(client)
     assert _create(client, appid="wx_other_app")["state"] == "WAIT_USER_CONFIRM"
+
+
+def test_confirm_params(pay: Any) -> None:
+    merchant, client = pay
+    bill = _create(client)
+    params = client.transfers.confirm_params(bill["package_info"])
+    assert params == {"mchId": merchant.mchid, "appId": client.appid, "package": bill["package_info"]}
+    assert client.transfers.confirm_params("pkg", appid="wx_other")["appId"] == "wx_other"
+    with pytest.raises(ValueError, match="package_info"):
+        client.transfers.confirm_params("")

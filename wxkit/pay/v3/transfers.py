@@ -104,6 +104,21 @@ class TransfersAPI:
             body["notify_url"] = notify_url
         return self._client.request("POST", _BASE, json_body=body, sensitive_serial=serial, idempotent=True)
 
+    def confirm_params(self, package_info: str, *, appid: str | None = None) -> dict[str, str]:
+        """Parameters for the user's confirmation page (``requestMerchantTransfer``): ``{"mchId", "appId", "package"}``.
+
+        A mini program passes them to ``wx.requestMerchantTransfer``, an official
+        account page to ``WeixinJSBridge.invoke("requestMerchantTransfer", ...)``.
+        ``package_info`` comes from :meth:`create` while the bill is
+        ``WAIT_USER_CONFIRM``. Nothing is signed or sent.
+        """
+        app = appid or self._client.appid
+        if not app:
+            raise ConfigError("appid is required for the confirmation parameters")
+        if not isinstance(package_info, str) or not package_info:
+            raise ValueError("package_info must be the non-empty package_info of a WAIT_USER_CONFIRM transfer")
+        return {"mchId": self._client.mchid, "appId": app, "package": package_info}
+
     def query_by_out_bill_no(self, out_bill_no: str) -> dict[str, Any]:
         """Query by the merchant's bill number: ``GET .../transfer-bills/out-bill-no/{out_bill_no}``."""
         return self._client.request("GET", f"{_BASE}/out-bill-no/{path_segment(out_bill_no, 'out_bill_no')}")
