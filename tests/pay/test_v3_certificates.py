@@ -86,6 +86,7 @@ def new_client(emu: Emulator, merchant_key: RSA.RsaKey, clock: FakeClock) -> Cal
             kwargs.update(public_key=merchant.pay_public_key_pem(), public_key_id=merchant.public_key_id)
         kwargs.setdefault("apiv3_key", merchant.apiv3_key)
         kwargs.setdefault("monotonic", clock)
+        kwargs.setdefault("clock", emu.now)  # other tests move the session emulator's time
         return PayClient(
             merchant.mchid, "MERCHANT_SERIAL", merchant_key, base_url=emu.url, backoff=0.0, max_retries=0, **kwargs
         )
