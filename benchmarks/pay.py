@@ -150,13 +150,20 @@ def floor_v3(public_key: RSA.RsaKey) -> Callable[[Notification], dict[str, Any]]
     return handle
 
 
+def wxkit_v2(sign_type: str) -> Callable[[dict[str, Any]], str]:
+    def sign(params: dict[str, Any]) -> str:
+        return v2.sign(params, V2_KEY, sign_type)
+
+    return sign
+
+
 def floor_v2(sign_type: str) -> Callable[[dict[str, Any]], str]:
     key = V2_KEY.encode()
 
     def sign(params: dict[str, Any]) -> str:
         text = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "sign" and v != "") + "&key=" + V2_KEY
         if sign_type == "MD5":
-            return hashlib.md5(text.encode()).hexdigest().upper()  # noqa: S324 - v2's documented algorithm
+            return hashlib.md5(text.encode()).hexdigest().upper()
         return hmac.new(key, text.encode(), hashlib.sha256).hexdigest().upper()
 
     return sign
@@ -212,7 +219,7 @@ def main() -> None:
     for sign_type in ("MD5", "HMAC-SHA256"):
         race(
             f"v2 signs, {sign_type} ({args.signs} per round)",
-            lambda p, t=sign_type: v2.sign(p, V2_KEY, t),
+            wxkit_v2(sign_type),
             floor_v2(sign_type),
             params,
             args.rounds,

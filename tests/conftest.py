@@ -54,3 +54,13 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _isolate_the_shared_emulator(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests share one emulator per worker: undo clock moves and faults after each test that used it."""
+    yield
+    if "wechat_emulator" in request.fixturenames:
+        emulator = request.getfixturevalue("wechat_emulator")
+        emulator.reset_clock()
+        emulator.clear_faults()

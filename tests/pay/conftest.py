@@ -62,6 +62,7 @@ def make_pay_client(wechat_emulator: Emulator, merchant_key: RSA.RsaKey) -> Iter
             kwargs.setdefault("public_key", merchant.pay_public_key_pem())
             kwargs.setdefault("public_key_id", merchant.public_key_id)
         kwargs.setdefault("backoff", 0.0)
+        kwargs.setdefault("clock", wechat_emulator.now)
         client = PayClient(
             mchid, MERCHANT_SERIAL, merchant_key, APIV3_KEY, appid=appid, base_url=wechat_emulator.url, **kwargs
         )

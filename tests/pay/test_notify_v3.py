@@ -91,7 +91,7 @@ class Recorder:
 @pytest.fixture
 def merchant(wechat_emulator):
     return wechat_emulator.add_merchant(
-        f"19{uuid.uuid4().int % 10**8:08d}",
+        f"17{uuid.uuid4().int % 10**8:08d}",
         serial_no="MERCHANT_SERIAL",
         public_key=MERCHANT_KEY.public_key(),
         apiv3_key=APIV3_KEY,
@@ -243,6 +243,11 @@ def test_combine_order_calls_on_paid_per_sub_order(handler, recorder, notify):
     assert recorder.paid[0].raw["combine_out_trade_no"] == "P20150806125346"
 
 
+def test_a_transaction_that_is_not_success_is_acknowledged_without_on_paid(handler, recorder, notify):
+    assert handler.handle(*notify(transaction(trade_state="PAYERROR"))) == (204, "")
+    assert recorder.paid == []
+
+
 # -- refused: never the handler, never a 5xx -----------------------------------------------
 @pytest.mark.parametrize("tamper", V3_TAMPERS)
 def test_tampered_notifications_are_refused(handler, recorder, notify, tamper):
@@ -311,6 +316,8 @@ def test_signed_but_malformed_bodies_are_400(handler, recorder, merchant, wechat
         (json.dumps(transaction(amount={"total": -1})).encode(), "TRANSACTION.SUCCESS"),
         (json.dumps(transaction(out_trade_no={"x": 1})).encode(), "TRANSACTION.SUCCESS"),
         (json.dumps(transaction()).encode(), "SOMETHING.ELSE"),
+        (json.dumps(transaction()).encode(), "TRANSACTION.FAIL"),
+        (json.dumps(refund()).encode(), "REFUND.UNKNOWN"),
         (json.dumps({"combine_out_trade_no": "x", "sub_orders": []}).encode(), "TRANSACTION.SUCCESS"),
         (json.dumps({"combine_out_trade_no": "x", "sub_orders": ["x"]}).encode(), "TRANSACTION.SUCCESS"),
     ],
@@ -456,7 +463,7 @@ def test_shared_redis_storage_dedups_across_handlers(redis_url, merchant, record
 # -- the v3 client as configuration ------------------------------------------------------------
 def test_with_a_pay_client_in_certificate_mode(wechat_emulator):
     merchant = wechat_emulator.add_merchant(
-        f"18{uuid.uuid4().int % 10**8:08d}",
+        f"16{uuid.uuid4().int % 10**8:08d}",
         serial_no="MERCHANT_SERIAL",
         public_key=MERCHANT_KEY.public_key(),
         apiv3_key=APIV3_KEY,

@@ -36,14 +36,17 @@ handler turns that into "your code runs once"::
 
 Answers (``(status, body)``; v3 bodies are JSON, v2 bodies WeChat's XML):
 
-=======================================================  ==========================
-verified and handled, or handled before (a duplicate)    v3 ``204`` (no body); v2 ``200`` SUCCESS
-verified, but another delivery is still being handled    ``409`` FAIL (WeChat retries later)
-your handler raised (or no handler is defined)           ``500`` FAIL (WeChat retries later)
-bad or missing signature, stale timestamp, unknown serial ``401`` FAIL
-not JSON / not XML, tampered or undecryptable resource   ``400`` FAIL
-body over ``max_body_size``                               ``413`` FAIL
-=======================================================  ==========================
+* verified and handled, or handled before (a duplicate): v3 ``204`` (no
+  body), v2 ``200`` SUCCESS — WeChat stops sending it;
+* verified, but another copy is being handled right now: ``409`` FAIL;
+* your handler raised (or none is defined), or the storage failed:
+  ``500`` FAIL — WeChat sends it again later;
+* bad or missing signature, stale timestamp, unknown serial, wrong v2
+  sign: ``401`` FAIL;
+* not JSON / not XML, tampered or undecryptable resource, malformed
+  values, an event type other than ``TRANSACTION.SUCCESS`` / ``REFUND.*``:
+  ``400`` FAIL;
+* a body over ``max_body_size``: ``413`` FAIL.
 
 A bad notification never reaches your handler and never causes a 5xx.
 """
@@ -195,6 +198,8 @@ class PayNotificationHandler:
             return self._refuse(version, 400, str(exc))
         for item in items:
             status, message = self._run_once(item)
+            if status == 400:
+                return self._refuse(version, status, message)
             if status != 200:
                 return self._fail(version, status, message)
         return self._success(version)
@@ -255,13 +260,12 @@ class PayNotificationHandler:
         if not isinstance(data, dict):
             raise ParseError("the decrypted resource is not a JSON object")
         event_type = str(notification.get("event_type", ""))
-        if event_type in REFUND_EVENTS or resource.get("original_type") == "refund":
+        if event_type in REFUND_EVENTS:
             return [Refund.from_v3(data)]
-        if event_type.startswith("TRANSACTION."):
-            if "sub_orders" in data:
-                return _combine_transactions(data)
-            return [Transaction.from_v3(data)]
-        raise ParseError(f"unsupported notification event_type {event_type[:40]!r}")
+        if event_type != "TRANSACTION.SUCCESS":
+            raise ParseError(f"unsupported notification event_type {event_type[:40]!r}")
+        paid = _combine_transactions(data) if "sub_orders" in data else [Transaction.from_v3(data)]
+        return [t for t in paid if t.trade_state in ("SUCCESS", "")]  # nothing to ship for a failed one
 
     def _decode_v2(self, raw: bytes) -> list[Item]:
         if self._v2_key is None:
@@ -353,14 +357,14 @@ def _text(value: str | bytes) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
-def _combine_transactions(data: Mapping[str, Any]) -> list[Item]:
+def _combine_transactions(data: Mapping[str, Any]) -> list[Transaction]:
     """One :class:`Transaction` per sub-order of a combine-order (合单) payment resource."""
     orders = data.get("sub_orders")
     if not isinstance(orders, list) or not orders:
         raise ParseError("the combine resource has no sub_orders")
     payer = data.get("combine_payer_info")
     openid = payer.get("openid", "") if isinstance(payer, dict) else ""
-    items: list[Item] = []
+    items: list[Transaction] = []
     for order in orders:
         if not isinstance(order, dict):
             raise ParseError("a combine sub-order is not an object")

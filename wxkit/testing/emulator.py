@@ -298,6 +298,11 @@ class Emulator:
         with self.lock:
             self._offset += seconds
 
+    def reset_clock(self) -> None:
+        """Undo every :meth:`advance`: the emulator's time is the clock's again."""
+        with self.lock:
+            self._offset = 0.0
+
     def next_id(self) -> int:
         """A fresh numeric id (msgid, media ids...)."""
         return next(self._ids)

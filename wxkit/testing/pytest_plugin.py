@@ -11,7 +11,9 @@ Fixtures:
     per test session (per xdist worker); injected faults are cleared after
     each test.
 ``wechat_app``
-    a fresh :class:`~wxkit.testing.AppState` (unique appid) for each test.
+    a fresh :class:`~wxkit.testing.AppState` (unique appid) for each test;
+    afterwards, injected faults are cleared and the emulator's clock is reset
+    (:meth:`~wxkit.testing.Emulator.reset_clock`).
 ``wechat_client``
     a :class:`wxkit.Client` for ``wechat_app`` pointed at the emulator, with
     no retry backoff sleeps.
@@ -46,6 +48,7 @@ def wechat_app(wechat_emulator: Emulator) -> Iterator[AppState]:
     appid = f"wx{uuid.uuid4().hex[:16]}"
     yield wechat_emulator.add_app(appid, f"secret-{appid}")
     wechat_emulator.clear_faults()
+    wechat_emulator.reset_clock()
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ from ...errors import DecryptError, PayError, SignatureError, WxError
 from ...storage import Storage
 from .crypto import aead_decrypt, load_public_key
 
-__all__ = ["DEFAULT_REFRESH_INTERVAL", "CertificateFetcher", "PlatformCertificate", "PlatformCertificates"]
+__all__ = ["CertificateFetcher", "DEFAULT_REFRESH_INTERVAL", "PlatformCertificate", "PlatformCertificates"]
 
 logger = logging.getLogger("wxkit.pay")
 

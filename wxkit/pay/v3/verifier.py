@@ -27,7 +27,7 @@ from Crypto.Signature import pkcs1_15
 from ...errors import ConfigError, SignatureError
 from .crypto import KeyLike, load_public_key
 
-__all__ = ["PUBLIC_KEY_ID_PREFIX", "SIGNATURE_PROBE_PREFIX", "TIMESTAMP_WINDOW", "KeySource", "Verifier", "header"]
+__all__ = ["KeySource", "PUBLIC_KEY_ID_PREFIX", "SIGNATURE_PROBE_PREFIX", "TIMESTAMP_WINDOW", "Verifier", "header"]
 
 #: Seconds a v3 response or notification timestamp may differ from now (exclusive).
 TIMESTAMP_WINDOW = 300
