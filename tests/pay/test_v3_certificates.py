@@ -459,3 +459,17 @@ def test_the_certificates_answer_must_verify_with_its_own_certificates() -> None
     assert platform.serials == []
     # Sanity: the headers a real answer carries verify with the key it brings.
     assert rsa_sign(key, build_message("1", "n", b"{}"))
+
+
+def test_a_storage_holding_only_expired_certificates_is_downloaded_again() -> None:
+    key = platform_key(100)
+    old = make_certificate(key, "51", not_before=NOW - dt.timedelta(days=9), not_after=NOW - dt.timedelta(days=1))
+    storage = MemoryStorage()
+    expired = {"51": {"pem": old, "expire_time": (NOW - dt.timedelta(days=1)).isoformat()}}
+    storage.set("wxkit:pay:certs:1900000001", json.dumps(expired))
+    fetch = Fetcher(_entry(platform_key(101), "52", NOW, NOW + dt.timedelta(days=9)))
+    platform = certs(fetch, storage)
+    assert platform.key_for("52") is not None
+    assert fetch.calls == 1
+    assert platform.serials == ["52"]
+    assert list(json.loads(storage.get("wxkit:pay:certs:1900000001") or "{}")) == ["52"]

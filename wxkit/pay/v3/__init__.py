@@ -6,6 +6,7 @@ Everything in :mod:`wxkit.pay.v3.crypto`, :class:`Signer` and
     from wxkit.pay.v3 import Signer, rsa_sign, aead_decrypt
 """
 
+from .client import PayClient
 from .crypto import (
     aead_decrypt,
     aead_encrypt,
@@ -16,7 +17,6 @@ from .crypto import (
     rsa_sign,
     rsa_verify,
 )
-from .client import PayClient
 from .signer import Signer
 from .verifier import Verifier
 

@@ -198,8 +198,8 @@ class PlatformCertificates:
                 self._loaded_at = self._clock() - self.refresh_interval + self.min_refresh_interval
 
     def _load_storage(self) -> bool:
-        """Merge the certificates cached in storage; return whether it held any."""
-        certs = self._parse(self.storage.get(self.key))
+        """Merge the certificates cached in storage; return whether it held any still in force."""
+        certs = self._live(self._parse(self.storage.get(self.key)))
         if not certs:
             return False
         self._certs = self._live({**self._certs, **certs})
