@@ -53,6 +53,7 @@ A bad notification never reaches your handler and never causes a 5xx.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
@@ -135,14 +136,17 @@ class PayNotificationHandler:
     ) -> None:
         if v3_client is not None:
             verifier = verifier or v3_client.verifier
-            # The client keeps its APIv3 key private; notifications are the other place it is needed.
-            apiv3_key = apiv3_key or v3_client._apiv3_key
             if storage is None:
                 storage = v3_client.storage
-        if (verifier is None) != (apiv3_key is None):
+        decrypt: Callable[[str, str | None, str], bytes] | None = None
+        if v3_client is not None and apiv3_key is None:
+            decrypt = v3_client.decrypt  # the client keeps its APIv3 key private
+        elif apiv3_key is not None:
+            if len(_bytes(apiv3_key)) != 32:
+                raise ConfigError("the APIv3 key must be 32 bytes")
+            decrypt = functools.partial(aead_decrypt, apiv3_key)
+        if (verifier is None) != (decrypt is None):
             raise ConfigError("v3 notifications need both a verifier and the APIv3 key (or a v3_client)")
-        if apiv3_key is not None and len(_bytes(apiv3_key)) != 32:
-            raise ConfigError("the APIv3 key must be 32 bytes")
         if v2_key is not None and (not isinstance(v2_key, str) or not v2_key):
             raise ConfigError("v2_key must be the non-empty merchant API key")
         if v2_sign_type is not None and v2_sign_type not in v2.SIGN_TYPES:
@@ -152,7 +156,7 @@ class PayNotificationHandler:
         if dedup_ttl <= 0 or processing_ttl <= 0:
             raise ConfigError("dedup_ttl and processing_ttl must be positive")
         self.verifier = verifier
-        self._apiv3_key = apiv3_key
+        self._decrypt = decrypt
         self._v2_key = v2_key
         self.v2_sign_type = v2_sign_type
         self.storage: Storage = storage if storage is not None else MemoryStorage()
@@ -232,7 +236,7 @@ class PayNotificationHandler:
         return self._decode_v3(headers, raw) if version == "v3" else self._decode_v2(raw)
 
     def _decode_v3(self, headers: Mapping[str, str], raw: bytes) -> list[Item]:
-        if self.verifier is None or self._apiv3_key is None:
+        if self.verifier is None or self._decrypt is None:
             raise ParseError("v3 notifications are not configured on this handler")
         self.verifier.verify(headers, raw)
         try:
@@ -252,7 +256,7 @@ class PayNotificationHandler:
         associated = fields["associated_data"]
         if associated is not None and not isinstance(associated, str):
             raise ParseError("the v3 resource's associated_data is not text")
-        plaintext = aead_decrypt(self._apiv3_key, str(fields["nonce"]), associated, str(fields["ciphertext"]))
+        plaintext = self._decrypt(str(fields["nonce"]), associated, str(fields["ciphertext"]))
         try:
             data = json.loads(plaintext)
         except (ValueError, UnicodeDecodeError):

@@ -30,7 +30,7 @@ from ...storage import MemoryStorage, Storage
 from .bills import BillsAPI
 from .certificates import DEFAULT_REFRESH_INTERVAL, PlatformCertificates
 from .combine import CombineAPI
-from .crypto import KeyLike, oaep_encrypt
+from .crypto import KeyLike, aead_decrypt, oaep_encrypt
 from .orders import OrdersAPI
 from .profitsharing import ProfitSharingAPI
 from .refunds import RefundsAPI
@@ -255,6 +255,13 @@ class PayClient:
         Verifier(
             public_key=self._public_key, public_key_id=self.public_key_id, certificates=_Keys(keys), clock=self._clock
         ).verify(headers, body)
+
+    def decrypt(self, nonce: str, associated_data: str | None, ciphertext: str) -> bytes:
+        """Decrypt a resource WeChat encrypted with this merchant's APIv3 key (notifications, certificates).
+
+        Tampering or a wrong key is a :class:`~wxkit.errors.DecryptError`.
+        """
+        return aead_decrypt(self._apiv3_key, nonce, associated_data, ciphertext)
 
     def encrypt_sensitive(self, plaintext: str) -> tuple[str, str]:
         """Encrypt a sensitive field (name, ID number...) for WeChat Pay: ``(ciphertext, Wechatpay-Serial)``."""
