@@ -9,44 +9,18 @@ Run from the repository root (``pip install flask`` and wxkit, e.g.
 and configure ``http://<your host>:8000/wechat`` as the server URL of your
 official account.
 
-Environment variables:
-
-``WXKIT_TOKEN``
-    the callback token (default ``wxkit-example-token``).
-``WXKIT_APP_ID``
-    the account's app id (needed with ``WXKIT_AES_KEY``).
-``WXKIT_AES_KEY``
-    the EncodingAESKey; set it for safe / compatible mode, leave it unset for
-    plaintext mode.
+The bot is ``EchoBot`` of ``examples/echo_bot.py`` (what ``wxkit demo`` serves),
+configured from ``WXKIT_TOKEN`` / ``WXKIT_APP_ID`` / ``WXKIT_AES_KEY`` (demo values when unset).
 """
 
 from __future__ import annotations
 
-import os
-
+from echo_bot import EchoBot
 from flask import Flask
 
-from wxkit import WxApplication
 from wxkit.adapters.flask import make_view
-from wxkit.events import SubscribeEvent
-from wxkit.messages import TextMessage
 
-
-class EchoBot(WxApplication):
-    """Echo text messages back; welcome new followers."""
-
-    def on_text(self, message: TextMessage) -> str:
-        return message.content
-
-    def on_subscribe(self, message: SubscribeEvent) -> str:
-        return "Welcome! Send me anything and I will echo it back."
-
-
-bot = EchoBot(
-    token=os.environ.get("WXKIT_TOKEN", "wxkit-example-token"),
-    app_id=os.environ.get("WXKIT_APP_ID") or None,
-    aes_key=os.environ.get("WXKIT_AES_KEY") or None,
-)
+bot = EchoBot()
 
 app = Flask(__name__)
 app.add_url_rule("/wechat", view_func=make_view(bot), methods=["GET", "POST"])

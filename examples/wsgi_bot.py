@@ -10,44 +10,20 @@ production, serve ``application`` with gunicorn / uWSGI instead::
 
     gunicorn --chdir examples wsgi_bot:application
 
-Environment variables:
-
-``WXKIT_TOKEN``
-    the callback token (default ``wxkit-example-token``).
-``WXKIT_APP_ID``
-    the account's app id (needed with ``WXKIT_AES_KEY``).
-``WXKIT_AES_KEY``
-    the EncodingAESKey; set it for safe / compatible mode, leave it unset for
-    plaintext mode.
+The bot is ``EchoBot`` of ``examples/echo_bot.py`` (what ``wxkit demo`` serves),
+configured from ``WXKIT_TOKEN`` / ``WXKIT_APP_ID`` / ``WXKIT_AES_KEY`` (demo values when unset).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from wsgiref.simple_server import make_server
 
-from wxkit import WxApplication
+from echo_bot import EchoBot
+
 from wxkit.adapters.wsgi import make_wsgi_app
-from wxkit.events import SubscribeEvent
-from wxkit.messages import TextMessage
 
-
-class EchoBot(WxApplication):
-    """Echo text messages back; welcome new followers."""
-
-    def on_text(self, message: TextMessage) -> str:
-        return message.content
-
-    def on_subscribe(self, message: SubscribeEvent) -> str:
-        return "Welcome! Send me anything and I will echo it back."
-
-
-bot = EchoBot(
-    token=os.environ.get("WXKIT_TOKEN", "wxkit-example-token"),
-    app_id=os.environ.get("WXKIT_APP_ID") or None,
-    aes_key=os.environ.get("WXKIT_AES_KEY") or None,
-)
+bot = EchoBot()
 application = make_wsgi_app(bot)
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the emulator fixtures wxkit ships for its users, and a real redis-server."""
+"""Shared fixtures: the emulator fixtures wxkit ships for its users, a real redis-server, and wsgiref servers."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
@@ -64,3 +67,36 @@ def _isolate_the_shared_emulator(request: pytest.FixtureRequest) -> Iterator[Non
         emulator = request.getfixturevalue("wechat_emulator")
         emulator.reset_clock()
         emulator.clear_faults()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def wsgi_server() -> Iterator[Callable[[Any], str]]:
+    """``wsgi_server(wsgi_app)``: serve it with wsgiref on a free loopback port; returns ``http://127.0.0.1:PORT``.
+
+    Every server started is shut down after the test.
+    """
+    servers = []
+
+    def start(app: Any) -> str:
+        server = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
+        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def serve_bot(wsgi_server: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``serve_bot(app)``: a wxkit callback app served by :func:`wsgi_server`; returns its ``.../wechat`` URL."""
+    from wxkit.adapters.wsgi import make_wsgi_app
+
+    return lambda app: f"{wsgi_server(make_wsgi_app(app))}/wechat"

@@ -5,11 +5,9 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
@@ -193,30 +191,6 @@ class WorkBot(WorkApplication):
         return f"work echo: {msg.content} agent={msg.raw['AgentID']}"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Any], str]]:
-    """Serve an app with wsgiref on a loopback port; returns its URL."""
-    from wxkit.adapters.wsgi import make_wsgi_app
-
-    servers = []
-
-    def start(app: Any) -> str:
-        server = make_server("127.0.0.1", 0, make_wsgi_app(app), handler_class=_QuietHandler)
-        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/wechat"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 MODE_ARGS = {
     "plain": ["--token", TOKEN],
     "safe": ["--token", TOKEN, "--app-id", APP_ID, "--aes-key", AES_KEY],
@@ -233,9 +207,9 @@ MODE_ARGS = {
 )
 @pytest.mark.parametrize("mode", list(MODE_ARGS))
 def test_push(
-    mode: str, what: list[str], expected: str, serve: Callable[[Any], str], capsys: pytest.CaptureFixture[str]
+    mode: str, what: list[str], expected: str, serve_bot: Callable[[Any], str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = serve(Bot())
+    url = serve_bot(Bot())
     code, out, _ = run(capsys, "push", url, *MODE_ARGS[mode], "--openid", "o_cli_user", *what)
     assert code == 0
     status, xml = out.split("\n", 1)
@@ -247,16 +221,16 @@ def test_push(
     assert "Encrypt" not in reply  # safe-mode replies are printed decrypted
 
 
-def test_push_work(serve: Callable[[Any], str], capsys: pytest.CaptureFixture[str]) -> None:
-    url = serve(WorkBot())
+def test_push_work(serve_bot: Callable[[Any], str], capsys: pytest.CaptureFixture[str]) -> None:
+    url = serve_bot(WorkBot())
     argv = ["push", url, "--token", TOKEN, "--corp-id", CORP_ID, "--aes-key", AES_KEY, "--agent-id", "5"]
     code, out, _ = run(capsys, *argv, "--text", "hello")
     assert code == 0
     assert parse_xml(out.split("\n", 1)[1])["Content"] == "work echo: hello agent=5"
 
 
-def test_push_refused_exits_1(serve: Callable[[Any], str], capsys: pytest.CaptureFixture[str]) -> None:
-    url = serve(Bot())
+def test_push_refused_exits_1(serve_bot: Callable[[Any], str], capsys: pytest.CaptureFixture[str]) -> None:
+    url = serve_bot(Bot())
     code, out, _ = run(capsys, "push", url, "--token", "wrong-token", "--text", "x")
     assert code == 1
     assert out.startswith("HTTP 403\n")

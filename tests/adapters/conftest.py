@@ -9,7 +9,9 @@ Every adapter test file gets the same three fixtures:
   bodies and checks replies.
 
 Each adapter file turns ``(method, params, body)`` into a request through its
-framework's own test client and returns an :class:`HttpResult`.
+framework's own test client and returns an :class:`HttpResult` (its ``send``
+fixture), and runs the checks every adapter passes with
+``class TestContract(AdapterContract)``.
 """
 
 from __future__ import annotations
@@ -170,6 +172,39 @@ class Pushes:
         assert reply["Content"] == content
         assert reply["ToUserName"] == USER
         assert reply["FromUserName"] == ACCOUNT
+
+
+class AdapterContract:
+    """What every adapter answers, through its test module's ``send(method, params, body, path=...)`` fixture.
+
+    ``path="/work"`` reaches ``work_bot``; any other path ``bot``.
+    """
+
+    def test_url_check(self, send: Any, pushes: Pushes) -> None:
+        result = send("GET", pushes.url_check("e-1"))
+        assert (result.status, result.text) == (200, "e-1")
+        assert result.content_type.startswith("text/plain")
+
+    def test_plain_text_push(self, send: Any, pushes: Pushes) -> None:
+        pushes.assert_echo(pushes.text_reply(send("POST", *pushes.plain("hi"))), "echo: hi")
+
+    def test_safe_mode_push(self, send: Any, pushes: Pushes) -> None:
+        pushes.assert_echo(pushes.decrypted_reply(send("POST", *pushes.safe("secret"))), "echo: secret")
+
+    def test_wrong_signature_is_403(self, send: Any, pushes: Pushes) -> None:
+        assert send("POST", *pushes.bad_signature()).status == 403
+
+    def test_malformed_xml_is_400(self, send: Any, pushes: Pushes) -> None:
+        assert send("POST", *pushes.malformed()).status == 400
+
+    def test_body_over_limit_is_413(self, send: Any, pushes: Pushes) -> None:
+        assert send("POST", *pushes.oversized()).status == 413
+
+    def test_work_round_trip(self, send: Any, pushes: Pushes) -> None:
+        result = send("GET", pushes.work_url_check("plain-echo"), path="/work")
+        assert (result.status, result.text) == (200, "plain-echo")
+        reply = pushes.decrypted_reply(send("POST", *pushes.work_push("yo"), path="/work"), work=True)
+        pushes.assert_echo(reply, "work echo: yo")
 
 
 @pytest.fixture

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from Crypto.PublicKey import RSA
 
+from wxkit.pay.models import Refund, Transaction
 from wxkit.pay.v3.client import PayClient
 from wxkit.testing import Emulator
 from wxkit.testing.pay import MerchantState, platform_key
@@ -123,3 +125,35 @@ def make_pay_client_v2(
 
     yield make
     wechat_emulator.clear_faults()
+
+
+# -- notification handlers -------------------------------------------------------------------------
+class Recorder:
+    """``on_paid`` / ``on_refund`` callables that record their calls (and can fail or block on demand)."""
+
+    def __init__(self) -> None:
+        self.paid: list[Transaction] = []
+        self.refunds: list[Refund] = []
+        #: Fail this many ``on_paid`` calls (``RuntimeError``) before recording again.
+        self.fail_next = 0
+        #: When set, ``on_paid`` waits for it (after setting ``entered``).
+        self.gate: threading.Event | None = None
+        self.entered = threading.Event()
+
+    def on_paid(self, item: Transaction) -> None:
+        self.entered.set()
+        if self.gate is not None:
+            assert self.gate.wait(10)
+        if self.fail_next:
+            self.fail_next -= 1
+            raise RuntimeError("database is down")
+        self.paid.append(item)
+
+    def on_refund(self, item: Refund) -> None:
+        self.refunds.append(item)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    """A fresh :class:`Recorder`."""
+    return Recorder()

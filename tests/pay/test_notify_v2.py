@@ -77,32 +77,6 @@ def refund_xml(info: dict[str, Any], key: str = KEY) -> str:
     )
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.paid: list[Transaction] = []
-        self.refunds: list[Refund] = []
-        self.fail_next = 0
-        self.gate: threading.Event | None = None
-        self.entered = threading.Event()
-
-    def on_paid(self, item: Transaction) -> None:
-        self.entered.set()
-        if self.gate is not None:
-            assert self.gate.wait(10)
-        if self.fail_next:
-            self.fail_next -= 1
-            raise RuntimeError("boom")
-        self.paid.append(item)
-
-    def on_refund(self, item: Refund) -> None:
-        self.refunds.append(item)
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
 @pytest.fixture
 def handler(recorder) -> PayNotificationHandler:
     return PayNotificationHandler(v2_key=KEY, on_paid=recorder.on_paid, on_refund=recorder.on_refund)

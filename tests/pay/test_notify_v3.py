@@ -65,29 +65,6 @@ def refund(status: str = "SUCCESS", **overrides: Any) -> dict[str, Any]:
     return data
 
 
-class Recorder:
-    """Handler callables that record their calls (and can fail or block on demand)."""
-
-    def __init__(self) -> None:
-        self.paid: list[Transaction] = []
-        self.refunds: list[Refund] = []
-        self.fail_next = 0
-        self.gate: threading.Event | None = None
-        self.entered = threading.Event()
-
-    def on_paid(self, item: Transaction) -> None:
-        self.entered.set()
-        if self.gate is not None:
-            assert self.gate.wait(10)
-        if self.fail_next:
-            self.fail_next -= 1
-            raise RuntimeError("database is down")
-        self.paid.append(item)
-
-    def on_refund(self, item: Refund) -> None:
-        self.refunds.append(item)
-
-
 @pytest.fixture
 def merchant(wechat_emulator):
     return wechat_emulator.add_merchant(
@@ -97,11 +74,6 @@ def merchant(wechat_emulator):
         apiv3_key=APIV3_KEY,
         mode="public_key",
     )
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
 
 
 def emulated_verifier(merchant, emu) -> v3.Verifier:

@@ -299,6 +299,10 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def load_example(name: str, monkeypatch, env: dict[str, str]) -> Any:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    # As when run as a script: the examples' folder is on sys.path (for the pay_shop module they
+    # share), and each load gets a fresh pay_shop (its ORDERS start empty).
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    monkeypatch.delitem(sys.modules, "pay_shop", raising=False)
     spec = importlib.util.spec_from_file_location(f"wxkit_example_{name}", EXAMPLES / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None

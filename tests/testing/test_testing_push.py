@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
@@ -383,33 +381,9 @@ def test_stale_push_is_refused() -> None:
 # -- posting over HTTP -----------------------------------------------------------
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[Any], str]]:
-    """Serve an app with wsgiref on a loopback port; returns its URL."""
-    from wxkit.adapters.wsgi import make_wsgi_app
-
-    servers = []
-
-    def start(app: Any) -> str:
-        server = make_server("127.0.0.1", 0, make_wsgi_app(app), handler_class=_QuietHandler)
-        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/wechat"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.parametrize("mode", MODES)
-def test_post_over_http(mode: str, serve: Callable[[Any], str]) -> None:
-    url = serve(make_app(mode))
+def test_post_over_http(mode: str, serve_bot: Callable[[Any], str]) -> None:
+    url = serve_bot(make_app(mode))
     pusher = make_pusher(mode)
     reply = pusher.post(url, pusher.text("over http"), timeout=30)
     assert reply.status == 200
@@ -419,8 +393,8 @@ def test_post_over_http(mode: str, serve: Callable[[Any], str]) -> None:
     assert silent.is_success
 
 
-def test_post_passes_http_errors_through(serve: Callable[[Any], str]) -> None:
-    url = serve(Bot())
+def test_post_passes_http_errors_through(serve_bot: Callable[[Any], str]) -> None:
+    url = serve_bot(Bot())
     wrong = WeChatPusher("wrong-token", app_id=APP_ID, aes_key=AES_KEY, clock=fixed_clock)
     reply = wrong.post(url, wrong.text("x"), timeout=30)
     assert reply.status == 403

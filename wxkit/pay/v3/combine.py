@@ -25,14 +25,11 @@ ordinary order queries.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import ConfigError, PayError
 from ..amount import check_fen
-from .orders import PrepayParams, TimeLike, _answer_field, _path_id, _put, _rfc3339
-
-if TYPE_CHECKING:
-    from .client import PayClient
+from .orders import PrepayParams, TimeLike, _copy, _path_id, _PrepayAPI, _put, _rfc3339
 
 __all__ = ["CombineAPI", "MAX_SUB_ORDERS", "sub_order"]
 
@@ -73,7 +70,7 @@ def sub_order(
         order,
         goods_tag=goods_tag,
         detail=detail,
-        settle_info=dict(settle_info) if settle_info is not None else None,
+        settle_info=_copy(settle_info),
         sub_mchid=sub_mchid,
         sub_appid=sub_appid,
     )
@@ -87,14 +84,10 @@ def _count(items: object, name: str) -> Sequence[Any]:
     return items
 
 
-class CombineAPI:
+class CombineAPI(_PrepayAPI):
     """WeChat Pay v3 combine orders: prepay, query and close (``/v3/combine-transactions/...``)."""
 
-    def __init__(self, client: PayClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return "<CombineAPI>"
+    _path = "/v3/combine-transactions"
 
     # -- helpers ---------------------------------------------------------------------------
     def _appid(self, combine_appid: str | None) -> str:
@@ -128,36 +121,27 @@ class CombineAPI:
             checked.append(order)
         return checked
 
-    def _prepay(
-        self,
-        kind: str,
-        combine_out_trade_no: str,
-        sub_orders: Sequence[Mapping[str, Any]],
-        *,
-        notify_url: str,
-        combine_appid: str | None,
-        payer_openid: str | None,
-        scene_info: Mapping[str, Any] | None,
-        time_start: TimeLike | None,
-        time_expire: TimeLike | None,
-    ) -> dict[str, Any]:
-        orders = self._sub_orders(sub_orders)
+    def _order_appid(self, kind: str, args: Mapping[str, Any]) -> str:
+        return self._appid(args["combine_appid"])
+
+    def _body(self, kind: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        orders = self._sub_orders(args["sub_orders"])
         body: dict[str, Any] = {
-            "combine_appid": self._appid(combine_appid),
+            "combine_appid": self._order_appid(kind, args),
             "combine_mchid": self._client.mchid,
-            "combine_out_trade_no": combine_out_trade_no,
+            "combine_out_trade_no": args["combine_out_trade_no"],
         }
-        _put(body, scene_info=dict(scene_info) if scene_info is not None else None)
+        _put(body, scene_info=_copy(args["scene_info"]))
         body["sub_orders"] = orders
+        payer_openid = args.get("payer_openid")
         if payer_openid is not None:
             body["combine_payer_info"] = {"openid": payer_openid}
-        _put(
+        return _put(
             body,
-            time_start=_rfc3339(time_start, "time_start") if time_start is not None else None,
-            time_expire=_rfc3339(time_expire, "time_expire") if time_expire is not None else None,
-            notify_url=notify_url,
+            time_start=_rfc3339(args["time_start"], "time_start"),
+            time_expire=_rfc3339(args["time_expire"], "time_expire"),
+            notify_url=args["notify_url"],
         )
-        return self._client.request("POST", f"/v3/combine-transactions/{kind}", json_body=body)
 
     # -- prepay ----------------------------------------------------------------------------
     def jsapi(
@@ -177,18 +161,7 @@ class CombineAPI:
         Returns ``prepay_id``; sign it for ``wx.requestPayment`` with
         ``pay.jsapi_params(prepay_id, appid=combine_appid)`` or use :meth:`jsapi_with_params`.
         """
-        answer = self._prepay(
-            "jsapi",
-            combine_out_trade_no,
-            sub_orders,
-            notify_url=notify_url,
-            combine_appid=combine_appid,
-            payer_openid=payer_openid,
-            scene_info=scene_info,
-            time_start=time_start,
-            time_expire=time_expire,
-        )
-        return _answer_field(answer, "prepay_id")
+        return self._prepay("jsapi", locals())
 
     def jsapi_with_params(
         self,
@@ -203,17 +176,7 @@ class CombineAPI:
         time_expire: TimeLike | None = None,
     ) -> PrepayParams:
         """:meth:`jsapi`, then the signed ``wx.requestPayment`` parameters: ``(prepay_id, params)``."""
-        prepay_id = self.jsapi(
-            combine_out_trade_no,
-            sub_orders,
-            payer_openid,
-            notify_url=notify_url,
-            combine_appid=combine_appid,
-            scene_info=scene_info,
-            time_start=time_start,
-            time_expire=time_expire,
-        )
-        return PrepayParams(prepay_id, self._client.jsapi_params(prepay_id, appid=self._appid(combine_appid)))
+        return self._prepay_with_params("jsapi", locals(), self._client.jsapi_params)
 
     def app(
         self,
@@ -228,18 +191,7 @@ class CombineAPI:
         time_expire: TimeLike | None = None,
     ) -> str:
         """Combine APP prepay (合单APP下单): ``POST /v3/combine-transactions/app``; returns ``prepay_id``."""
-        answer = self._prepay(
-            "app",
-            combine_out_trade_no,
-            sub_orders,
-            notify_url=notify_url,
-            combine_appid=combine_appid,
-            payer_openid=payer_openid,
-            scene_info=scene_info,
-            time_start=time_start,
-            time_expire=time_expire,
-        )
-        return _answer_field(answer, "prepay_id")
+        return self._prepay("app", locals())
 
     def h5(
         self,
@@ -257,21 +209,7 @@ class CombineAPI:
         ``scene_info`` is required: ``{"payer_client_ip": ..., "device_id": ...,
         "h5_info": {"type": "Wap" | "iOS" | "Android", ...}}``.
         """
-        h5_info = scene_info.get("h5_info") if isinstance(scene_info, Mapping) else None
-        if not isinstance(h5_info, Mapping) or not h5_info.get("type"):
-            raise PayError("PARAM_ERROR", 'scene_info must carry h5_info with a type ("Wap", "iOS" or "Android")')
-        answer = self._prepay(
-            "h5",
-            combine_out_trade_no,
-            sub_orders,
-            notify_url=notify_url,
-            combine_appid=combine_appid,
-            payer_openid=None,
-            scene_info=scene_info,
-            time_start=time_start,
-            time_expire=time_expire,
-        )
-        return _answer_field(answer, "h5_url")
+        return self._prepay("h5", locals())
 
     def native(
         self,
@@ -285,18 +223,7 @@ class CombineAPI:
         time_expire: TimeLike | None = None,
     ) -> str:
         """Combine Native prepay (合单Native下单): ``POST /v3/combine-transactions/native``; returns ``code_url``."""
-        answer = self._prepay(
-            "native",
-            combine_out_trade_no,
-            sub_orders,
-            notify_url=notify_url,
-            combine_appid=combine_appid,
-            payer_openid=None,
-            scene_info=scene_info,
-            time_start=time_start,
-            time_expire=time_expire,
-        )
-        return _answer_field(answer, "code_url")
+        return self._prepay("native", locals())
 
     # -- query and close ---------------------------------------------------------------------
     def query(self, combine_out_trade_no: str) -> dict[str, Any]:

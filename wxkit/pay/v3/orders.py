@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from ...errors import ConfigError, PayError
 from ..amount import check_fen
@@ -59,8 +59,10 @@ def _path_id(value: object, name: str) -> str:
     return value
 
 
-def _rfc3339(value: TimeLike, name: str) -> str:
-    """A ``time_expire`` / ``time_start`` value as WeChat wants it (``2025-05-20T13:29:35+08:00``)."""
+def _rfc3339(value: TimeLike | None, name: str) -> str | None:
+    """A ``time_expire`` / ``time_start`` value as WeChat wants it (``2025-05-20T13:29:35+08:00``); ``None`` stays."""
+    if value is None:
+        return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise PayError("PARAM_ERROR", f"{name} must be a timezone-aware datetime")
@@ -70,8 +72,15 @@ def _rfc3339(value: TimeLike, name: str) -> str:
     raise PayError("PARAM_ERROR", f"{name} must be RFC 3339 text or a datetime, not {type(value).__name__}")
 
 
-def _check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
+def _copy(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A plain-dict copy of an optional mapping argument (``scene_info``, ``settle_info``)."""
+    return dict(value) if value is not None else None
+
+
+def _check_detail(detail: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Check the fen amounts inside an order's ``detail`` (``cost_price``, ``goods_detail[].unit_price``)."""
+    if detail is None:
+        return None
     if not isinstance(detail, Mapping):
         raise PayError("PARAM_ERROR", "detail must be a mapping")
     checked = dict(detail)
@@ -90,6 +99,13 @@ def _check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
+def _check_h5_scene(scene_info: object) -> None:
+    """An H5 prepay's ``scene_info`` must carry ``h5_info`` with a ``type``; a local PARAM_ERROR otherwise."""
+    h5_info = scene_info.get("h5_info") if isinstance(scene_info, Mapping) else None
+    if not isinstance(h5_info, Mapping) or not h5_info.get("type"):
+        raise PayError("PARAM_ERROR", 'scene_info must carry h5_info with a type ("Wap", "iOS" or "Android")')
+
+
 def _answer_field(answer: Mapping[str, Any], name: str) -> str:
     """The non-empty string ``name`` of a verified answer (``prepay_id``, ``code_url``, ``h5_url``)."""
     value = answer.get(name)
@@ -104,64 +120,85 @@ def _put(body: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return body
 
 
-class OrdersAPI:
-    """WeChat Pay v3 orders: prepay, query and close (``/v3/pay/transactions/...``)."""
+#: The field each trade type's prepay answers with.
+_ANSWER_FIELDS = {"jsapi": "prepay_id", "app": "prepay_id", "h5": "h5_url", "native": "code_url"}
+
+
+class _PrepayAPI:
+    """The prepay flow :class:`OrdersAPI` and :class:`~wxkit.pay.v3.combine.CombineAPI` share.
+
+    Each public prepay method hands its own ``locals()`` (its arguments by
+    name) to :meth:`_prepay` / :meth:`_prepay_with_params`, so its signature
+    stays the one place the arguments are listed; the subclass turns them into
+    the request body (:meth:`_body`) and names the app (:meth:`_order_appid`).
+    """
+
+    #: Where the trade types' prepay endpoints live: ``{_path}/{kind}``.
+    _path: ClassVar[str]
 
     def __init__(self, client: PayClient) -> None:
         self._client = client
 
     def __repr__(self) -> str:
-        return "<OrdersAPI>"
+        return f"<{type(self).__name__}>"
+
+    def _order_appid(self, kind: str, args: Mapping[str, Any]) -> str:
+        """The app a ``kind`` order is for: its appid argument or the client's (``ConfigError`` if neither)."""
+        raise NotImplementedError
+
+    def _body(self, kind: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The checked request body of a ``kind`` prepay from the public method's arguments."""
+        raise NotImplementedError
+
+    def _prepay(self, kind: str, args: Mapping[str, Any]) -> str:
+        """``POST {_path}/{kind}``; the answer's ``prepay_id`` (``h5_url`` for h5, ``code_url`` for native)."""
+        if kind == "h5":
+            _check_h5_scene(args["scene_info"])
+        answer = self._client.request("POST", f"{self._path}/{kind}", json_body=self._body(kind, args))
+        return _answer_field(answer, _ANSWER_FIELDS[kind])
+
+    def _prepay_with_params(
+        self, kind: str, args: Mapping[str, Any], sign: Callable[..., dict[str, str]]
+    ) -> PrepayParams:
+        """:meth:`_prepay`, then ``sign(prepay_id, appid=...)`` for the same app."""
+        prepay_id = self._prepay(kind, args)
+        return PrepayParams(prepay_id, sign(prepay_id, appid=self._order_appid(kind, args)))
+
+
+class OrdersAPI(_PrepayAPI):
+    """WeChat Pay v3 orders: prepay, query and close (``/v3/pay/transactions/...``)."""
+
+    _path = "/v3/pay/transactions"
 
     # -- prepay ----------------------------------------------------------------------------
-    def _prepay(
-        self,
-        kind: str,
-        description: str,
-        out_trade_no: str,
-        amount: int,
-        *,
-        notify_url: str,
-        appid: str | None,
-        time_expire: TimeLike | None,
-        attach: str | None,
-        goods_tag: str | None,
-        currency: str,
-        detail: Mapping[str, Any] | None,
-        scene_info: Mapping[str, Any] | None,
-        settle_info: Mapping[str, Any] | None,
-        support_fapiao: bool | None,
-        payer_openid: str | None = None,
-    ) -> dict[str, Any]:
-        total = check_fen(amount, "amount")
-        checked_detail = _check_detail(detail) if detail is not None else None
-        app = appid or self._client.appid
+    def _order_appid(self, kind: str, args: Mapping[str, Any]) -> str:
+        app: str | None = args["appid"] or self._client.appid
         if not app:
             raise ConfigError(f"appid is required for a {kind} order: pass appid= or give PayClient an appid")
+        return app
+
+    def _body(self, kind: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        total = check_fen(args["amount"], "amount")
+        detail = _check_detail(args["detail"])
         body: dict[str, Any] = {
-            "appid": app,
+            "appid": self._order_appid(kind, args),
             "mchid": self._client.mchid,
-            "description": description,
-            "out_trade_no": out_trade_no,
+            "description": args["description"],
+            "out_trade_no": args["out_trade_no"],
         }
         _put(
             body,
-            time_expire=_rfc3339(time_expire, "time_expire") if time_expire is not None else None,
-            attach=attach,
-            notify_url=notify_url,
-            goods_tag=goods_tag,
-            support_fapiao=support_fapiao,
+            time_expire=_rfc3339(args["time_expire"], "time_expire"),
+            attach=args["attach"],
+            notify_url=args["notify_url"],
+            goods_tag=args["goods_tag"],
+            support_fapiao=args["support_fapiao"],
         )
-        body["amount"] = {"total": total, "currency": currency}
+        body["amount"] = {"total": total, "currency": args["currency"]}
+        payer_openid = args.get("payer_openid")
         if payer_openid is not None:
             body["payer"] = {"openid": payer_openid}
-        _put(
-            body,
-            detail=checked_detail,
-            scene_info=dict(scene_info) if scene_info is not None else None,
-            settle_info=dict(settle_info) if settle_info is not None else None,
-        )
-        return self._client.request("POST", f"/v3/pay/transactions/{kind}", json_body=body)
+        return _put(body, detail=detail, scene_info=_copy(args["scene_info"]), settle_info=_copy(args["settle_info"]))
 
     def jsapi(
         self,
@@ -189,24 +226,7 @@ class OrdersAPI:
         :meth:`PayClient.jsapi_params <wxkit.pay.v3.client.PayClient.jsapi_params>`
         (or use :meth:`jsapi_with_params`).
         """
-        answer = self._prepay(
-            "jsapi",
-            description,
-            out_trade_no,
-            amount,
-            notify_url=notify_url,
-            appid=appid,
-            time_expire=time_expire,
-            attach=attach,
-            goods_tag=goods_tag,
-            currency=currency,
-            detail=detail,
-            scene_info=scene_info,
-            settle_info=settle_info,
-            support_fapiao=support_fapiao,
-            payer_openid=payer_openid,
-        )
-        return _answer_field(answer, "prepay_id")
+        return self._prepay("jsapi", locals())
 
     def jsapi_with_params(
         self,
@@ -232,24 +252,7 @@ class OrdersAPI:
         what :meth:`PayClient.jsapi_params <wxkit.pay.v3.client.PayClient.jsapi_params>`
         gives (``appId``, ``timeStamp``, ``nonceStr``, ``package``, ``signType``, ``paySign``).
         """
-        app = appid or self._client.appid
-        prepay_id = self.jsapi(
-            description,
-            out_trade_no,
-            amount,
-            payer_openid,
-            notify_url=notify_url,
-            appid=app,
-            time_expire=time_expire,
-            attach=attach,
-            goods_tag=goods_tag,
-            currency=currency,
-            detail=detail,
-            scene_info=scene_info,
-            settle_info=settle_info,
-            support_fapiao=support_fapiao,
-        )
-        return PrepayParams(prepay_id, self._client.jsapi_params(prepay_id, appid=app))
+        return self._prepay_with_params("jsapi", locals(), self._client.jsapi_params)
 
     def app(
         self,
@@ -274,23 +277,7 @@ class OrdersAPI:
         with :meth:`PayClient.app_params <wxkit.pay.v3.client.PayClient.app_params>`
         (or use :meth:`app_with_params`).
         """
-        answer = self._prepay(
-            "app",
-            description,
-            out_trade_no,
-            amount,
-            notify_url=notify_url,
-            appid=appid,
-            time_expire=time_expire,
-            attach=attach,
-            goods_tag=goods_tag,
-            currency=currency,
-            detail=detail,
-            scene_info=scene_info,
-            settle_info=settle_info,
-            support_fapiao=support_fapiao,
-        )
-        return _answer_field(answer, "prepay_id")
+        return self._prepay("app", locals())
 
     def app_with_params(
         self,
@@ -310,23 +297,7 @@ class OrdersAPI:
         support_fapiao: bool | None = None,
     ) -> PrepayParams:
         """:meth:`app`, then sign the APP SDK's ``PayReq`` fields: :class:`PrepayParams` ``(prepay_id, params)``."""
-        app = appid or self._client.appid
-        prepay_id = self.app(
-            description,
-            out_trade_no,
-            amount,
-            notify_url=notify_url,
-            appid=app,
-            time_expire=time_expire,
-            attach=attach,
-            goods_tag=goods_tag,
-            currency=currency,
-            detail=detail,
-            scene_info=scene_info,
-            settle_info=settle_info,
-            support_fapiao=support_fapiao,
-        )
-        return PrepayParams(prepay_id, self._client.app_params(prepay_id, appid=app))
+        return self._prepay_with_params("app", locals(), self._client.app_params)
 
     def h5(
         self,
@@ -351,26 +322,7 @@ class OrdersAPI:
         {"type": "Wap" | "iOS" | "Android", ...}}``. Redirect the user to
         ``h5_url`` (append ``&redirect_url=...`` to come back).
         """
-        h5_info = scene_info.get("h5_info") if isinstance(scene_info, Mapping) else None
-        if not isinstance(h5_info, Mapping) or not h5_info.get("type"):
-            raise PayError("PARAM_ERROR", 'scene_info must carry h5_info with a type ("Wap", "iOS" or "Android")')
-        answer = self._prepay(
-            "h5",
-            description,
-            out_trade_no,
-            amount,
-            notify_url=notify_url,
-            appid=appid,
-            time_expire=time_expire,
-            attach=attach,
-            goods_tag=goods_tag,
-            currency=currency,
-            detail=detail,
-            scene_info=scene_info,
-            settle_info=settle_info,
-            support_fapiao=support_fapiao,
-        )
-        return _answer_field(answer, "h5_url")
+        return self._prepay("h5", locals())
 
     def native(
         self,
@@ -394,23 +346,7 @@ class OrdersAPI:
         Render ``code_url`` (``weixin://wxpay/bizpayurl?pr=...``) as a QR
         code; the user scans it with WeChat to pay.
         """
-        answer = self._prepay(
-            "native",
-            description,
-            out_trade_no,
-            amount,
-            notify_url=notify_url,
-            appid=appid,
-            time_expire=time_expire,
-            attach=attach,
-            goods_tag=goods_tag,
-            currency=currency,
-            detail=detail,
-            scene_info=scene_info,
-            settle_info=settle_info,
-            support_fapiao=support_fapiao,
-        )
-        return _answer_field(answer, "code_url")
+        return self._prepay("native", locals())
 
     # -- query and close ---------------------------------------------------------------------
     def query_by_transaction_id(self, transaction_id: str) -> dict[str, Any]:

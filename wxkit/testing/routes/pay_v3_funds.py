@@ -927,17 +927,33 @@ def _sharing_answer(record: dict[str, Any]) -> dict[str, Any]:
     return {k: ([dict(r) for r in v] if k == "receivers" else v) for k, v in record.items() if not k.startswith("_")}
 
 
+def _sharing_lookup(
+    emu: Emulator,
+    req: EmulatorRequest,
+    table: str,
+    path_key: str,
+    query_key: str,
+    view: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """``view`` of the sharing record (``table``: ``orders`` / ``returns``) the path names.
+
+    The ``query_key`` query parameter is required and must match the record's
+    (400 ``PARAM_ERROR`` when missing, 404 ``RESOURCE_NOT_EXISTS`` otherwise).
+    """
+    expected = req.query.get(query_key)
+    if not expected:
+        raise PayAPIError(400, "PARAM_ERROR", f"参数 {query_key} 必填")
+    with emu.lock:
+        record = _sharing(req.merchant)[table].get(req.path_params[path_key])
+        if record is None or record[query_key] != expected:
+            raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "记录不存在")
+        return view(record)
+
+
 @v3_route(router, "GET", "/v3/profitsharing/orders/{out_order_no}")
 def query_sharing_order(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Query a sharing order (``transaction_id`` query parameter required)."""
-    transaction_id = req.query.get("transaction_id")
-    if not transaction_id:
-        raise PayAPIError(400, "PARAM_ERROR", "参数 transaction_id 必填")
-    with emu.lock:
-        record = _sharing(req.merchant)["orders"].get(req.path_params["out_order_no"])
-        if record is None or record["transaction_id"] != transaction_id:
-            raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "记录不存在")
-        return _sharing_answer(record)
+    return _sharing_lookup(emu, req, "orders", "out_order_no", "transaction_id", _sharing_answer)
 
 
 @v3_route(router, "POST", "/v3/profitsharing/orders/unfreeze")
@@ -1054,14 +1070,7 @@ def create_return(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 @v3_route(router, "GET", "/v3/profitsharing/return-orders/{out_return_no}")
 def query_return(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """Query a return (``out_order_no`` query parameter required)."""
-    out_order_no = req.query.get("out_order_no")
-    if not out_order_no:
-        raise PayAPIError(400, "PARAM_ERROR", "参数 out_order_no 必填")
-    with emu.lock:
-        answer = _sharing(req.merchant)["returns"].get(req.path_params["out_return_no"])
-    if answer is None or answer["out_order_no"] != out_order_no:
-        raise PayAPIError(404, "RESOURCE_NOT_EXISTS", "记录不存在")
-    return dict(answer)
+    return _sharing_lookup(emu, req, "returns", "out_return_no", "out_order_no", dict)
 
 
 @v3_route(router, "GET", "/v3/profitsharing/transactions/{transaction_id}/amounts")

@@ -49,7 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..pay import MerchantState, PayAPIError, v3_route
@@ -197,6 +197,17 @@ def _h5_scene(body: Mapping[str, Any]) -> None:
         raise _param_error("scene_info/h5_info/type", "场景类型", "取值校验失败，应为iOS、Android或Wap")
 
 
+def _payer_and_scene(body: Mapping[str, Any], kind: str, payer_key: str) -> None:
+    """JSAPI: the payer's openid under ``payer_key``; H5: the required ``scene_info``; else an optional one."""
+    if kind == "jsapi":
+        payer = _object(body, payer_key, payer_key, "支付者")
+        _text(payer, "openid", f"{payer_key}/openid", "用户标识", 128)
+    if kind == "h5":
+        _h5_scene(body)
+    else:
+        _object(body, "scene_info", "scene_info", "场景信息", required=False)
+
+
 def _validate_order(merchant: MerchantState, body: dict[str, Any], kind: str) -> None:
     _appid(merchant, _text(body, "appid", "appid", "应用ID", 32))
     _mchid(merchant, body.get("mchid"))
@@ -214,13 +225,7 @@ def _validate_order(merchant: MerchantState, body: dict[str, Any], kind: str) ->
     detail = _object(body, "detail", "detail", "优惠功能", required=False)
     if detail is not None and "cost_price" in detail:
         _fen(detail, "cost_price", "detail/cost_price", "订单原价")
-    if kind == "jsapi":
-        payer = _object(body, "payer", "payer", "支付者")
-        _text(payer, "openid", "payer/openid", "用户标识", 128)
-    if kind == "h5":
-        _h5_scene(body)
-    else:
-        _object(body, "scene_info", "scene_info", "场景信息", required=False)
+    _payer_and_scene(body, kind, "payer")
     _object(body, "settle_info", "settle_info", "结算信息", required=False)
 
 
@@ -261,6 +266,17 @@ def _prepay_answer(kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
     if kind == "h5":
         return {"h5_url": record["h5_url"]}
     return {"prepay_id": record["prepay_id"]}
+
+
+def _prepay_again(record: Mapping[str, Any], state: str, kind: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """A prepay with an order number already in use (``record``, in ``state``): the same answer, or WeChat's error."""
+    if state in _PAID:
+        raise PayAPIError(400, "ORDERPAID", "该订单已支付")
+    if state == "CLOSED":
+        raise PayAPIError(400, "ORDER_CLOSED", "订单已关闭")
+    if record["trade_type"] != _TRADE_TYPES[kind] or record.get("request") != body:
+        raise PayAPIError(400, "INVALID_REQUEST", "201 商户订单号重复")
+    return _prepay_answer(kind, record)
 
 
 def transaction_view(order: Mapping[str, Any]) -> dict[str, Any]:
@@ -320,13 +336,7 @@ def _prepay(emu: Emulator, req: EmulatorRequest, kind: str) -> dict[str, Any]:
     with emu.lock:
         order = merchant.orders.get(number)
         if order is not None:
-            if order["trade_state"] in _PAID:
-                raise PayAPIError(400, "ORDERPAID", "该订单已支付")
-            if order["trade_state"] == "CLOSED":
-                raise PayAPIError(400, "ORDER_CLOSED", "订单已关闭")
-            if order["trade_type"] != _TRADE_TYPES[kind] or order.get("request") != body:
-                raise PayAPIError(400, "INVALID_REQUEST", "201 商户订单号重复")
-            return _prepay_answer(kind, order)
+            return _prepay_again(order, order["trade_state"], kind, body)
         prepay_id = _prepay_id(emu)
         order = {
             key: body[key]
@@ -360,52 +370,27 @@ def _prepay(emu: Emulator, req: EmulatorRequest, kind: str) -> dict[str, Any]:
         return _prepay_answer(kind, order)
 
 
-@v3_route(router, "POST", "/v3/pay/transactions/jsapi")
-def prepay_jsapi(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """JSAPI / mini program prepay: ``{"prepay_id"}``."""
-    return _prepay(emu, req, "jsapi")
-
-
-@v3_route(router, "POST", "/v3/pay/transactions/app")
-def prepay_app(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """APP prepay: ``{"prepay_id"}``."""
-    return _prepay(emu, req, "app")
-
-
-@v3_route(router, "POST", "/v3/pay/transactions/h5")
-def prepay_h5(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """H5 prepay: ``{"h5_url"}``."""
-    return _prepay(emu, req, "h5")
-
-
-@v3_route(router, "POST", "/v3/pay/transactions/native")
-def prepay_native(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """Native prepay: ``{"code_url"}``."""
-    return _prepay(emu, req, "native")
+def _query(emu: Emulator, req: EmulatorRequest, key: str) -> dict[str, Any]:
+    """The order whose ``key`` (``transaction_id`` / ``out_trade_no``) the path names, as WeChat shows it."""
+    merchant: MerchantState = req.merchant
+    _mchid(merchant, req.query.get("mchid"), "query")
+    with emu.lock:
+        order = find_order(merchant, **{key: req.path_params[key]})
+        if order is None:
+            raise _not_found()
+        return transaction_view(order)
 
 
 @v3_route(router, "GET", "/v3/pay/transactions/id/{transaction_id}")
 def query_by_transaction_id(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """A paid order by ``transaction_id`` (unpaid orders have none: 404)."""
-    merchant: MerchantState = req.merchant
-    _mchid(merchant, req.query.get("mchid"), "query")
-    with emu.lock:
-        order = find_order(merchant, transaction_id=req.path_params["transaction_id"])
-        if order is None:
-            raise _not_found()
-        return transaction_view(order)
+    return _query(emu, req, "transaction_id")
 
 
 @v3_route(router, "GET", "/v3/pay/transactions/out-trade-no/{out_trade_no}")
 def query_by_out_trade_no(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     """An order by ``out_trade_no``, in any state."""
-    merchant: MerchantState = req.merchant
-    _mchid(merchant, req.query.get("mchid"), "query")
-    with emu.lock:
-        order = find_order(merchant, out_trade_no=req.path_params["out_trade_no"])
-        if order is None:
-            raise _not_found()
-        return transaction_view(order)
+    return _query(emu, req, "out_trade_no")
 
 
 @v3_route(router, "POST", "/v3/pay/transactions/out-trade-no/{out_trade_no}/close")
@@ -464,13 +449,7 @@ def _validate_combine(merchant: MerchantState, body: dict[str, Any], kind: str) 
             )
         _fen(amount, "total_amount", f"{path}/amount/total_amount", "标价金额")
         _currency(amount, f"{path}/amount", required=True)
-    if kind == "jsapi":
-        payer = _object(body, "combine_payer_info", "combine_payer_info", "支付者")
-        _text(payer, "openid", "combine_payer_info/openid", "用户标识", 128)
-    if kind == "h5":
-        _h5_scene(body)
-    else:
-        _object(body, "scene_info", "scene_info", "场景信息", required=False)
+    _payer_and_scene(body, kind, "combine_payer_info")
 
 
 def combine_view(combine: Mapping[str, Any]) -> dict[str, Any]:
@@ -517,13 +496,7 @@ def _combine_prepay(emu: Emulator, req: EmulatorRequest, kind: str) -> dict[str,
         combines = _combines(merchant)
         combine = combines.get(number)
         if combine is not None:
-            if combine["state"] in _PAID:
-                raise PayAPIError(400, "ORDERPAID", "该订单已支付")
-            if combine["state"] == "CLOSED":
-                raise PayAPIError(400, "ORDER_CLOSED", "订单已关闭")
-            if combine["trade_type"] != _TRADE_TYPES[kind] or combine.get("request") != body:
-                raise PayAPIError(400, "INVALID_REQUEST", "201 商户订单号重复")
-            return _prepay_answer(kind, combine)
+            return _prepay_again(combine, combine["state"], kind, body)
         prepay_id = _prepay_id(emu)
         payer = body.get("combine_payer_info")
         combine = {
@@ -551,28 +524,22 @@ def _combine_prepay(emu: Emulator, req: EmulatorRequest, kind: str) -> dict[str,
         return _prepay_answer(kind, combine)
 
 
-@v3_route(router, "POST", "/v3/combine-transactions/jsapi")
-def combine_jsapi(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """Combine JSAPI / mini program prepay: ``{"prepay_id"}``."""
-    return _combine_prepay(emu, req, "jsapi")
+_Prepay = Callable[["Emulator", EmulatorRequest, str], dict[str, Any]]
 
 
-@v3_route(router, "POST", "/v3/combine-transactions/app")
-def combine_app(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """Combine APP prepay: ``{"prepay_id"}``."""
-    return _combine_prepay(emu, req, "app")
+def _prepay_route(prefix: str, prepay: _Prepay, kind: str) -> None:
+    """Register ``POST {prefix}/{kind}``, answered by ``prepay(emu, req, kind)``."""
+
+    def route(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
+        return prepay(emu, req, kind)
+
+    route.__doc__ = f"``POST {prefix}/{kind}``: the {_TRADE_TYPES[kind]} prepay."
+    v3_route(router, "POST", f"{prefix}/{kind}")(route)
 
 
-@v3_route(router, "POST", "/v3/combine-transactions/h5")
-def combine_h5(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """Combine H5 prepay: ``{"h5_url"}``."""
-    return _combine_prepay(emu, req, "h5")
-
-
-@v3_route(router, "POST", "/v3/combine-transactions/native")
-def combine_native(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """Combine Native prepay: ``{"code_url"}``."""
-    return _combine_prepay(emu, req, "native")
+for _kind in _TRADE_TYPES:
+    _prepay_route("/v3/pay/transactions", _prepay, _kind)
+    _prepay_route("/v3/combine-transactions", _combine_prepay, _kind)
 
 
 @v3_route(router, "GET", "/v3/combine-transactions/out-trade-no/{combine_out_trade_no}")
