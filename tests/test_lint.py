@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PATHS = ["wxkit", "tests", "examples", "benchmarks"]
+PATHS = ["."]  # code, tests, examples, benchmarks and the Python blocks in the docs
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
