@@ -173,7 +173,10 @@ class HTTPClient:
         origin = url.split("/", 3)[2] if "://" in url else url
         env = self._env.get(origin)
         if env is None:
-            settings = self.session.merge_environment_settings(url, {}, None, None, None)
+            # A session's own CA bundle (or False) wins over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE,
+            # which requests would otherwise let override it; True leaves the environment's say.
+            verify = None if self.session.verify is True else self.session.verify
+            settings = self.session.merge_environment_settings(url, {}, None, verify, None)
             env = {k: v for k, v in dict(settings).items() if k != "stream"}
             self._env[origin] = env
         retry_all = (method == "GET") if idempotent is None else idempotent

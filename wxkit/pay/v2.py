@@ -266,7 +266,10 @@ class PayClientV2:
     merchant API certificate (``apiclient_cert.pem`` / ``apiclient_key.pem``;
     ``cert`` alone when one file holds both), sent as a TLS client
     certificate with :meth:`refund`, :meth:`reverse` and
-    :meth:`download_fund_flow` only. ``sandbox=True`` talks to WeChat's
+    :meth:`download_fund_flow` only. ``verify`` is how the server's
+    certificate is checked, as ``requests`` takes it (``True``: the system's
+    CAs; a CA bundle path, e.g. a test CA), for both sessions; leave it
+    ``None`` with your own ``session`` (its ``verify`` is used). ``sandbox=True`` talks to WeChat's
     simulation system: paths get the ``/sandboxnew`` prefix and requests are
     signed with the sandbox key, fetched once by :meth:`sandbox_sign_key`.
 
@@ -289,6 +292,7 @@ class PayClientV2:
         sign_type: str = "MD5",
         cert: PathLike | None = None,
         cert_key: PathLike | None = None,
+        verify: bool | PathLike | None = None,
         sandbox: bool = False,
         base_url: str = DEFAULT_BASE_URL,
         timeout: Timeout | None = None,
@@ -311,10 +315,14 @@ class PayClientV2:
         self._clock = clock
         self._sandbox_key: str | None = None
         self._lock = threading.Lock()
+        if verify is not None and session is not None:
+            raise ConfigError("pass verify= or session= (with its own verify), not both")
         wait = DEFAULT_TIMEOUT if timeout is None else timeout
         self.http: HTTPClient = HTTPClient(
             base_url, session=session, timeout=wait, max_retries=max_retries, backoff=backoff
         )
+        if verify is not None:
+            self.http.session.verify = verify if isinstance(verify, bool) else os.fspath(verify)
         self._cert_http: HTTPClient | None = None
         if cert_key is not None and cert is None:
             raise ConfigError("cert_key needs cert (the client certificate)")
@@ -324,14 +332,14 @@ class PayClientV2:
                     raise ConfigError(f"client certificate file not found: {os.fspath(path)!r}")
             self._cert_http = HTTPClient(
                 base_url,
-                session=self._cert_session(session, cert, cert_key),
+                session=self._cert_session(self.http.session, cert, cert_key),
                 timeout=wait,
                 max_retries=max_retries,
                 backoff=backoff,
             )
 
     @staticmethod
-    def _cert_session(base: requests.Session | None, cert: PathLike, cert_key: PathLike | None) -> requests.Session:
+    def _cert_session(base: requests.Session, cert: PathLike, cert_key: PathLike | None) -> requests.Session:
         import requests
         import requests.adapters
 
@@ -339,10 +347,9 @@ class PayClientV2:
         adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
-        if base is not None:
-            session.proxies = dict(base.proxies)
-            session.verify = base.verify
-            session.trust_env = base.trust_env
+        session.proxies = dict(base.proxies)
+        session.verify = base.verify
+        session.trust_env = base.trust_env
         session.cert = (os.fspath(cert), os.fspath(cert_key)) if cert_key is not None else os.fspath(cert)
         return session
 

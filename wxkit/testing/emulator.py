@@ -17,6 +17,11 @@ fault injection (:meth:`Emulator.inject`: HTTP 5xx, delays, dropped
 connections, errcodes) and counters (``app.token_fetches``). Routes live in
 :mod:`wxkit.testing.routes`, one module per API group. From the command line:
 ``wxkit emulator --port 8000``.
+
+:meth:`Emulator.start_tls` adds an HTTPS listener on the same state (see
+:func:`wxkit.testing.x509.make_tls_files` for test certificates) that can
+require a client certificate, as WeChat Pay v2's ``/secapi`` endpoints do;
+routes see the verified peer certificate as ``request.client_cert``.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ import importlib
 import itertools
 import json
 import logging
+import os
 import secrets
 import socket
+import ssl
 import threading
 import time
 import urllib.parse
@@ -167,6 +174,7 @@ class Emulator:
         self._ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._tls_server: ThreadingHTTPServer | None = None
 
     def __repr__(self) -> str:
         return f"<Emulator {self.url if self._server else '(stopped)'} apps={sorted(self.apps)}>"
@@ -183,8 +191,54 @@ class Emulator:
         self._thread.start()
         return self
 
+    def start_tls(
+        self,
+        ca_file: str | os.PathLike[str],
+        cert_file: str | os.PathLike[str],
+        key_file: str | os.PathLike[str],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        require_client_cert: bool = True,
+    ) -> Emulator:
+        """Also serve HTTPS on ``host:port`` (0: a free port), on the same state; return self.
+
+        ``cert_file`` / ``key_file`` are the server's certificate and key (its
+        subjectAltName must name ``host`` for clients to verify it);
+        ``ca_file`` is the CA whose client certificates are accepted. With
+        ``require_client_cert`` (the default) a handshake without a client
+        certificate fails; otherwise one is optional. A client certificate
+        that does not verify against ``ca_file`` always fails the handshake.
+        Routes see the verified certificate as ``request.client_cert``.
+        :attr:`tls_url` is the base URL. Starts the plain listener too if needed.
+        """
+        self.start()
+        if self._tls_server is not None:
+            return self
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.fspath(cert_file), os.fspath(key_file))
+        context.load_verify_locations(os.fspath(ca_file))
+        context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
+        server = _Server((host, port), _Handler, bind_and_activate=False)
+        try:
+            server.server_bind()
+            server.server_activate()
+        except OSError:
+            server.server_close()
+            raise
+        # The handshake happens in the connection's own thread (_Handler.setup), not in accept().
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        server.emulator = self
+        self._tls_server = server
+        threading.Thread(target=server.serve_forever, name="wxkit-emulator-tls", daemon=True).start()
+        return self
+
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (both listeners)."""
+        if self._tls_server is not None:
+            self._tls_server.shutdown()
+            self._tls_server.server_close()
+            self._tls_server = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -205,6 +259,14 @@ class Emulator:
             raise RuntimeError("the emulator is not started")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def tls_url(self) -> str:
+        """The HTTPS base URL of the :meth:`start_tls` listener."""
+        if self._tls_server is None:
+            raise RuntimeError("the emulator's TLS listener is not started (start_tls)")
+        host, port = self._tls_server.server_address[:2]
+        return f"https://{host!s}:{port}"
 
     def serve_forever(self, host: str = "127.0.0.1", port: int = 8000) -> None:
         """Serve in the foreground until interrupted (``wxkit emulator``)."""
@@ -482,6 +544,7 @@ class _Handler(BaseHTTPRequestHandler):
             {k.lower(): v for k, v in self.headers.items()},
             body,
             target=self.path,
+            client_cert=self._client_cert(),
         )
         try:
             response = emulator.dispatch(request)
@@ -490,7 +553,28 @@ class _Handler(BaseHTTPRequestHandler):
             response = EmulatorResponse(500, b"emulator error", "text/plain")
         self._send(response)
 
+    def _client_cert(self) -> dict[str, str] | None:
+        """The verified client certificate of a TLS connection: ``common_name``, ``serial_no``, ``issuer``."""
+        if not isinstance(self.connection, ssl.SSLSocket):
+            return None
+        cert = self.connection.getpeercert()
+        if not cert:
+            return None
+
+        def common_name(name: Any) -> str:
+            return next((value for rdn in name for key, value in rdn if key == "commonName"), "")
+
+        return {
+            "common_name": common_name(cert.get("subject", ())),
+            "serial_no": str(cert.get("serialNumber", "")),
+            "issuer": common_name(cert.get("issuer", ())),
+        }
+
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)  # a peer that connects and never shakes hands
+            self.request.do_handshake()
+            self.request.settimeout(None)
         super().setup()
         # Headers and body leave in one segment without waiting for the peer's delayed ACK.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -72,6 +72,9 @@ class EmulatorRequest:
     path_params: dict[str, str] = attrs.field(factory=dict)
     #: Set by WeChat Pay routes: the authenticated merchant.
     merchant: Any = None
+    #: The verified TLS client certificate (``common_name``, ``serial_no``, ``issuer``);
+    #: ``None`` over plain HTTP or when the client sent none (:meth:`Emulator.start_tls`).
+    client_cert: dict[str, str] | None = None
     _json: Any = attrs.field(default=None, init=False)
     _json_loaded: bool = attrs.field(default=False, init=False)
 

@@ -20,10 +20,14 @@ encrypted); ``merchant.data["v2_micropay_next"] = "USERPAYING"`` makes the
 next ``/pay/micropay`` answer that error code.
 
 The client certificate (``/secapi/...``, ``/pay/downloadfundflow``) is TLS
-client authentication. The emulator serves plain HTTP, so it has no peer
-certificate to check and answers those endpoints like the others; the
-client's own rule (no ``cert`` configured: :class:`~wxkit.errors.ConfigError`
-before anything is sent) is what tests exercise.
+client authentication, checked for a merchant with
+``merchant.data["require_client_cert"] = True``: such a request must come
+over :meth:`~wxkit.testing.Emulator.start_tls` with a verified client
+certificate (``request.client_cert``), else it gets the HTTP 400 page
+WeChat's front end answers (``No required SSL certificate was sent``), before
+the sign is checked; a certificate whose common name is not the request's
+``mch_id`` answers ``return_code`` ``FAIL`` (:data:`CERT_MISMATCH_MSG`).
+Without the flag those endpoints are answered like the others.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ if TYPE_CHECKING:
     from ..emulator import Emulator
     from ..pay import MerchantState
 
-__all__ = ["complete_payment_v2", "complete_refund_v2", "router"]
+__all__ = ["CERT_MISMATCH_MSG", "CERT_PATHS", "complete_payment_v2", "complete_refund_v2", "router"]
 
 router = Router()
 
@@ -56,6 +60,17 @@ _TRADE_TYPES = ("JSAPI", "NATIVE", "APP", "MWEB")
 _AUTH_CODE = re.compile(r"^1[0-5]\d{16}\Z")
 _DATE = re.compile(r"^\d{8}\Z")
 _XML = "text/xml; charset=utf-8"
+
+#: The endpoints that need the merchant's client certificate (also under ``/sandboxnew``).
+CERT_PATHS = frozenset({"/secapi/pay/refund", "/secapi/pay/reverse", "/pay/downloadfundflow"})
+#: ``return_msg`` for a client certificate issued to another merchant (our wording: WeChat documents none).
+CERT_MISMATCH_MSG = "证书错误：证书与mch_id不匹配"
+#: What WeChat Pay's front end (nginx) answers a ``/secapi`` request that carried no client certificate.
+_NO_CERT_PAGE = (
+    b"<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n"
+    b"<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n"
+    b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 class _Fail(Exception):
@@ -140,7 +155,9 @@ def _answer(call: _Call, fields: dict[str, Any]) -> EmulatorResponse:
 Handler = Callable[[_Call], "dict[str, Any] | EmulatorResponse"]
 
 
-def _serve(emu: Emulator, req: EmulatorRequest, handler: Handler, sandbox: bool) -> EmulatorResponse:
+def _serve(
+    emu: Emulator, req: EmulatorRequest, handler: Handler, sandbox: bool, *, cert: bool = False
+) -> EmulatorResponse:
     try:
         fields = parse_xml(req.body)
     except ParseError:
@@ -150,6 +167,11 @@ def _serve(emu: Emulator, req: EmulatorRequest, handler: Handler, sandbox: bool)
     merchant = emu.merchants.get(fields.get("mch_id", ""))
     if merchant is None or not merchant.v2_key:
         return _fail("mch_id参数错误：商户号不存在")
+    if cert and merchant.data.get("require_client_cert"):
+        if req.client_cert is None:
+            return EmulatorResponse(400, _NO_CERT_PAGE, "text/html")
+        if req.client_cert.get("common_name") != merchant.mchid:
+            return _fail(CERT_MISMATCH_MSG)
     sign_type = fields.get("sign_type") or "MD5"
     if sign_type not in SIGN_TYPES:
         return _fail("sign_type参数格式错误")
@@ -180,7 +202,7 @@ def _register(path: str) -> Callable[[Handler], Handler]:
 
             def route(emu: Emulator, req: EmulatorRequest, sandbox: bool = sandbox) -> EmulatorResponse:
                 with emu.lock:
-                    return _serve(emu, req, handler, sandbox)
+                    return _serve(emu, req, handler, sandbox, cert=path in CERT_PATHS)
 
             route.__doc__ = handler.__doc__
             router.route("POST", SANDBOX_PREFIX + path if sandbox else path, auth=False)(route)
