@@ -42,6 +42,7 @@ class Clock:
 
 
 class Bot(WxApplication):
+    allow_plaintext = True  # these tests push plaintext and safe mode to one bot
     token = TOKEN
     app_id = APP_ID
     aes_key = AES_KEY
@@ -246,6 +247,7 @@ def test_welcome_and_unsupported_replies(plain: WeChatPusher) -> None:
 
 def test_legacy_configuration_names(plain: WeChatPusher) -> None:
     class Legacy(WxApplication):
+        allow_plaintext = True
         SECRET_TOKEN = TOKEN
         APP_ID = APP_ID
         ENCODING_AES_KEY = AES_KEY
@@ -611,3 +613,63 @@ def test_transfer_customer_service_reply(plain: WeChatPusher) -> None:
     reply = plain.deliver(App(token=TOKEN, clock=lambda: NOW), plain.text("x"))
     assert reply.msg_type == "transfer_customer_service"
     assert reply.data["TransInfo"]["KfAccount"] == "kf1@test"
+
+
+# -- review fixes -----------------------------------------------------------------
+def test_safe_mode_app_refuses_plaintext_downgrade(plain: WeChatPusher) -> None:
+    """The plaintext signature does not cover the body: a safe-mode bot must not accept it."""
+
+    class Strict(WxApplication):
+        token = TOKEN
+        app_id = APP_ID
+        aes_key = AES_KEY
+
+        def on_text(self, msg: TextMessage) -> str:
+            raise AssertionError("a forged plaintext push reached the handler")
+
+    push = plain.text("FORGED")
+    with pytest.raises(SignatureError, match="allow_plaintext"):
+        Strict(clock=lambda: NOW).process(push.params, push.body)
+    assert Strict(clock=lambda: NOW).handle("POST", push.params, push.body).status == 403
+    relaxed = Bot(allow_plaintext=True)
+    assert plain.deliver(relaxed, plain.text("switching")).content == "echo:switching"
+
+
+def test_duplicate_status_can_answer_success(plain: WeChatPusher) -> None:
+    class Quiet(Bot):
+        duplicate_status = 200
+
+    bot = Quiet()
+    push = plain.text("once")
+    assert bot.handle("POST", push.params, push.body).status == 200
+    again = bot.handle("POST", push.params, push.body)
+    assert (again.status, again.body) == (200, "success")
+    assert len(bot.seen) == 1
+
+
+def test_unrenderable_reply_is_a_handler_failure(plain: WeChatPusher, caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(WxApplication):
+        def on_text(self, msg: TextMessage) -> Any:
+            return TextReply(None)  # type: ignore[arg-type]
+
+    app = Broken(token=TOKEN, clock=lambda: NOW)
+    push = plain.text("x")
+    with caplog.at_level(logging.ERROR, logger="wxkit.app"):
+        assert plain.deliver(app, push).is_success
+    assert "rendering the reply failed" in caplog.text
+
+
+@pytest.mark.parametrize("timestamp", ["9" * 400, "１２３", "12a", "-5", ""])
+def test_malformed_timestamps_are_replay_errors(plain: WeChatPusher, timestamp: str) -> None:
+    bot = Bot()
+    push = plain.text("x")
+    params = {**push.params, "timestamp": timestamp}
+    params["signature"] = sha1_signature(TOKEN, timestamp, params["nonce"])
+    response = bot.handle("POST", params, push.body)
+    assert response.status == 400
+
+
+def test_surrogates_in_params_are_a_signature_error(plain: WeChatPusher) -> None:
+    push = plain.text("x")
+    response = Bot().handle("POST", {**push.params, "timestamp": "1\ud800"}, push.body)
+    assert response.status == 403

@@ -168,6 +168,7 @@ def test_decrypt_garbage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 class Bot(WxApplication):
+    allow_plaintext = True  # these tests push plaintext and safe mode to one bot
     token = TOKEN
     app_id = APP_ID
     aes_key = AES_KEY

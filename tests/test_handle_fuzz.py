@@ -24,6 +24,7 @@ class Bot(WxApplication):
 
 
 BOT = Bot(token=TOKEN, app_id=APP_ID, aes_key=AES_KEY, clock=lambda: NOW)
+PLAIN_BOT = Bot(token=TOKEN, clock=lambda: NOW)
 WORK = WorkApplication(token=TOKEN, corp_id="wwfuzz", aes_key=AES_KEY, clock=lambda: NOW)
 CRYPTO = MessageCrypto(TOKEN, AES_KEY, APP_ID)
 
@@ -82,7 +83,8 @@ def test_signed_xml_soup_never_raises_or_5xx(xml: str) -> None:
     """Correctly signed plaintext and safe-mode pushes with arbitrary XML-ish bodies."""
     ts, nonce = str(NOW), "n"
     plain_params = {"signature": sha1_signature(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
-    assert BOT.handle("POST", plain_params, xml).status in (200, 400)
+    assert PLAIN_BOT.handle("POST", plain_params, xml).status in (200, 400)
+    assert BOT.handle("POST", plain_params, xml).status == 403  # no plaintext downgrade
     enc = CRYPTO.encrypt(xml)
     safe_params = {**plain_params, "encrypt_type": "aes", "msg_signature": sha1_signature(TOKEN, ts, nonce, enc)}
     body = f"<xml><Encrypt><![CDATA[{enc}]]></Encrypt></xml>"

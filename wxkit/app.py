@@ -122,6 +122,9 @@ class BaseApplication:
     event_handlers: Mapping[str, Handler] = {}
     unsupported_reply: str | None = None
     welcome_reply: str | None = None
+    #: What :meth:`handle` answers a duplicate push (WeChat's retry): 400 by default; set it to
+    #: 200 to answer "success" instead, so WeChat never shows the user "service unavailable".
+    duplicate_status: int = 400
 
     def __init__(
         self,
@@ -200,6 +203,11 @@ class BaseApplication:
         except SignatureError as exc:
             logger.warning("rejected push: %s", exc)
             return WxResponse(403, str(exc))
+        except DuplicateMessageError as exc:
+            logger.info("duplicate push: %s", exc)
+            if self.duplicate_status == 200:
+                return WxResponse(200, "success")
+            return WxResponse(self.duplicate_status, str(exc))
         except WxError as exc:
             logger.warning("rejected push: %s: %s", type(exc).__name__, exc)
             return WxResponse(400, str(exc))
@@ -222,10 +230,9 @@ class BaseApplication:
         window = self.timestamp_window
         if window is None:
             return
-        try:
-            ts = int(timestamp)
-        except ValueError:
-            raise StaleTimestampError("timestamp is not an integer") from None
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            raise StaleTimestampError("timestamp is not a number of seconds")
+        ts = int(timestamp)
         if abs(self._clock() - ts) > window:
             raise StaleTimestampError(f"timestamp outside the {window:g}-second window")
 
@@ -256,7 +263,7 @@ class BaseApplication:
         message = self.registry.parse(data)
         self._check_duplicate(message)
         reply = self.dispatch(message)
-        body = self.render(message, reply)
+        body = self._render_guarded(message, reply)
         if crypto is None or body == "success":
             return body
         # The reply carries the receive id the push carried (the same one, unless the check is off).
@@ -272,6 +279,21 @@ class BaseApplication:
         assert self.storage is not None  # set in __init__
         if not self.storage.add(key, "1", ttl):
             raise DuplicateMessageError("duplicate push (already handled)", key=message.dedup_key)
+
+    def _render_guarded(self, message: BaseMessage, reply: HandlerResult) -> str:
+        # A reply that cannot be rendered (a None field...) is a handler failure like any other:
+        # logged, handed to on_error, and answered "success" - never a 500 after the push was marked seen.
+        try:
+            return self.render(message, reply)
+        except Exception as exc:
+            logger.exception(
+                "rendering the reply failed for %s push (create time %s)", type(message).__name__, message.create_time
+            )
+            try:
+                return self.render(message, _checked(self.on_error(message, exc)))
+            except Exception:
+                logger.exception("on_error failed")
+                return "success"
 
     def render(self, message: BaseMessage, reply: HandlerResult) -> str:
         """Render a handler result (checked by :meth:`dispatch`) as the response body for ``message``."""
@@ -360,6 +382,9 @@ class WxApplication(BaseApplication):
 
     app_id: str | None = None
     aes_key: str | None = None
+    #: With ``aes_key`` set, plaintext pushes are refused (403) unless this is True - turn it on
+    #: only while switching the account from plaintext to safe mode.
+    allow_plaintext: bool = False
     SECRET_TOKEN: ClassVar[str | None] = None
     APP_ID: ClassVar[str | None] = None
     ENCODING_AES_KEY: ClassVar[str | None] = None
@@ -372,8 +397,11 @@ class WxApplication(BaseApplication):
         token: str | None = None,
         app_id: str | None = None,
         aes_key: str | None = None,
+        allow_plaintext: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        if allow_plaintext is not None:
+            self.allow_plaintext = allow_plaintext
         token = token or self.token or self.SECRET_TOKEN
         self.app_id = app_id or self.app_id or self.APP_ID
         self.aes_key = aes_key or self.aes_key or self.ENCODING_AES_KEY
@@ -445,6 +473,10 @@ class WxApplication(BaseApplication):
 
     def _crypto_for_request(self, params: Mapping[str, Any] | None) -> MessageCrypto | None:
         if _param(params, "encrypt_type").lower() != "aes":
+            if self._crypto is not None and not self.allow_plaintext:
+                # The plaintext signature does not cover the body: accepting it here would let anyone
+                # who saw one push URL post forged XML to a safe-mode bot.
+                raise SignatureError("plaintext push to a safe-mode app (aes_key set; allow_plaintext is off)")
             return None
         if self._crypto is None:
             raise DecryptError("safe-mode push (encrypt_type=aes) but this app has no aes_key configured")

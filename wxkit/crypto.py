@@ -40,7 +40,7 @@ _B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/")
 
 def sha1_signature(*parts: str) -> str:
     """Return WeChat's SHA1 signature: hex SHA1 of the sorted parts joined."""
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()  # noqa: S324 - WeChat's algorithm
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8", "surrogatepass")).hexdigest()  # noqa: S324 - WeChat's algorithm
 
 
 def check_signature(signature: str | None, *parts: str) -> None:

@@ -44,6 +44,8 @@ _msg_ids = itertools.count(int(time.time() * 1000))
 class EchoBot(WxApplication):
     """Echo text, welcome subscribers."""
 
+    allow_plaintext = True  # these tests push plaintext and safe mode to one bot
+
     def on_text(self, message: TextMessage) -> str:
         return f"echo: {message.content}"
 

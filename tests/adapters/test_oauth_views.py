@@ -259,3 +259,8 @@ def test_login_step_maps_wechat_outages_to_502(oauth, wechat_emulator):
 
 def test_strip_oauth_params():
     assert strip_oauth_params("https://a.example/p?x=1&code=c&y=&state=s#frag") == "https://a.example/p?x=1&y="
+
+
+def test_non_ascii_state_is_refused_not_a_crash(site, wechat_emulator):
+    back = callback(to_wechat(site, "/me", wechat_emulator))
+    assert site.get(with_query(back, state="é状态")).status == 403

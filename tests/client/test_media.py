@@ -180,3 +180,13 @@ def test_interrupted_download_leaves_no_file(
     assert "interrupted" in str(info.value)
     assert wechat_client.access_token not in str(info.value)
     assert not target.exists()
+
+
+def test_upload_after_a_token_refresh_sends_the_whole_file(
+    wechat_client: Client, wechat_app: AppState, wechat_emulator: Emulator, photo: Path
+) -> None:
+    wechat_client.access_token  # noqa: B018 - fetch the first token
+    wechat_emulator.invalidate_tokens(wechat_app.appid)
+    with open(photo, "rb") as handle:  # read by the refused first try: the retry must not send it empty
+        result = wechat_client.media.upload("image", handle)
+    assert wechat_app.data["media"][result["media_id"]]["content"] == JPEG

@@ -543,3 +543,11 @@ def test_fields_must_be_text_or_int(make_pay_client_v2: MakePayClientV2, value: 
     _, client = make_pay_client_v2()
     with pytest.raises(TypeError, match="receipt"):
         client.unified_order("b", "T1", 1, "203.0.113.7", NOTIFY, "APP", receipt=value)
+
+
+@pytest.mark.parametrize("key", ["total_fee", "out_trade_no"])
+def test_extra_cannot_override_checked_arguments(make_pay_client_v2: MakePayClientV2, key: str) -> None:
+    merchant, client = make_pay_client_v2()
+    with pytest.raises(ValueError, match=key):
+        client.unified_order("b", "T-extra", 1, "203.0.113.7", NOTIFY, "NATIVE", product_id="p", extra={key: "1.5"})
+    assert "T-extra" not in merchant.data.get("v2_orders", {})

@@ -31,6 +31,8 @@ def fixed_clock() -> float:
 class Bot(WxApplication):
     """An official-account bot answering every kind of push with something checkable."""
 
+    allow_plaintext = True  # these tests push plaintext and safe mode to one bot
+
     token = TOKEN
     app_id = APP_ID
     aes_key = AES_KEY

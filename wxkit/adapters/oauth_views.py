@@ -102,7 +102,7 @@ def login_step(
     if "code" in query or "state" in query:
         expected = session.pop(state_key, None)
         state = query.get("state") or ""
-        if not expected or not secrets.compare_digest(str(expected), state):
+        if not expected or not secrets.compare_digest(str(expected).encode(), state.encode("utf-8", "replace")):
             return LoginStep("error", status=403, message="WeChat login failed: state mismatch")
         code = query.get("code") or ""
         if not code:

@@ -208,6 +208,9 @@ class Client:
         token: str | None = self.tokens.get() if with_token else None
         refreshed = False
         safe_url = redact_url(self.http.url(path), params)
+        if files is not None and with_token:
+            # A token refresh re-sends the call: read file objects once so the retry carries the same bytes.
+            files = _buffer_files(files)
         while True:
             query = dict(params or {})
             if token is not None:
@@ -241,6 +244,21 @@ class Client:
                     self.http.pause(1)
                     continue
                 raise
+
+
+def _buffer_files(files: Any) -> Any:
+    """Replace file objects in a requests ``files`` mapping by their bytes (read once)."""
+    if not isinstance(files, Mapping):
+        return files
+    out: dict[str, Any] = {}
+    for name, value in files.items():
+        if isinstance(value, tuple) and len(value) >= 2 and hasattr(value[1], "read"):
+            out[name] = (value[0], value[1].read(), *value[2:])
+        elif hasattr(value, "read"):
+            out[name] = (getattr(value, "name", name), value.read())
+        else:
+            out[name] = value
+    return out
 
 
 def _is_json(response: requests.Response) -> bool:

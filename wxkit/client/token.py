@@ -44,6 +44,9 @@ class TokenManager:
     (``shared``; its storage lock is ``wxkit:access_token_lock:<appid>``,
     its errors :class:`~wxkit.errors.AccessTokenError`); ``margin``,
     ``lock_ttl``, ``wait_timeout`` and ``poll_interval`` are passed to it.
+    By default ``lock_ttl`` outlives the slowest legal fetch (every try running
+    into the HTTP timeouts, twice for a forced stable refresh), so a second
+    process never fetches while the first one still may.
     """
 
     def __init__(
@@ -56,10 +59,18 @@ class TokenManager:
         mode: str = "stable",
         token_source: Callable[[], str] | None = None,
         margin: float = 300.0,
-        lock_ttl: float = 15.0,
-        wait_timeout: float = 20.0,
+        lock_ttl: float | None = None,
+        wait_timeout: float | None = None,
         poll_interval: float = 0.02,
     ) -> None:
+        if lock_ttl is None:
+            # The lock must outlive the slowest legal fetch: every try of a (possibly forced)
+            # stable-token fetch running into the timeouts, plus backoff.
+            timeout = http.timeout if isinstance(http.timeout, tuple) else (http.timeout, http.timeout)
+            one_fetch = (sum(timeout) + http.backoff * 2**http.max_retries) * (http.max_retries + 1)
+            lock_ttl = max(15.0, 2 * one_fetch + 5)
+        if wait_timeout is None:
+            wait_timeout = lock_ttl + 5
         if mode not in TOKEN_MODES:
             raise ConfigError(f"token_mode must be one of {TOKEN_MODES}, not {mode!r}")
         if token_source is None and not secret:

@@ -69,7 +69,7 @@ def _fen(data: Mapping[str, Any], name: str, *, v2: bool = False) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         amount = value
-    elif v2 and isinstance(value, str) and value.isascii() and value.strip().isdigit():
+    elif v2 and isinstance(value, str) and value.isascii() and value.strip().isdigit() and len(value.strip()) <= 15:
         amount = int(value)
     else:
         raise ParseError(f"{name} must be an integer amount of fen")

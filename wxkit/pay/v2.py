@@ -249,6 +249,14 @@ def _json_text(value: str | Mapping[str, Any] | None) -> str | None:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _merge_extra(params: dict[str, Any], extra: Mapping[str, Any] | None) -> None:
+    """Add ``extra`` fields; a field a named argument already sets (amounts included) is refused."""
+    for key, value in (extra or {}).items():
+        if key in params:
+            raise ValueError(f"extra={{{key!r}: ...}} would override the {key!r} argument; pass it as the argument")
+        params[key] = value
+
+
 def _one_of(**ids: str | None) -> None:
     if not any(ids.values()):
         raise ValueError(f"give one of {', '.join(ids)}")
@@ -509,8 +517,8 @@ class PayClientV2:
             "receipt": receipt,
             "profit_sharing": profit_sharing,
             "scene_info": _json_text(scene_info),
-            **(extra or {}),
         }
+        _merge_extra(params, extra)
         return self.request("/pay/unifiedorder", params)
 
     def order_query(self, *, transaction_id: str | None = None, out_trade_no: str | None = None) -> dict[str, Any]:
@@ -568,8 +576,8 @@ class PayClientV2:
             "receipt": receipt,
             "profit_sharing": profit_sharing,
             "scene_info": _json_text(scene_info),
-            **(extra or {}),
         }
+        _merge_extra(params, extra)
         return self.request("/pay/micropay", params)
 
     def reverse(self, *, transaction_id: str | None = None, out_trade_no: str | None = None) -> dict[str, Any]:
@@ -619,8 +627,8 @@ class PayClientV2:
             "refund_desc": refund_desc,
             "refund_account": refund_account,
             "notify_url": notify_url,
-            **(extra or {}),
         }
+        _merge_extra(params, extra)
         return self.request("/secapi/pay/refund", params, cert=True)
 
     def refund_query(

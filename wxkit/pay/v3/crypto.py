@@ -175,8 +175,8 @@ def aead_decrypt(
     try:
         nonce_bytes = _text(nonce)
         aad = _text(associated_data)
-    except TypeError as exc:
-        raise DecryptError(f"nonce and associated data must be text: {exc}") from None
+    except (TypeError, UnicodeEncodeError):
+        raise DecryptError("nonce and associated data must be text (UTF-8)") from None
     if not nonce_bytes:
         raise DecryptError("empty nonce")
     cipher = AES.new(_aead_key(apiv3_key), AES.MODE_GCM, nonce=nonce_bytes)
