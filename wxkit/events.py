@@ -49,7 +49,7 @@ import attrs
 
 from ._model import Converter, WxObject, as_float, as_int, nested, nested_list, wxfield
 from .errors import ParseError
-from .messages import MESSAGE_CLASSES, BaseMessage, TypeRegistry, UnknownMessage
+from .messages import MESSAGE_CLASSES, BaseMessage, Coordinates, TypeRegistry, UnknownMessage
 
 __all__ = [
     "AnnualRenewEvent",
@@ -313,7 +313,7 @@ class PicWeixinEvent(Event):
 
 
 @attrs.frozen(kw_only=True)
-class SendLocationInfo(WxObject):
+class SendLocationInfo(Coordinates, WxObject):
     """``<SendLocationInfo>``: latitude ``location_x``, longitude ``location_y``, map scale, label, POI name."""
 
     location_x: float = wxfield("Location_X", as_float, 0.0)
@@ -321,16 +321,6 @@ class SendLocationInfo(WxObject):
     scale: int = wxfield("Scale", as_int, 0)
     label: str = wxfield("Label")
     poiname: str = wxfield("Poiname")
-
-    @property
-    def latitude(self) -> float:
-        """Alias of ``location_x``."""
-        return self.location_x
-
-    @property
-    def longitude(self) -> float:
-        """Alias of ``location_y``."""
-        return self.location_y
 
 
 @attrs.frozen(kw_only=True)
@@ -570,63 +560,67 @@ class PublishJobFinishEvent(Event):
 
 
 @attrs.frozen(kw_only=True)
-class QualificationVerifySuccessEvent(Event):
+class _VerifyExpiryEvent(Event):
+    """Base of the verification events that carry ``ExpiredTime``."""
+
+    #: Timestamp at which the verification expires (or expired, for ``verify_expired``).
+    expired_time: int = wxfield("ExpiredTime", as_int, 0)
+
+
+@attrs.frozen(kw_only=True)
+class _VerifyFailureEvent(Event):
+    """Base of the verification events that carry ``FailTime`` / ``FailReason``."""
+
+    fail_time: int = wxfield("FailTime", as_int, 0)
+    fail_reason: str = wxfield("FailReason")
+
+
+@attrs.frozen(kw_only=True)
+class QualificationVerifySuccessEvent(_VerifyExpiryEvent):
     """Qualification verification passed (API permissions granted at once)."""
 
     wx_type: ClassVar[str] = "qualification_verify_success"
     handler: ClassVar[str] = "on_qualification_verify_success"
-    #: Timestamp at which the verification expires.
-    expired_time: int = wxfield("ExpiredTime", as_int, 0)
 
 
 @attrs.frozen(kw_only=True)
-class QualificationVerifyFailEvent(Event):
+class QualificationVerifyFailEvent(_VerifyFailureEvent):
     """Qualification verification failed."""
 
     wx_type: ClassVar[str] = "qualification_verify_fail"
     handler: ClassVar[str] = "on_qualification_verify_fail"
-    fail_time: int = wxfield("FailTime", as_int, 0)
-    fail_reason: str = wxfield("FailReason")
 
 
 @attrs.frozen(kw_only=True)
-class NamingVerifySuccessEvent(Event):
+class NamingVerifySuccessEvent(_VerifyExpiryEvent):
     """Name verification passed (the account gets the verified tick)."""
 
     wx_type: ClassVar[str] = "naming_verify_success"
     handler: ClassVar[str] = "on_naming_verify_success"
-    #: Timestamp at which the verification expires.
-    expired_time: int = wxfield("ExpiredTime", as_int, 0)
 
 
 @attrs.frozen(kw_only=True)
-class NamingVerifyFailEvent(Event):
+class NamingVerifyFailEvent(_VerifyFailureEvent):
     """Name verification failed (API permissions stay, without the verified tick)."""
 
     wx_type: ClassVar[str] = "naming_verify_fail"
     handler: ClassVar[str] = "on_naming_verify_fail"
-    fail_time: int = wxfield("FailTime", as_int, 0)
-    fail_reason: str = wxfield("FailReason")
 
 
 @attrs.frozen(kw_only=True)
-class AnnualRenewEvent(Event):
-    """The annual verification review is due."""
+class AnnualRenewEvent(_VerifyExpiryEvent):
+    """The annual verification review is due (``expired_time``: when it lapses unless renewed)."""
 
     wx_type: ClassVar[str] = "annual_renew"
     handler: ClassVar[str] = "on_annual_renew"
-    #: Timestamp at which the verification expires unless renewed.
-    expired_time: int = wxfield("ExpiredTime", as_int, 0)
 
 
 @attrs.frozen(kw_only=True)
-class VerifyExpiredEvent(Event):
+class VerifyExpiredEvent(_VerifyExpiryEvent):
     """The account verification has expired."""
 
     wx_type: ClassVar[str] = "verify_expired"
     handler: ClassVar[str] = "on_verify_expired"
-    #: Timestamp at which the verification expired.
-    expired_time: int = wxfield("ExpiredTime", as_int, 0)
 
 
 #: Every official-account event class.

@@ -30,6 +30,7 @@ from .errors import ParseError
 
 __all__ = [
     "BaseMessage",
+    "Coordinates",
     "ImageMessage",
     "LinkMessage",
     "LocationMessage",
@@ -136,16 +137,12 @@ class ShortVideoMessage(Message):
     thumb_media_id: str = wxfield("ThumbMediaId")
 
 
-@attrs.frozen(kw_only=True)
-class LocationMessage(Message):
-    """A location message: latitude ``location_x``, longitude ``location_y``."""
+class Coordinates:
+    """``latitude`` / ``longitude`` aliases for classes with WeChat's ``location_x`` / ``location_y``."""
 
-    wx_type: ClassVar[str] = "location"
-    handler: ClassVar[str] = "on_location"
-    location_x: float = wxfield("Location_X", as_float, 0.0)
-    location_y: float = wxfield("Location_Y", as_float, 0.0)
-    scale: int = wxfield("Scale", as_int, 0)
-    label: str = wxfield("Label")
+    __slots__ = ()
+    location_x: float
+    location_y: float
 
     @property
     def latitude(self) -> float:
@@ -156,6 +153,18 @@ class LocationMessage(Message):
     def longitude(self) -> float:
         """Alias of ``location_y``."""
         return self.location_y
+
+
+@attrs.frozen(kw_only=True)
+class LocationMessage(Coordinates, Message):
+    """A location message: latitude ``location_x``, longitude ``location_y``."""
+
+    wx_type: ClassVar[str] = "location"
+    handler: ClassVar[str] = "on_location"
+    location_x: float = wxfield("Location_X", as_float, 0.0)
+    location_y: float = wxfield("Location_Y", as_float, 0.0)
+    scale: int = wxfield("Scale", as_int, 0)
+    label: str = wxfield("Label")
 
 
 @attrs.frozen(kw_only=True)
