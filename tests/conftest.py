@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -14,6 +15,8 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
+
+from wxkit.testing import Emulator
 
 pytest_plugins = ["wxkit.testing.pytest_plugin"]
 
@@ -57,6 +60,36 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+#: ``WXKIT_TEST_CHINA_CLOCK=23:50:00`` (any ``HH:MM:SS``) starts the shared emulator's clock at the next moment
+#: China's wall clock (UTC+8) reads that time; the time-zone sweep (tests/test_timezones.py) runs the suite so, with
+#: ``TZ`` set far from China's, to catch code that takes a calendar day from the machine's zone.
+_CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Apply a ``TZ`` set for the sweep in this process too (``time.tzset``), so local-time calls see it."""
+    if os.environ.get("TZ"):
+        time.tzset()
+
+
+def _china_clock(wall: str) -> Callable[[], float]:
+    hour, minute, second = (int(part) for part in wall.split(":"))
+    now = dt.datetime.now(_CHINA)
+    target = now.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    if target < now:
+        target += dt.timedelta(days=1)
+    shift = target.timestamp() - time.time()
+    return lambda: time.time() + shift
+
+
+@pytest.fixture(scope="session")
+def wechat_emulator() -> Iterator[Emulator]:
+    """The plugin's shared emulator, on a China wall clock when ``WXKIT_TEST_CHINA_CLOCK`` asks for one."""
+    wall = os.environ.get("WXKIT_TEST_CHINA_CLOCK")
+    with Emulator(clock=_china_clock(wall) if wall else time.time) as emulator:
+        yield emulator
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import requests
 from wxkit.cli import main
 from wxkit.errors import AmountError, ConfigError, PayError, SignatureError, TransportError
 from wxkit.pay import v2
+from wxkit.pay.dates import china_today
 from wxkit.pay.v2 import PayClientV2
 from wxkit.testing import Emulator
 from wxkit.testing.pay import MerchantState
@@ -284,7 +284,7 @@ def test_refund_larger_than_the_order_is_refused(make_pay_client_v2: MakePayClie
 
 # -- bills --------------------------------------------------------------------------------------
 def today(emu: Emulator) -> str:
-    return dt.datetime.fromtimestamp(emu.now(), dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d")
+    return china_today(emu.now()).strftime("%Y%m%d")
 
 
 @pytest.mark.parametrize("tar_type", [None, "GZIP"])
@@ -298,7 +298,7 @@ def test_download_bill(wechat_emulator: Emulator, make_pay_client_v2: MakePayCli
     assert any("`T-bill" in line and "`12.34" in line for line in lines[1:-2])
     assert lines[-2].startswith("总交易单数")
     assert lines[-1] == "`2,`12.34,`0.34,`0.00,`0.00000,`12.34,`0.34"
-    success_only = client.download_bill(dt.datetime.fromtimestamp(wechat_emulator.now()).date(), "SUCCESS")
+    success_only = client.download_bill(china_today(wechat_emulator.now()), "SUCCESS")
     assert "R-bill" not in success_only
     with pytest.raises(PayError) as err:
         client.download_bill("20000101")

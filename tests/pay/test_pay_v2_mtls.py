@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from wxkit.errors import ConfigError, PayError, TransportError
+from wxkit.pay.dates import china_today
 from wxkit.pay.v2 import PayClientV2
 from wxkit.testing import Emulator
 from wxkit.testing.pay import MerchantState, platform_key
@@ -90,7 +91,7 @@ def test_refund_over_tls_with_the_merchant_certificate(emu: Emulator, files: TLS
     refund = pay.refund("R-tls-1", 100, 40, out_trade_no="T-tls-1")
     assert refund["refund_fee"] == "40"
     assert merchant(emu).data["v2_refunds"]["R-tls-1"]["refund_status"] == "PROCESSING"
-    today = dt.datetime.fromtimestamp(emu.now(), dt.timezone(dt.timedelta(hours=8))).date()
+    today = china_today(emu.now())
     assert "资金流水总笔数" in pay.download_fund_flow(today)  # the other certificate endpoint
 
 

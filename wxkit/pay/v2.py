@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AmountError, ConfigError, DecryptError, ParseError, PayError, SignatureError
 from ..xmlcodec import parse_xml, render_xml
 from .amount import check_fen
+from .dates import china_date
 
 if TYPE_CHECKING:
     import requests
@@ -236,8 +237,8 @@ _BILL_DATE = re.compile(r"^\d{8}\Z")
 
 
 def _bill_date(value: str | dt.date) -> str:
-    if isinstance(value, dt.date):
-        return value.strftime("%Y%m%d")
+    if isinstance(value, dt.date):  # an aware datetime counts in China time (wxkit.pay.dates)
+        return china_date(value).strftime("%Y%m%d")
     if not isinstance(value, str) or not _BILL_DATE.match(value):
         raise ValueError(f"bill_date must be a date or 'YYYYMMDD', not {value!r}")
     return value

@@ -33,6 +33,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -116,10 +117,12 @@ class MerchantState:
     data: dict[str, Any] = attrs.field(factory=dict)
     notifications: list[dict[str, Any]] = attrs.field(factory=list)
     certificate_downloads: int = 0
+    #: The wall time of the emulator that holds the merchant (``Emulator.now``); ``time.time`` until added.
+    clock: Callable[[], float] = attrs.field(default=time.time, repr=False)
 
     def rotate_certificate(self, now: dt.datetime | None = None) -> PlatformCertificate:
         """Issue a new platform certificate (a new key and serial); it signs every later answer."""
-        start = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        start = now or dt.datetime.fromtimestamp(int(self.clock()), dt.timezone.utc)
         key = platform_key(1 + len(self.certificates))
         serial = secrets.token_hex(20).upper()
         cert = PlatformCertificate(
@@ -171,6 +174,7 @@ def add_merchant(
         mode,
         v2_key,
         public_key_id=f"PUB_KEY_ID_{secrets.token_hex(12).upper()}",
+        clock=emu.now,
     )
     merchant.pay_public_key = merchant._pay_private_key.public_key()
     if mode in ("certificate", "both"):

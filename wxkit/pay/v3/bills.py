@@ -30,6 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ...errors import PayError, SignatureError
+from ..dates import china_date
 
 if TYPE_CHECKING:
     from .client import PayClient
@@ -46,11 +47,14 @@ _HASHES = {"SHA1": "sha1", "SHA256": "sha256", "MD5": "md5"}
 
 
 def bill_date(value: str | dt.date) -> str:
-    """``value`` as WeChat's ``yyyy-MM-dd`` bill date; a ``ValueError`` for anything else."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
+    """``value`` as WeChat's ``yyyy-MM-dd`` bill date; a ``ValueError`` for anything else.
+
+    A ``date`` is a China calendar day; an aware ``datetime`` is converted to
+    China time (UTC+8) first, a naive one taken as China wall time
+    (:func:`wxkit.pay.dates.china_date`).
+    """
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return china_date(value).isoformat()
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValueError(f"bill_date must be a date or a 'YYYY-MM-DD' string, got {value!r}")
     try:

@@ -21,9 +21,9 @@ IPs), ``callback_url`` (``None`` answers 40201 to the callback check),
 from __future__ import annotations
 
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
+from ...pay.dates import china_date
 from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, ok
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def clear_quota(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
         raise WeChatAPIError(41002, "appid missing")
     if req.field("appid") != app.appid:
         raise WeChatAPIError(40013, "invalid appid")
-    month = time.strftime("%Y-%m", time.gmtime(emu.now()))
+    month = china_date(emu.now()).strftime("%Y-%m")  # WeChat's months are China time
     clears = _state(app)["quota_clears"]
     if clears.get(month, 0) >= MONTHLY_CLEARS:
         raise WeChatAPIError(48006, "forbid to clear quota because of reaching the limit")

@@ -41,7 +41,6 @@ import datetime as dt
 import gzip
 import hashlib
 import secrets
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -184,9 +183,9 @@ def seed_paid_order(
     For tests of refunds, bills and profit sharing without going through the
     order endpoints. ``profit_sharing`` records ``settle_info.profit_sharing``
     (profit sharing refuses orders that have it ``False``); the time is the
-    emulator's when ``emu`` is given.
+    emulator's (``emu``, or the one holding ``merchant``).
     """
-    now = emu.now() if emu is not None else time.time()
+    now = emu.now() if emu is not None else merchant.clock()
     order = {
         "appid": appid or merchant.appid or "wx_test_app",
         "mchid": merchant.mchid,

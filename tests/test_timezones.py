@@ -1,0 +1,40 @@
+"""The time-zone sweep: the suite under machine zones far from China's, with the emulator near China's midnight.
+
+WeChat's calendar (bill dates, quota months, ...) is China time (UTC+8). Code that takes a calendar day from the
+machine's zone passes when the two agree and fails for hours every day when they do not. This runs the suite
+in subprocesses where they never agree:
+
+* ``TZ`` is UTC+14 and the emulator's China clock reads 23:50 (the machine is already on the next day);
+* ``TZ`` is UTC-11 and the emulator's China clock reads 00:00:30 (the machine is still on the day before).
+
+POSIX ``TZ`` strings need no tz database. Tests that do not look at time pass here as anywhere; the modules left
+out are static checks (lint, public API) and this module itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP = ["tests/test_lint.py", "tests/test_public_api.py", "tests/test_timezones.py", "tests/test_handle_fuzz.py"]
+
+
+@pytest.mark.skipif(bool(os.environ.get("WXKIT_TEST_CHINA_CLOCK")), reason="already inside the sweep")
+@pytest.mark.parametrize(
+    ("tz", "china_clock"),
+    [("WXK-14", "23:50:00"), ("WXK+11", "00:00:30")],
+    ids=["utc+14-before-china-midnight", "utc-11-after-china-midnight"],
+)
+def test_the_suite_passes_far_from_china_time(tz: str, china_clock: str) -> None:
+    env = {**os.environ, "TZ": tz, "WXKIT_TEST_CHINA_CLOCK": china_clock}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_WORKER_COUNT", None)
+    args = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:xdist", "-p", "no:cacheprovider", "tests"]
+    args += [f"--ignore={path}" for path in SKIP]
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
