@@ -1,4 +1,4 @@
-"""Every public vector under "messages" in shared/vectors/vectors.json, by kind."""
+"""Every public vector under "messages" in tests/vectors/vectors.json (a copy of shared/vectors), by kind."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from wxkit.pay import v2
 from wxkit.work import WorkApplication
 from wxkit.xmlcodec import parse_xml
 
-VECTORS_PATH = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parent / "vectors" / "vectors.json"
 MESSAGES: dict[str, dict[str, Any]] = json.loads(VECTORS_PATH.read_text("utf-8"))["messages"]
 
 
@@ -115,3 +115,19 @@ def test_every_message_vector_kind_has_a_check() -> None:
 def test_message_vector(name: str) -> None:
     vector = MESSAGES[name]
     CHECKS[vector["kind"]](vector)
+
+
+SHARED_COPY = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "vectors.json"
+
+
+@pytest.mark.skipif(not SHARED_COPY.is_file(), reason="no shared/vectors beside this checkout (a user's clone)")
+def test_the_vectors_match_the_shared_copy() -> None:
+    """The repository's copy of the public vectors is current; a fresh clone runs without the shared folder."""
+    assert json.loads(VECTORS_PATH.read_text("utf-8")) == json.loads(SHARED_COPY.read_text("utf-8"))
+
+
+def test_no_test_reads_outside_the_repository() -> None:
+    here = Path(__file__).resolve()
+    needle = '"shared" / ' + '"vectors"'
+    offenders = [p.name for p in here.parent.rglob("*.py") if p != here and needle in p.read_text("utf-8")]
+    assert not offenders

@@ -11,15 +11,13 @@ import pytest
 
 from wxkit.pay import v2
 
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "vectors.json"
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "vectors.json"
 KEY = "192006250b4c09247ec02edce69f6a2d"
 PARAMS = {"appid": "wx2421b1c4370ec43b", "mch_id": "10000100", "nonce_str": "ibuaiVcKdpRxkhJA", "total_fee": 1}
 
 
 @pytest.fixture(scope="module")
 def vector() -> dict:
-    if not VECTORS.is_file():
-        pytest.skip(f"shared vectors not found at {VECTORS}")
     return json.loads(VECTORS.read_text(encoding="utf-8"))["messages"]["pay_v2_md5_sign"]
 
 

@@ -1,4 +1,4 @@
-"""Every public vector under "pay" in shared/vectors/vectors.json, dispatched by kind."""
+"""Every public vector under "pay" in tests/vectors/vectors.json (a copy of shared/vectors), dispatched by kind."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from wxkit.pay import v2
 from wxkit.pay.v3 import Signer, Verifier, aead_decrypt, aead_encrypt, rsa_sign, rsa_verify
 from wxkit.pay.v3.signer import build_message
 
-VECTORS_PATH = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "vectors.json"
 PAY: list[dict[str, Any]] = json.loads(VECTORS_PATH.read_text("utf-8"))["pay"]
 BY_ID = {v["id"]: v for v in PAY}
 
