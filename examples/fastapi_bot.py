@@ -8,8 +8,9 @@ Run from the repository root (``pip install fastapi uvicorn`` - or just
 
 and configure ``http://<your host>:8000/wechat/`` - with the trailing slash:
 a mount answers ``/wechat`` with a redirect, which WeChat does not follow -
-as the server URL of your official account. The bot's handlers run in a
-worker thread, so they may block.
+as the server URL of your official account. ``make_asgi_app`` calls the
+bot's ``handle_async``: ``async def`` handlers are awaited on the event loop,
+and plain ones (like ``EchoBot``'s) run in a worker thread, so they may block.
 
 The bot is ``EchoBot`` of ``examples/echo_bot.py`` (what ``wxkit demo`` serves),
 configured from ``WXKIT_TOKEN`` / ``WXKIT_APP_ID`` / ``WXKIT_AES_KEY`` (demo values when unset).

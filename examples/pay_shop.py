@@ -1,4 +1,6 @@
-"""The shop that ``pay_notify_flask.py`` and ``pay_notify_django.py`` serve: a WeChat Pay notification handler.
+"""The shop that ``pay_notify_flask.py``, ``pay_notify_django.py`` and ``pay_notify_fastapi.py`` serve.
+
+A WeChat Pay notification handler.
 
 ``on_paid`` runs once per paid order however many times WeChat delivers the
 notification; if it raises, WeChat is told to deliver it again later. In a
@@ -52,8 +54,8 @@ class Shop(PayNotificationHandler):
         ORDERS[refund.out_trade_no] = f"refund {refund.refund_status.lower()}"
 
 
-def make_shop(env: os._Environ[str] | dict[str, str] = os.environ) -> Shop:
-    """The handler, configured from the environment."""
+def make_shop(env: os._Environ[str] | dict[str, str] = os.environ, *, cls: type[Shop] = Shop) -> Shop:
+    """The handler (a ``cls``), configured from the environment."""
     storage: Storage = MemoryStorage()
     if env.get("REDIS_URL"):
         import redis
@@ -71,4 +73,4 @@ def make_shop(env: os._Environ[str] | dict[str, str] = os.environ) -> Shop:
             storage=storage,
             base_url=env.get("WXPAY_BASE_URL", "https://api.mch.weixin.qq.com"),
         )
-    return Shop(v3_client=client, v2_key=env.get("WXPAY_V2_KEY") or None, storage=storage)
+    return cls(v3_client=client, v2_key=env.get("WXPAY_V2_KEY") or None, storage=storage)

@@ -289,6 +289,14 @@ def test_handler_exception_is_logged_and_answered_success(
     assert TOKEN not in caplog.text
 
 
+def test_handler_failure_log_names_the_handler_and_the_exception(
+    bot: Bot, plain: WeChatPusher, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="wxkit.app"):
+        plain.deliver(bot, plain.text("boom"))
+    assert caplog.messages[0].startswith("handler Bot.on_text failed for TextMessage push: RuntimeError (msg id ")
+
+
 def test_on_error_hook_may_answer(plain: WeChatPusher) -> None:
     class App(WxApplication):
         def on_text(self, msg: TextMessage) -> str:
@@ -545,6 +553,17 @@ def test_wrong_url_check_signature(bot: Bot, plain: WeChatPusher) -> None:
     assert bot.handle("GET", {**params, "echostr": ""}, None).status == 400
 
 
+def test_a_signed_echostr_with_a_lone_surrogate_is_400_not_echoed(bot: Bot, plain: WeChatPusher) -> None:
+    # The echostr is echoed as the answer body: one no adapter could encode must be refused, not sent.
+    params, _ = plain.url_check()
+    params["echostr"] = "ab\ud800"
+    with pytest.raises(ParseError, match="echostr is not valid Unicode text"):
+        bot.process(params)
+    response = bot.handle("GET", params, None)
+    assert response.status == 400
+    response.body.encode("utf-8")
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -673,3 +692,52 @@ def test_surrogates_in_params_are_a_signature_error(plain: WeChatPusher) -> None
     push = plain.text("x")
     response = Bot().handle("POST", {**push.params, "timestamp": "1\ud800"}, push.body)
     assert response.status == 403
+
+
+class _FlakyGuardStorage(MemoryStorage):
+    """Behaves as Redis does when a ``SET NX`` is applied but its reply is lost (``lost``), or is down (``down``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = False
+        self.down = False
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        if self.down:
+            raise ConnectionError("storage down")
+        stored = super().add(key, value, ttl)
+        if self.lost:
+            raise TimeoutError("reply lost")
+        return stored
+
+    def get(self, key: str) -> str | None:
+        if self.down:
+            raise ConnectionError("storage down")
+        return super().get(key)
+
+    def delete(self, key: str, *, if_value: str | None = None) -> None:
+        if self.down:
+            raise ConnectionError("storage down")
+        super().delete(key, if_value=if_value)
+
+
+def test_replay_guard_survives_a_lost_reply_and_answers_500_when_the_storage_is_down(
+    plain: WeChatPusher, safe: WeChatPusher
+) -> None:
+    from wxkit import StorageError
+
+    storage = _FlakyGuardStorage()
+    bot = Bot(storage=storage)
+    storage.lost = True
+    push = plain.text("hello")
+    assert plain.deliver(bot, push).content == "echo:hello"  # before: the storage's TimeoutError escaped handle()
+    assert plain.deliver(bot, push).status == 400  # the claim was stored: WeChat's retry is a duplicate
+    storage.lost, storage.down = False, True
+    push = safe.text("again")
+    response = bot.handle("POST", push.params, push.body)
+    assert (response.status, response.body) == (500, "storage unavailable; retry later")
+    with pytest.raises(StorageError):
+        bot.process(push.params, push.body)
+    storage.down = False
+    assert safe.deliver(bot, push).content == "echo:again"  # WeChat's retry is handled normally
+    assert [m.content for m in bot.seen] == ["hello", "again"]

@@ -7,7 +7,8 @@ import threading
 import pytest
 
 import wxkit
-from wxkit.storage import MemoryStorage, Storage
+from wxkit.errors import StorageError
+from wxkit.storage import Claim, MemoryStorage, Storage, StorageLock, claim, release_claim
 
 
 class FakeClock:
@@ -243,3 +244,111 @@ def test_default_clock_is_monotonic_seconds() -> None:
     store = MemoryStorage()
     store.set("k", "v", ttl=3600)
     assert store.get("k") == "v"
+
+
+# -- claim(): add-if-absent with a unique owner, surviving lost replies ---------------------------
+
+
+class LostReplies(MemoryStorage):
+    """Applies each write, then fails as a timed-out reply would (``retried``: answers as redis-py's retry).
+
+    ``retried=True``: ``add`` answers what a second ``SET NX`` answers once the first one was applied
+    (False); otherwise every write raises ``TimeoutError`` after it is applied. ``reads_fail`` makes
+    ``get`` raise too, ``deletes_fail`` makes ``delete`` raise before doing anything.
+    """
+
+    def __init__(self, *, retried: bool = False) -> None:
+        super().__init__()
+        self.retried = retried
+        self.reads_fail = False
+        self.deletes_fail = False
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        super().add(key, value, ttl)
+        if self.retried:
+            return super().add(key, value, ttl)
+        raise TimeoutError("reply lost")
+
+    def get(self, key: str) -> str | None:
+        if self.reads_fail:
+            raise ConnectionError("storage down")
+        return super().get(key)
+
+    def delete(self, key: str, *, if_value: str | None = None) -> None:
+        if self.deletes_fail:
+            raise ConnectionError("storage down")
+        super().delete(key, if_value=if_value)
+
+
+@pytest.mark.parametrize("retried", [False, True], ids=["add-raised", "add-answered-exists"])
+def test_a_claim_stored_but_whose_reply_was_lost_is_ours(retried: bool) -> None:
+    store = LostReplies(retried=retried)
+    won = claim(store, "k", "owner-1", ttl=60)
+    assert won
+    assert won == Claim(True, "owner-1")
+    lost = claim(store, "k", "owner-2", ttl=60)  # somebody else's claim is still refused
+    assert not lost
+    assert lost.value == "owner-1"
+    lock = StorageLock(store, "lock", ttl=60)
+    assert lock.acquire() is True  # the lock is ours, not taken for nobody
+    assert StorageLock(store, "lock", ttl=60).acquire() is False
+    lock.release()
+    assert store.get("lock") is None
+
+
+def test_a_claim_that_cannot_be_checked_raises_and_is_released() -> None:
+    store = LostReplies()
+    store.reads_fail = True
+    with pytest.raises(StorageError) as info:
+        claim(store, "k", "owner-1", ttl=60)
+    assert info.value.key == "k"
+    assert isinstance(info.value.__cause__, ConnectionError)
+    store.reads_fail = False
+    assert store.get("k") is None  # released: a retry of the same work is not refused by it
+    assert claim(MemoryStorage(), "k", "owner-2")  # (a healthy storage, for contrast)
+
+
+def test_a_claim_abandoned_while_the_storage_was_down_is_freed_by_the_next_claim_here() -> None:
+    store = LostReplies()
+    store.reads_fail = store.deletes_fail = True
+    with pytest.raises(StorageError):
+        claim(store, "abandoned-key", "owner-1", ttl=60)
+    store.reads_fail = store.deletes_fail = False
+    assert store.get("abandoned-key") == "owner-1"  # stored, and could not be released
+    healthy = MemoryStorage()
+    healthy.set("abandoned-key", "owner-1")
+    assert claim(healthy, "abandoned-key", "owner-2", ttl=60).won  # this process's own, never used: freed
+    assert healthy.get("abandoned-key") == "owner-2"
+    healthy.set("abandoned-key", "owner-1")
+    assert not claim(healthy, "abandoned-key", "owner-3", ttl=60)  # freed once; now it is somebody's
+
+
+def test_claim_on_a_healthy_storage() -> None:
+    store = MemoryStorage()
+    assert claim(store, "k", "a", ttl=60) == Claim(True, "a")
+    assert claim(store, "k", "b", ttl=60) == Claim(False, "a")
+    assert release_claim(store, "k", "b") is True  # not its claim: kept
+    assert store.get("k") == "a"
+    assert release_claim(store, "k", "a") is True
+    assert store.get("k") is None
+
+
+def test_a_storage_that_is_down_raises_storage_error_from_claim_and_lock() -> None:
+    class Down(MemoryStorage):
+        def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+            raise ConnectionError("down")
+
+        def get(self, key: str) -> str | None:
+            raise ConnectionError("down")
+
+        def delete(self, key: str, *, if_value: str | None = None) -> None:
+            raise ConnectionError("down")
+
+    with pytest.raises(StorageError, match=r"ConnectionError"):
+        claim(Down(), "k", "a")
+    lock = StorageLock(Down(), "lock")
+    with pytest.raises(StorageError):
+        lock.acquire()
+    lock.held = True
+    lock.release()  # never raises
+    assert lock.held is False

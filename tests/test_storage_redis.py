@@ -112,3 +112,35 @@ def test_replay_guard_shared_through_redis(storage: RedisStorage) -> None:
     with pytest.raises(DuplicateMessageError):
         Bot(storage=storage).process(push.params, push.body)
     assert handled == ["once"]
+
+
+class RetriedSetNX(RedisStorage):
+    """What redis-py does when ``SET NX`` times out after the server applied it: it sends it again and the
+    second one answers nil ("exists"), so ``add`` returns False for a key it did store."""
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        super().add(key, value, ttl)  # applied; its reply is lost
+        return super().add(key, value, ttl)  # the retry's answer
+
+
+def test_a_claim_whose_set_nx_reply_was_lost_is_still_ours(redis_client: Any) -> None:
+    storage = RetriedSetNX(redis_client, prefix=f"test:{uuid.uuid4().hex}:")
+    lock = StorageLock(storage, "L", ttl=30)
+    assert lock.acquire()  # before: False, and the lock held by nobody until its TTL
+    assert not StorageLock(storage, "L", ttl=30).acquire()
+    lock.release()
+    assert storage.get("L") is None
+    handled: list[str] = []
+
+    class Bot(WxApplication):
+        token = "redis-token"
+
+        def on_text(self, msg: Any) -> str:
+            handled.append(msg.content)
+            return "ok"
+
+    pusher = WeChatPusher("redis-token")
+    push = pusher.text("once")
+    assert pusher.deliver(Bot(storage=storage), push).content == "ok"  # before: 400 "duplicate"
+    assert pusher.deliver(Bot(storage=storage), push).status == 400  # WeChat's retry: a real duplicate
+    assert handled == ["once"]

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import attrs
 
+from . import _flow, observe, session
 from .crypto import MessageCrypto, check_signature, random_nonce
 from .errors import (
     ConfigError,
@@ -30,12 +32,14 @@ from .errors import (
     ParseError,
     SignatureError,
     StaleTimestampError,
+    StorageError,
     WxError,
 )
 from .events import Event, SubscribeEvent, UnknownEvent, official_registry
 from .messages import BaseMessage, Message, TypeRegistry, UnknownMessage
 from .replies import Reply, TextReply
-from .storage import MemoryStorage, Storage
+from .routing import Routing
+from .storage import MemoryStorage, Storage, claim
 from .xmlcodec import DEFAULT_MAX_BODY_SIZE, parse_xml
 
 __all__ = ["BaseApplication", "Handler", "HandlerResult", "WxApplication", "WxResponse"]
@@ -62,6 +66,15 @@ class WxResponse:
     content_type: str = _TEXT
 
 
+def _is_text(value: str) -> bool:
+    """Whether ``value`` encodes as UTF-8 (a ``str`` holding a lone surrogate does not)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _param(params: Mapping[str, Any] | None, name: str) -> str:
     """Read one query parameter; list values (``parse_qs``) give their last item."""
     if not params:
@@ -78,6 +91,16 @@ def _param(params: Mapping[str, Any] | None, name: str) -> str:
     return str(value)
 
 
+def _callable_name(func: Callable[..., Any]) -> str:
+    """A handler's name for logs: ``Bot.on_text``, ``my_text_handler``, or its class name."""
+    name = getattr(func, "__qualname__", None)
+    return name if isinstance(name, str) else type(func).__name__
+
+
+class _AsyncHandlerError(ConfigError):
+    """An ``async def`` handler met by the sync entry points; :meth:`BaseApplication.handle` raises it too."""
+
+
 def _checked(reply: Any) -> HandlerResult:
     """Refuse handler results that are not a Reply, str or None (raised inside dispatch's guard)."""
     if reply is None or isinstance(reply, (str, Reply)):
@@ -85,7 +108,7 @@ def _checked(reply: Any) -> HandlerResult:
     raise TypeError(f"a handler must return a Reply, str or None, not {type(reply).__name__}")
 
 
-class BaseApplication:
+class BaseApplication(Routing, session.Sessions, observe.Observable):
     """The handler model shared by :class:`WxApplication` and ``wxkit.work.WorkApplication``.
 
     Configuration is read from class attributes, overridable by constructor
@@ -125,6 +148,11 @@ class BaseApplication:
     #: What :meth:`handle` answers a duplicate push (WeChat's retry): 400 by default; set it to
     #: 200 to answer "success" instead, so WeChat never shows the user "service unavailable".
     duplicate_status: int = 400
+    #: On the async path (:meth:`handle_async`, the ASGI adapter), plain (not ``async def``)
+    #: handlers and hooks run in a worker thread (:func:`asyncio.to_thread`) so that a blocking
+    #: one cannot stall the event loop. Set this to False when none of them blocks: they then
+    #: run inline on the loop, without the thread hop.
+    handlers_block: bool = True
 
     def __init__(
         self,
@@ -157,19 +185,26 @@ class BaseApplication:
             if not callable(target):
                 raise ConfigError(f"{type(self).__name__}: the handler for {key!r} is not a method or callable")
         self._dispatch_cache: dict[tuple[type[BaseMessage], str], Callable[[Any], HandlerResult] | None] = {}
+        self._init_routes()
+        self._init_observers()
+        #: The async def handlers and hooks seen at construction: the sync entry points refuse them.
+        self._async_handlers = self._find_async_handlers()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
     # -- hooks users override ------------------------------------------------
+    @_flow.inline  # the default never blocks: the async path calls it on the loop
     def pre_process(self, message: BaseMessage) -> HandlerResult:
         """Run before the handler; return a reply to answer with it and skip the handler."""
         return None
 
+    @_flow.inline  # the default never blocks: the async path calls it on the loop
     def post_process(self, message: BaseMessage, reply: HandlerResult) -> HandlerResult:
         """Run after the handler with its result; return the reply to send."""
         return reply
 
+    @_flow.inline  # the default never blocks: the async path calls it on the loop
     def on_error(self, message: BaseMessage, error: Exception) -> HandlerResult:
         """Called when a handler raises; the default answers ``"success"`` so WeChat does not retry."""
         return None
@@ -181,18 +216,44 @@ class BaseApplication:
         With ``xml`` ``None`` this is the URL check and returns the echostr.
         Bad input raises :class:`~wxkit.errors.SignatureError`,
         :class:`~wxkit.errors.DecryptError`, :class:`~wxkit.errors.ParseError`
-        or :class:`~wxkit.errors.ReplayError`.
+        or :class:`~wxkit.errors.ReplayError`; a replay-guard storage that
+        fails raises :class:`~wxkit.errors.StorageError` (the handler has not
+        run, and WeChat's retry is handled normally).
+        """
+        self._refuse_async_handlers()
+        if xml is None:
+            return self.verify_url(params)
+        return _flow.run_sync(self._push_flow(params, xml), self._async_refusal)
+
+    async def process_async(self, params: Mapping[str, Any] | None, xml: str | bytes | None = None) -> str:
+        """:meth:`process` for asyncio code: awaits ``async def`` handlers and hooks, runs plain ones.
+
+        The same checks, the same answers and the same errors as
+        :meth:`process`. Plain handlers and hooks run in a worker thread
+        unless :attr:`handlers_block` is False; the replay guard's storage
+        calls run in a worker thread unless the storage is a
+        :class:`~wxkit.storage.MemoryStorage` (a :class:`~wxkit.storage.RedisStorage`
+        blocks on the network).
         """
         if xml is None:
             return self.verify_url(params)
-        return self._process_push(params, xml, self._crypto_for_request(params))
+        return await _flow.run_async(
+            self._push_flow(params, xml),
+            handlers_block=self.handlers_block,
+            storage_blocks=not isinstance(self.storage, MemoryStorage),
+        )
 
     def handle(self, method: str, params: Mapping[str, Any] | None, body: str | bytes | None) -> WxResponse:
         """Framework glue: never raises for bad input.
 
         ``GET`` is the URL check, ``POST`` a push. Signature failures answer
-        403, every other bad input 400, other methods 405.
+        403, every other bad input 400, other methods 405; a failing storage
+        (:class:`~wxkit.errors.StorageError`) 500, so that WeChat retries.
+        An application with ``async def`` handlers is refused with a
+        :class:`~wxkit.errors.ConfigError` (raised: a deployment error, not
+        bad input); serve it with :meth:`handle_async`.
         """
+        self._refuse_async_handlers()
         verb = (method or "").upper()
         try:
             if verb == "GET":
@@ -200,20 +261,112 @@ class BaseApplication:
             if verb != "POST":
                 return WxResponse(405, "method not allowed")
             result = self.process(params, body if body is not None else b"")
-        except SignatureError as exc:
+        except WxError as exc:
+            return self._error_response(exc)
+        return self._ok_response(result)
+
+    async def handle_async(self, method: str, params: Mapping[str, Any] | None, body: str | bytes | None) -> WxResponse:
+        """:meth:`handle` for asyncio code (what the ASGI adapter calls): the same answers for every input.
+
+        ``async def`` handlers and hooks (``on_*`` methods, ``handlers`` /
+        ``event_handlers`` entries, routes, ``pre_process`` /
+        ``post_process`` / ``on_error``) are awaited; plain ones run in a
+        worker thread unless :attr:`handlers_block` is False. Verification,
+        decryption, parsing, rendering and encryption are the very code
+        :meth:`handle` runs. The replay guard's storage calls run in a worker
+        thread unless the storage is a :class:`~wxkit.storage.MemoryStorage`.
+        A subclass that overrides :meth:`process` without ``process_async``
+        (the :mod:`wxkit.compat` classes) is served by running :meth:`handle`
+        (in a worker thread unless :attr:`handlers_block` is False).
+        """
+        if not self._native_async():
+            if self.handlers_block:
+                import asyncio  # here only: a sync-only bot never imports asyncio
+
+                return await asyncio.to_thread(self.handle, method, params, body)
+            return self.handle(method, params, body)
+        verb = (method or "").upper()
+        try:
+            if verb == "GET":
+                return WxResponse(200, self.verify_url(params))
+            if verb != "POST":
+                return WxResponse(405, "method not allowed")
+            result = await self.process_async(params, body if body is not None else b"")
+        except WxError as exc:
+            return self._error_response(exc)
+        return self._ok_response(result)
+
+    def _error_response(self, exc: WxError) -> WxResponse:
+        """The answer to a request refused with ``exc`` (both entry points); async handlers are re-raised."""
+        if isinstance(exc, _AsyncHandlerError):
+            raise exc  # a deployment error: never an answer WeChat would take for "handled"
+        if isinstance(exc, SignatureError):
             logger.warning("rejected push: %s", exc)
             return WxResponse(403, str(exc))
-        except DuplicateMessageError as exc:
+        if isinstance(exc, DuplicateMessageError):
             logger.info("duplicate push: %s", exc)
             if self.duplicate_status == 200:
                 return WxResponse(200, "success")
             return WxResponse(self.duplicate_status, str(exc))
-        except WxError as exc:
-            logger.warning("rejected push: %s: %s", type(exc).__name__, exc)
-            return WxResponse(400, str(exc))
+        if isinstance(exc, StorageError):
+            logger.error("push not handled, the replay-guard storage failed: %s", exc, exc_info=exc)
+            return WxResponse(500, "storage unavailable; retry later")
+        logger.warning("rejected push: %s: %s", type(exc).__name__, exc)
+        return WxResponse(400, str(exc))
+
+    @staticmethod
+    def _ok_response(result: str) -> WxResponse:
+        """The answer carrying a response body (an XML reply, ``success`` or an echostr)."""
         if result.startswith("<"):
             return WxResponse(200, result, _XML)
         return WxResponse(200, result)
+
+    # -- async handlers --------------------------------------------------------
+    def _find_async_handlers(self) -> tuple[str, ...]:
+        """Names of the ``async def`` handlers and hooks: ``on_*`` methods, the dicts' entries, class routes."""
+        found: list[str] = []
+        for name in dir(type(self)):
+            hook = name.startswith("on_") or name in ("pre_process", "post_process")
+            if hook and _flow.is_async_callable(getattr(self, name, None)):
+                found.append(name)
+        for key, value in [*self.handlers.items(), *self._event_handlers.items()]:
+            target = getattr(self, value, None) if isinstance(value, str) else value
+            if callable(target) and _flow.is_async_callable(target):
+                found.append(f"the handler for {key!r} ({_callable_name(target)})")
+        pending: list[Any] = [self._router] if self._router is not None else []
+        while pending:  # routes included at construction (the class's ``routes``), nested routers too
+            source = pending.pop()
+            for entry in getattr(source, "_entries", ()):
+                handler = getattr(entry, "handler", None)
+                if handler is not None and _flow.is_async_callable(handler):
+                    found.append(f"the route handler {_callable_name(handler)}")
+                elif handler is None:
+                    pending.append(entry)
+        return tuple(found)
+
+    def _refuse_async_handlers(self) -> None:
+        """Raise the :class:`~wxkit.errors.ConfigError` of the sync entry points for an async application."""
+        if self._async_handlers:
+            raise _AsyncHandlerError(
+                f"{type(self).__name__}: {', '.join(self._async_handlers)} is async def; "
+                "the sync process() / handle() cannot await it: serve this application with "
+                "handle_async() / process_async() (the ASGI adapter does)"
+            )
+
+    def _async_refusal(self, func: Callable[..., Any]) -> ConfigError:
+        """The error for an ``async def`` handler met while dispatching on the sync path (a route added later)."""
+        return _AsyncHandlerError(
+            f"{type(self).__name__}: {_callable_name(func)} is async def (or returned an awaitable); "
+            "the sync process() / handle() cannot await it: serve this application with "
+            "handle_async() / process_async() (the ASGI adapter does)"
+        )
+
+    def _native_async(self) -> bool:
+        """Whether ``process_async`` is the twin of ``process`` (not so when a subclass overrides only ``process``)."""
+        cls = type(self)
+        sync = next(k for k in cls.__mro__ if "process" in k.__dict__)
+        async_ = next(k for k in cls.__mro__ if "process_async" in k.__dict__)
+        return issubclass(async_, sync)
 
     # -- subclass responsibilities -------------------------------------------
     def verify_url(self, params: Mapping[str, Any] | None) -> str:
@@ -236,7 +389,37 @@ class BaseApplication:
         if abs(self._clock() - ts) > window:
             raise StaleTimestampError(f"timestamp outside the {window:g}-second window")
 
-    def _process_push(self, params: Mapping[str, Any] | None, xml: str | bytes, crypto: MessageCrypto | None) -> str:
+    # -- one push: a sans-IO prefix and suffix around the calls the two drivers make --
+    def _push_flow(self, params: Mapping[str, Any] | None, xml: str | bytes) -> _flow.Flow[str]:
+        """One push as a flow (see :mod:`wxkit._flow`): only the replay guard and user code are yielded steps."""
+        observers = self._observers
+        if not observers:  # the message log costs nothing without observers
+            return self._push_steps(params, xml, None)
+        note = observe._Note()
+        return observe.observed(observers, self._push_steps(params, xml, note), note, _flow.HOOK)
+
+    def _push_steps(
+        self, params: Mapping[str, Any] | None, xml: str | bytes, note: observe._Note | None
+    ) -> _flow.Flow[str]:
+        """:meth:`_push_flow`'s steps; ``note`` (observers only) learns the message and the rendered reply."""
+        crypto = self._crypto_for_request(params)
+        message, receive_id = self._open_push(params, xml, crypto)
+        if note is not None:
+            note.message = message
+        yield (_flow.STORE, self._check_duplicate, (message,))
+        if type(self).dispatch is BaseApplication.dispatch:
+            reply = yield from self._dispatch_flow(message)
+        else:  # a subclass's dispatch() (wxkit.compat's): called as plain user code
+            reply = _checked((yield (_flow.HOOK, self.dispatch, (message,))))
+        body = yield from self._render_flow(message, reply)
+        if note is not None:
+            note.reply = None if body == "success" else body
+        return self._seal_reply(body, crypto, receive_id)
+
+    def _open_push(
+        self, params: Mapping[str, Any] | None, xml: str | bytes, crypto: MessageCrypto | None
+    ) -> tuple[BaseMessage, str]:
+        """Check size and signature, decrypt and parse a push: ``(message, receive id)``; raises for bad input."""
         max_size = self.max_body_size
         if max_size is not None and len(xml) * 4 > max_size:
             size = len(xml.encode("utf-8", "surrogatepass")) if isinstance(xml, str) else len(xml)
@@ -260,10 +443,10 @@ class BaseApplication:
             self.check_timestamp(timestamp)
             plain, receive_id = crypto.decrypt_with_id(encrypted)
             data = parse_xml(plain, max_size=None)
-        message = self.registry.parse(data)
-        self._check_duplicate(message)
-        reply = self.dispatch(message)
-        body = self._render_guarded(message, reply)
+        return self.registry.parse(data), receive_id
+
+    def _seal_reply(self, body: str, crypto: MessageCrypto | None, receive_id: str) -> str:
+        """Encrypt and sign a rendered reply in safe mode (``success`` stays plain)."""
         if crypto is None or body == "success":
             return body
         # The reply carries the receive id the push carried (the same one, unless the check is off).
@@ -277,20 +460,23 @@ class BaseApplication:
             return
         key = f"wxkit:seen:{message.to_user_name}:{message.dedup_key}"
         assert self.storage is not None  # set in __init__
-        if not self.storage.add(key, "1", ttl):
+        # A unique owner value: a claim stored but whose reply was lost is recognised as ours
+        # (wxkit.storage.claim), and a storage failure raises StorageError before the handler runs.
+        if not claim(self.storage, key, uuid.uuid4().hex, ttl):
             raise DuplicateMessageError("duplicate push (already handled)", key=message.dedup_key)
 
-    def _render_guarded(self, message: BaseMessage, reply: HandlerResult) -> str:
+    def _render_flow(self, message: BaseMessage, reply: HandlerResult) -> _flow.Flow[str]:
         # A reply that cannot be rendered (a None field...) is a handler failure like any other:
         # logged, handed to on_error, and answered "success" - never a 500 after the push was marked seen.
         try:
             return self.render(message, reply)
         except Exception as exc:
+            observe.handler_failed(exc)
             logger.exception(
                 "rendering the reply failed for %s push (create time %s)", type(message).__name__, message.create_time
             )
             try:
-                return self.render(message, _checked(self.on_error(message, exc)))
+                return self.render(message, _checked((yield (_flow.HOOK, self.on_error, (message, exc)))))
             except Exception:
                 logger.exception("on_error failed")
                 return "success"
@@ -304,26 +490,59 @@ class BaseApplication:
         return reply.render(message.from_user_name, message.to_user_name, int(self._clock()))
 
     def dispatch(self, message: BaseMessage) -> HandlerResult:
-        """Run the hooks and the handler for ``message``; a raising handler goes to :meth:`on_error`."""
+        """Run the hooks, then the routes or the handler for ``message``; a raising handler goes to :meth:`on_error`.
+
+        An ``async def`` handler or hook raises :class:`~wxkit.errors.ConfigError` here.
+        """
+        return _flow.run_sync(self._dispatch_flow(message), self._async_refusal)
+
+    def _dispatch_flow(self, message: BaseMessage) -> _flow.Flow[HandlerResult]:
+        """:meth:`dispatch` as a flow: each call of user code is a yielded step (see :mod:`wxkit._flow`)."""
+        step = "pre_process"  # what is running, named in the log line if it raises
+        sessions = session.open_scope()  # self.session(msg) in user code; saved below, dropped on failure
         try:
-            reply = self.pre_process(message)
-            if reply is None:
-                handler = self.find_handler(message)
-                reply = handler(message) if handler is not None else self._fallback_reply(message)
-            return _checked(self.post_process(message, reply))
-        except Exception as exc:
-            # user code failed: log (ids, never content) and answer, never a 500 or a retry
-            logger.exception(
-                "handler failed for %s push (msg id %s, create time %s)",
-                type(message).__name__,
-                getattr(message, "msg_id", "") or "-",
-                message.create_time,
-            )
             try:
-                return _checked(self.on_error(message, exc))
-            except Exception:
-                logger.exception("on_error failed")
-                return None
+                reply = yield (_flow.HOOK, self.pre_process, (message,))
+                if reply is None:
+                    step = "handler lookup"
+                    router = self._router  # decorator routes and included rules come before on_* (None: no routes)
+                    handler = router.find(self, message) if router is not None else None
+                    if handler is None:
+                        handler = self.find_handler(message)
+                    if handler is None:
+                        reply = self._fallback_reply(message)
+                    else:
+                        step = f"handler {_callable_name(handler)}"
+                        reply = _checked((yield (_flow.HOOK, handler, (message,))))
+                step = "post_process"
+                reply = _checked((yield (_flow.HOOK, self.post_process, (message, reply))))
+                if sessions.entries:
+                    step = "saving the session"
+                    yield (_flow.STORE, sessions.commit, ())
+                return reply
+            except Exception as exc:
+                # user code failed: log what failed (the handler, the exception class; ids, never content)
+                # and answer, never a 500 or a retry; the session changes made so far are dropped
+                sessions.rollback()
+                observe.handler_failed(exc)
+                logger.exception(
+                    "%s failed for %s push: %s (msg id %s, create time %s)",
+                    step,
+                    type(message).__name__,
+                    type(exc).__name__,
+                    getattr(message, "msg_id", "") or "-",
+                    message.create_time,
+                )
+                try:
+                    reply = _checked((yield (_flow.HOOK, self.on_error, (message, exc))))
+                    if sessions.entries:  # what on_error changed is saved
+                        yield (_flow.STORE, sessions.commit, ())
+                    return reply
+                except Exception:
+                    logger.exception("on_error failed")
+                    return None
+        finally:
+            sessions.close()
 
     def find_handler(self, message: BaseMessage) -> Callable[[Any], HandlerResult] | None:
         """Return the callable that handles ``message``, or None (the fallback replies apply).
@@ -438,6 +657,19 @@ class WxApplication(BaseApplication):
             return self._with_credentials(token, app_id, aes_key).process(params, xml)
         return super().process(params, xml)
 
+    async def process_async(
+        self,
+        params: Mapping[str, Any] | None,
+        xml: str | bytes | None = None,
+        token: str | None = None,
+        app_id: str | None = None,
+        aes_key: str | None = None,
+    ) -> str:
+        """:meth:`process` for asyncio code (see :meth:`BaseApplication.process_async`); same overrides."""
+        if token or app_id or aes_key:
+            return await self._with_credentials(token, app_id, aes_key).process_async(params, xml)
+        return await super().process_async(params, xml)
+
     def _with_credentials(self, token: str | None, app_id: str | None, aes_key: str | None) -> WxApplication:
         key = (token, app_id, aes_key)
         app = self._overrides.get(key)
@@ -469,6 +701,8 @@ class WxApplication(BaseApplication):
         assert self.token is not None
         check_signature(_param(params, "signature"), self.token, timestamp, _param(params, "nonce"))
         self.check_timestamp(timestamp)
+        if not _is_text(echostr):  # it becomes the answer body, which must encode as UTF-8
+            raise ParseError("echostr is not valid Unicode text (a lone surrogate)")
         return echostr
 
     def _crypto_for_request(self, params: Mapping[str, Any] | None) -> MessageCrypto | None:

@@ -17,27 +17,100 @@
 ``wxkit pay sign --key K [--sign-type MD5|HMAC-SHA256] NAME=VALUE ...``
     print the WeChat Pay v2 ``sign`` of the parameters (``--key`` defaults to
     ``$WXKIT_PAY_KEY``, which keeps the key out of the shell history).
+``wxkit --version``
+    print ``wxkit <version>``.
+
+Exit status: 0 on success, 1 when ``push`` gets a non-200 answer or ``demo``
+fails, 2 on a user error (a bad option value, URL, port or key, a busy port,
+missing or inconsistent options, a wxkit error, a network error) with one
+line ``wxkit COMMAND: problem`` on stderr and never a traceback (mistakes
+argparse itself catches print the usage line too), 130 on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import importlib
+import importlib.metadata
 import importlib.util
+import math
 import os
 import sys
 import threading
+import urllib.error
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from .crypto import MessageCrypto, sha1_signature
-from .errors import WxError
+from .errors import ParseError, WxError
 from .xmlcodec import parse_xml
 
 __all__ = ["main"]
+
+
+#: The longest ``wxkit push --timeout`` (a day; far longer ones overflow the socket layer).
+_MAX_TIMEOUT = 86400
+
+
+class _UserError(Exception):
+    """A user error: :func:`main` prints ``wxkit COMMAND: <message>`` on one line and returns 2."""
+
+
+def _version() -> str:
+    """The installed distribution's version, else ``wxkit.__version__``, else ``"unknown"``."""
+    try:
+        return importlib.metadata.version("wxkit")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    version = getattr(importlib.import_module("wxkit"), "__version__", None)
+    return str(version) if version else "unknown"
+
+
+def _check_port(port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise _UserError(f"--port {port} is out of range (0-65535; 0 picks a free port)")
+
+
+def _listen_error(host: str, port: int, exc: OSError) -> _UserError:
+    return _UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+def _check_url(url: str) -> None:
+    """Refuse anything ``urllib`` would choke on, before the push is built."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise _UserError(f"the URL contains whitespace or control characters: {url!r}")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError as exc:
+        raise _UserError(f"not a valid URL: {url!r} ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise _UserError(f"not an http:// or https:// URL: {url!r}")
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError:
+        raise _UserError(f"not a valid host name: {parts.hostname!r}") from None
+
+
+def _one_line(text: object) -> str:
+    """``text`` on one line, control characters escaped (error texts may come from a server)."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in " ".join(str(text).split()))
+
+
+def _network_reason(exc: Exception) -> str:
+    if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
+        reason = exc.reason
+        if isinstance(reason, OSError) and reason.strerror:
+            return reason.strerror
+        return str(reason)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _load_demo_module() -> ModuleType:
@@ -67,33 +140,39 @@ def _demo(args: argparse.Namespace) -> int:
     from .testing import Emulator, WeChatPusher
     from .testing.routes.template import add_template
 
+    _check_port(args.port)
     module = _load_demo_module()
     bot = module.EchoBot()
-    # The API side: the emulator plays WeChat's HTTP API, the bot gets a Client pointed at it.
-    emulator = Emulator().start()
-    api_app = emulator.add_app(bot.app_id, module.DEMO_SECRET)
-    api_app.add_follower("o_demo_user", nickname="Demo User")
-    add_template(api_app, module.WELCOME_TEMPLATE_ID, title="Welcome", content="{{thing1.DATA}} {{thing2.DATA}}")
-    bot.client = emulator.client(bot.app_id, module.DEMO_SECRET)
 
     class QuietHandler(WSGIRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = make_server("127.0.0.1", args.port, make_wsgi_app(bot), handler_class=QuietHandler)
+    # Bind first: a busy port fails before anything is started or printed.
+    try:
+        server = make_server("127.0.0.1", args.port, make_wsgi_app(bot), handler_class=QuietHandler)
+    except OSError as exc:
+        raise _listen_error("127.0.0.1", args.port, exc) from None
     url = f"http://127.0.0.1:{server.server_port}/wechat"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    print(f"wxkit demo: echo bot ({type(bot).__name__}, safe mode) serving at {url}")
-    print(f"wxkit demo: WeChat API emulator at {emulator.url}")
-    pusher = WeChatPusher(bot.token, app_id=bot.app_id, aes_key=bot.aes_key, openid="o_demo_user")
-    steps = [
-        ("text message 'Hello, wxkit!'", pusher.text("Hello, wxkit!")),
-        ("subscribe event (QR scene 42)", pusher.subscribe("42")),
-        ("menu click 'V1001_TODAY_MUSIC'", pusher.click("V1001_TODAY_MUSIC")),
-    ]
+    emulator = Emulator()
     ok = True
     try:
+        # The API side: the emulator plays WeChat's HTTP API, the bot gets a Client pointed at it.
+        emulator.start()
+        api_app = emulator.add_app(bot.app_id, module.DEMO_SECRET)
+        api_app.add_follower("o_demo_user", nickname="Demo User")
+        add_template(api_app, module.WELCOME_TEMPLATE_ID, title="Welcome", content="{{thing1.DATA}} {{thing2.DATA}}")
+        bot.client = emulator.client(bot.app_id, module.DEMO_SECRET)
+        print(f"wxkit demo: echo bot ({type(bot).__name__}, safe mode) serving at {url}")
+        print(f"wxkit demo: WeChat API emulator at {emulator.url}")
+        pusher = WeChatPusher(bot.token, app_id=bot.app_id, aes_key=bot.aes_key, openid="o_demo_user")
+        steps = [
+            ("text message 'Hello, wxkit!'", pusher.text("Hello, wxkit!")),
+            ("subscribe event (QR scene 42)", pusher.subscribe("42")),
+            ("menu click 'V1001_TODAY_MUSIC'", pusher.click("V1001_TODAY_MUSIC")),
+        ]
         params, echostr = pusher.url_check()
         answered = bot.handle("GET", params, None).body == echostr
         print(f"-> URL check (GET echostr): bot answered the echostr: {answered}")
@@ -123,12 +202,19 @@ def _demo(args: argparse.Namespace) -> int:
 def _push(args: argparse.Namespace) -> int:
     from .testing import WeChatPusher
 
+    _check_url(args.url)
+    if not (math.isfinite(args.timeout) and 0 < args.timeout <= _MAX_TIMEOUT):
+        raise _UserError(
+            f"--timeout must be a number of seconds above 0 and up to {_MAX_TIMEOUT}, not {args.timeout:g}"
+        )
+    if args.app_id and args.corp_id:
+        raise _UserError("give --app-id (official account) or --corp-id (WeCom), not both")
     if args.aes_key and not (args.app_id or args.corp_id):
-        print("wxkit push: --aes-key needs --app-id (official account) or --corp-id (WeCom)", file=sys.stderr)
-        return 2
+        raise _UserError("--aes-key needs --app-id (official account) or --corp-id (WeCom)")
     if args.corp_id and not args.aes_key:
-        print("wxkit push: --corp-id needs --aes-key (WeCom always encrypts)", file=sys.stderr)
-        return 2
+        raise _UserError("--corp-id needs --aes-key (WeCom always encrypts)")
+    if args.agent_id is not None and not args.corp_id:
+        raise _UserError("--agent-id needs --corp-id (only WeCom pushes carry an AgentID)")
     pusher = WeChatPusher(
         args.token,
         app_id=args.app_id,
@@ -143,7 +229,12 @@ def _push(args: argparse.Namespace) -> int:
         push = pusher.click(args.click)
     else:
         push = pusher.event(args.event)
-    reply = pusher.post(args.url, push, timeout=args.timeout)
+    try:
+        reply = pusher.post(args.url, push, timeout=args.timeout)
+    except WxError:
+        raise  # an invalid reply: main() names the error class
+    except (OSError, http.client.HTTPException, ValueError, OverflowError) as exc:
+        raise _UserError(f"cannot push to {args.url}: {_network_reason(exc)}") from None
     print(f"HTTP {reply.status}")
     print(reply.xml or reply.body)
     return 0 if reply.status == 200 else 1
@@ -152,24 +243,45 @@ def _push(args: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     from .testing import Emulator
 
+    _check_port(args.port)
     emulator = Emulator()
     app = emulator.add_app(args.app_id, args.secret)
     for openid in args.follower or []:
         app.add_follower(openid)
-    print(f"wxkit emulator: serving WeChat's API at http://{args.host}:{args.port} (Ctrl-C to stop)")
-    print(f"  app: appid={app.appid} secret={app.secret}  followers: {len(app.followers)}")
-    print(f"  use: Client({app.appid!r}, {app.secret!r}, base_url='http://{args.host}:{args.port}')")
-    sys.stdout.flush()
-    with contextlib.suppress(KeyboardInterrupt):
-        emulator.serve_forever(args.host, args.port)
+    # Bind first: the banner is printed only once the port is ours.
+    try:
+        emulator.start(args.host, args.port)
+    except OSError as exc:
+        raise _listen_error(args.host, args.port, exc) from None
+    try:
+        url = emulator.url  # the bound port, also when --port 0 picked one
+        print(f"wxkit emulator: serving WeChat's API at {url} (Ctrl-C to stop)")
+        print(f"  app: appid={app.appid} secret={app.secret}  followers: {len(app.followers)}")
+        print(f"  use: Client({app.appid!r}, {app.secret!r}, base_url={url!r})")
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            emulator.serve_forever(args.host, args.port)  # already listening: this only waits
+    finally:
+        emulator.stop()
     return 0
 
 
 def _decrypt(args: argparse.Namespace) -> int:
+    check = {"--token": args.token, "--timestamp": args.timestamp, "--nonce": args.nonce}
+    if args.msg_signature is not None:
+        missing = [name for name, value in check.items() if not value]
+        if missing:
+            raise _UserError(f"--msg-signature needs --token, --timestamp and --nonce; missing: {', '.join(missing)}")
+    elif any(value is not None for value in check.values()):
+        given = ", ".join(name for name, value in check.items() if value is not None)
+        raise _UserError(f"{given}: used only to check a signature, give --msg-signature too")
     crypto = MessageCrypto(args.token or "-", args.aes_key, args.receive_id)
     data = args.data.strip()
     if data.startswith("<"):
-        data = str(parse_xml(data).get("Encrypt", ""))
+        fields = parse_xml(data)
+        if not isinstance(fields.get("Encrypt"), str) or not fields["Encrypt"]:
+            raise ParseError("the XML body has no Encrypt element")
+        data = fields["Encrypt"]
     if args.msg_signature:
         crypto.check_signature(args.msg_signature, args.timestamp or "", args.nonce or "", data)
         print("msg_signature: OK", file=sys.stderr)
@@ -190,14 +302,16 @@ def _pay_sign(args: argparse.Namespace) -> int:
 
     key = args.key or os.environ.get("WXKIT_PAY_KEY", "")
     if not key:
-        print("wxkit pay sign: give --key or set WXKIT_PAY_KEY", file=sys.stderr)
-        return 2
+        raise _UserError("give --key or set WXKIT_PAY_KEY")
+    if not args.params:
+        raise _UserError("give the parameters to sign as NAME=VALUE ...")
     params: dict[str, str] = {}
     for pair in args.params:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            print(f"wxkit pay sign: expected NAME=VALUE, got {pair!r}", file=sys.stderr)
-            return 2
+            raise _UserError(f"expected NAME=VALUE, got {pair!r}")
+        if name in params:
+            raise _UserError(f"{name} is given twice")
         params[name] = value
     print(pay_sign(params, key, args.sign_type))
     return 0
@@ -206,73 +320,95 @@ def _pay_sign(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``wxkit`` argument parser."""
     parser = argparse.ArgumentParser(prog="wxkit", description="wxkit: WeChat SDK tools")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"wxkit {_version()}", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="the command to run")
 
     demo = sub.add_parser("demo", help="run the echo bot and push messages to it end to end")
-    demo.add_argument("--port", type=int, default=0, help="port to serve on (default: a free one)")
-    demo.set_defaults(func=_demo)
+    demo.add_argument("--port", type=int, default=0, help="port to serve the bot on (default: a free one)")
+    demo.set_defaults(func=_demo, name="demo")
 
     push = sub.add_parser("push", help="push a message or event to a running bot")
-    push.add_argument("url")
-    push.add_argument("--token", required=True)
-    push.add_argument("--app-id")
-    push.add_argument("--aes-key")
-    push.add_argument("--corp-id", help="push as WeCom (always encrypted)")
-    push.add_argument("--agent-id", type=int)
-    push.add_argument("--openid", default="o_test_user")
-    push.add_argument("--timeout", type=float, default=10.0)
+    push.add_argument("url", help="the bot's callback URL (http:// or https://)")
+    push.add_argument("--token", required=True, help="the bot's Token, which signs the push")
+    push.add_argument("--app-id", help="the official account's AppID (safe mode, with --aes-key)")
+    push.add_argument("--aes-key", help="the EncodingAESKey: encrypt the push (needs --app-id or --corp-id)")
+    push.add_argument("--corp-id", help="push as WeCom to this corp id (always encrypted, needs --aes-key)")
+    push.add_argument("--agent-id", type=int, help="the WeCom AgentID (needs --corp-id; default: 1)")
+    push.add_argument("--openid", default="o_test_user", help="the sender (default: o_test_user)")
+    push.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the reply (default: 10)")
     what = push.add_mutually_exclusive_group(required=True)
-    what.add_argument("--text")
-    what.add_argument("--event", help="an Event value, e.g. subscribe")
-    what.add_argument("--click", metavar="KEY")
-    push.set_defaults(func=_push)
+    what.add_argument("--text", help="push a text message with this content")
+    what.add_argument("--event", help="push an event of this Event value, e.g. subscribe")
+    what.add_argument("--click", metavar="KEY", help="push a menu click event with this EventKey")
+    push.set_defaults(func=_push, name="push")
 
     emu = sub.add_parser("emulator", help="serve the local WeChat API emulator")
-    emu.add_argument("--host", default="127.0.0.1")
-    emu.add_argument("--port", type=int, default=8000)
-    emu.add_argument("--app-id", default="wx_emulated_app")
-    emu.add_argument("--secret", default="emulated-secret")
+    emu.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    emu.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: a free one)")
+    emu.add_argument("--app-id", default="wx_emulated_app", help="the emulated app's AppID (default: wx_emulated_app)")
+    emu.add_argument("--secret", default="emulated-secret", help="the emulated app's secret (default: emulated-secret)")
     emu.add_argument("--follower", action="append", metavar="OPENID", help="add a follower (repeatable)")
-    emu.set_defaults(func=_emulator)
+    emu.set_defaults(func=_emulator, name="emulator")
 
     dec = sub.add_parser("decrypt", help="decrypt an Encrypt value or encrypted XML body")
-    dec.add_argument("data")
-    dec.add_argument("--aes-key", required=True)
+    dec.add_argument("data", help="an Encrypt value, or a whole encrypted XML body")
+    dec.add_argument("--aes-key", required=True, help="the EncodingAESKey (43 characters)")
     dec.add_argument("--receive-id", default="", help="appid / corpid to check (empty: no check)")
-    dec.add_argument("--token")
-    dec.add_argument("--timestamp")
-    dec.add_argument("--nonce")
-    dec.add_argument("--msg-signature")
-    dec.set_defaults(func=_decrypt)
+    dec.add_argument("--token", help="the Token (to check --msg-signature)")
+    dec.add_argument("--timestamp", help="the push's timestamp (to check --msg-signature)")
+    dec.add_argument("--nonce", help="the push's nonce (to check --msg-signature)")
+    dec.add_argument("--msg-signature", help="check this msg_signature first (needs --token, --timestamp, --nonce)")
+    dec.set_defaults(func=_decrypt, name="decrypt")
 
     sign = sub.add_parser("sign", help="compute a callback signature")
-    sign.add_argument("data", nargs="?")
-    sign.add_argument("--token", required=True)
-    sign.add_argument("--timestamp", required=True)
-    sign.add_argument("--nonce", required=True)
-    sign.set_defaults(func=_sign)
+    sign.add_argument("data", nargs="?", help="an Encrypt or echostr value: print its msg_signature")
+    sign.add_argument("--token", required=True, help="the bot's Token")
+    sign.add_argument("--timestamp", required=True, help="the timestamp query parameter")
+    sign.add_argument("--nonce", required=True, help="the nonce query parameter")
+    sign.set_defaults(func=_sign, name="sign")
 
     pay = sub.add_parser("pay", help="WeChat Pay tools")
-    pay_sub = pay.add_subparsers(dest="pay_command", required=True)
+    pay_sub = pay.add_subparsers(dest="pay_command", required=True, metavar="COMMAND", help="the pay command to run")
     pay_sign = pay_sub.add_parser("sign", help="compute a WeChat Pay v2 sign (MD5 or HMAC-SHA256)")
-    pay_sign.add_argument("params", nargs="*", metavar="NAME=VALUE")
+    pay_sign.add_argument("params", nargs="*", metavar="NAME=VALUE", help="a request parameter (repeatable)")
     pay_sign.add_argument("--key", help="the merchant API key (default: $WXKIT_PAY_KEY)")
-    pay_sign.add_argument("--sign-type", choices=["MD5", "HMAC-SHA256"], default="MD5")
-    pay_sign.set_defaults(func=_pay_sign)
+    pay_sign.add_argument(
+        "--sign-type", choices=["MD5", "HMAC-SHA256"], default="MD5", help="the sign_type (default: MD5)"
+    )
+    pay_sign.set_defaults(func=_pay_sign, name="pay sign")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``wxkit`` command; return the exit status."""
-    args = build_parser().parse_args(argv)
+    """Run the ``wxkit`` command; return the exit status.
+
+    ``argv`` defaults to ``sys.argv[1:]``. Usage mistakes argparse catches
+    raise ``SystemExit(2)`` (``--help`` and ``--version``: ``SystemExit(0)``);
+    every other user error returns 2 after one line on stderr.
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    for position, arg in enumerate(args_list, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes from the shell; never echo it back (it may be a key)
+            print(f"wxkit: argument {position} is not valid UTF-8", file=sys.stderr)
+            return 2
+    args = build_parser().parse_args(args_list)
+    name = args.name
     try:
         return int(args.func(args))
+    except _UserError as exc:
+        print(f"wxkit {name}: {_one_line(exc)}", file=sys.stderr)
+        return 2
     except WxError as exc:
-        print(f"wxkit {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"wxkit {name}: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"wxkit {args.command}: {exc}", file=sys.stderr)
+        print(f"wxkit {name}: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"wxkit {name}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

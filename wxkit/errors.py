@@ -5,6 +5,7 @@ anything the SDK raises on purpose. The tree::
 
     WxError
     ├── ConfigError            bad configuration, raised at construction
+    │   └── RuleError              an auto-reply rule that cannot work (wxkit.rules)
     ├── SignatureError         a signature / msg_signature that does not match
     ├── DecryptError           ciphertext that does not decrypt to a valid payload
     ├── ParseError             a body that is not a well-formed WeChat XML push
@@ -13,6 +14,10 @@ anything the SDK raises on purpose. The tree::
     │   └── DuplicateMessageError  the same push (MsgId / event key) handled already
     ├── TransportError         the HTTP exchange failed: connect error, timeout,
     │                          dropped connection, HTTP 5xx, a body that is not JSON
+    ├── StorageError           the storage (Redis, a database) failed, or wxkit cannot
+    │                          tell whether a write of its own was applied
+    ├── SessionError           a session (wxkit.session) that cannot be stored: not JSON,
+    │                          or session() called outside a push
     ├── PayError               WeChat Pay refused a request (v3 code/message, v2 return/err codes)
     ├── AmountError            a money amount that is not a positive int of fen
     └── APIError               WeChat answered a non-zero errcode (.errcode, .errmsg, .method, .url)
@@ -42,8 +47,11 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ReplayError",
+    "RuleError",
+    "SessionError",
     "SignatureError",
     "StaleTimestampError",
+    "StorageError",
     "SystemBusyError",
     "TransportError",
     "UserStateError",
@@ -58,6 +66,20 @@ class WxError(Exception):
 
 class ConfigError(WxError, ValueError):
     """A configuration value is missing or malformed (raised at construction)."""
+
+
+class RuleError(ConfigError):
+    """An auto-reply rule (:mod:`wxkit.rules`) is malformed: unknown match or reply type, bad regex, no reply...
+
+    ``index`` is the rule's position in the list (``None`` when the list
+    itself is wrong) and ``rule_name`` its ``name``; the message says which
+    field is wrong and why.
+    """
+
+    def __init__(self, message: str, *, index: int | None = None, rule_name: str = "") -> None:
+        super().__init__(message)
+        self.index = index
+        self.rule_name = rule_name
 
 
 class SignatureError(WxError):
@@ -105,6 +127,33 @@ class TransportError(WxError):
         super().__init__(message)
         self.method = method
         self.url = url
+
+
+class SessionError(WxError):
+    """A conversation session (:mod:`wxkit.session`) that cannot work.
+
+    Raised when a handler leaves a value JSON cannot store as it is in its
+    session (a ``datetime``, a ``tuple``, an ``int`` key, ``nan``...: the
+    message names where it is, never its value), when ``session()`` is called
+    outside a push, or for a push without a sender. Raised while a push is
+    dispatched, it is handled as a failing handler (logged, ``on_error``).
+    """
+
+
+class StorageError(WxError):
+    """The storage failed (Redis down, a timeout), or wxkit cannot tell what it holds.
+
+    Raised by :func:`wxkit.storage.claim` (behind the replay guard, the token
+    lock and the pay-notification claim) when the storage fails so that wxkit
+    cannot tell whether its own claim was stored, and by the token and ticket
+    cache when it cannot read the storage. ``key`` is the storage key (keys
+    never hold secrets); the storage's own exception is the ``__cause__``.
+    Inbound ``handle()`` answers it with 500, so WeChat retries.
+    """
+
+    def __init__(self, message: str, *, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class APIError(WxError):

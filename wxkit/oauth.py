@@ -12,8 +12,10 @@ Endpoints (``https://api.weixin.qq.com``): ``GET /sns/oauth2/access_token``,
 ``GET /sns/oauth2/refresh_token``, ``GET /sns/userinfo``, ``GET /sns/auth``;
 the authorize page is on ``https://open.weixin.qq.com``. A code is good for
 one exchange within five minutes: a reused code answers 40163, an unknown or
-expired one 40029 (both :class:`~wxkit.errors.InvalidArgumentError`). The app
-secret, codes and tokens never appear in errors or reprs.
+expired one 40029 (both :class:`~wxkit.errors.InvalidArgumentError`). A token
+answer lacking ``openid`` or ``access_token`` (or with an empty one) is refused
+with :class:`~wxkit.errors.APIError` errcode -2, never turned into a user with
+no openid. The app secret, codes and tokens never appear in errors or reprs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from urllib.parse import quote, urlencode
 
 import attrs
 
+from .bounds import clamp_expires_in
 from .errors import APIError, ConfigError
 
 if TYPE_CHECKING:
@@ -39,6 +42,8 @@ OAUTH_SCOPES = ("snsapi_base", "snsapi_userinfo")
 _STATE = re.compile(r"[A-Za-z0-9]{0,128}")
 #: errcodes of ``/sns/auth`` meaning "this token is not valid for this openid".
 _INVALID_TOKEN = frozenset({40001, 40003, 40014, 42001})
+#: Fields a user-token answer must carry (a non-empty string each).
+_TOKEN_FIELDS = ("access_token", "openid")
 
 
 @attrs.frozen
@@ -50,7 +55,8 @@ class UserToken:
     ``unionid`` is set only for ``snsapi_userinfo`` on an account bound to an
     Open Platform account; ``is_snapshotuser`` is true for the virtual user of
     WeChat's snapshot-page mode (the openid is not the real user's). ``raw`` is
-    the whole answer.
+    the whole answer. ``expires_in`` is in seconds, clamped into 60 s .. 7 days
+    (7200 when missing; :func:`wxkit.bounds.clamp_expires_in`).
     """
 
     access_token: str = attrs.field(repr=False)
@@ -65,10 +71,8 @@ class UserToken:
     @classmethod
     def from_response(cls, data: dict[str, Any]) -> UserToken:
         """Build from a decoded token answer (missing fields become empty)."""
-        try:
-            expires_in = int(data.get("expires_in", 0))
-        except (TypeError, ValueError):
-            expires_in = 0
+        # In [60 s, 7 days], 7200 when missing (wxkit.bounds): never an OverflowError for Infinity.
+        expires_in = clamp_expires_in(data.get("expires_in"), source="the web OAuth token endpoint")
         unionid = data.get("unionid")
         return cls(
             access_token=str(data.get("access_token", "")),
@@ -147,31 +151,37 @@ class OAuth:
         """Exchange the ``code`` WeChat added to the redirect: ``GET /sns/oauth2/access_token``.
 
         Never re-sent once it may have reached WeChat (a code is single-use).
-        Errors: 40029 (unknown or expired code), 40163 (code used already).
+        Errors: 40029 (unknown or expired code), 40163 (code used already);
+        an answer without a non-empty ``openid`` or ``access_token`` is
+        :class:`~wxkit.errors.APIError` with errcode -2.
         """
         if not self._secret:
             raise ConfigError("web OAuth needs the app secret to exchange a code")
         params = {"appid": self.appid, "secret": self._secret, "code": code, "grant_type": "authorization_code"}
-        return UserToken.from_response(self._call("/sns/oauth2/access_token", params, idempotent=False))
+        path = "/sns/oauth2/access_token"
+        return UserToken.from_response(self._require(path, self._call(path, params, idempotent=False), _TOKEN_FIELDS))
 
     def refresh(self, refresh_token: str) -> UserToken:
         """A fresh user token from a ``refresh_token`` (valid 30 days): ``GET /sns/oauth2/refresh_token``.
 
-        Errors: 40030 (invalid refresh_token), 42002 (expired).
+        Errors: 40030 (invalid refresh_token), 42002 (expired); an answer
+        without ``openid`` or ``access_token``: errcode -2, as :meth:`fetch_token`.
         """
         params = {"appid": self.appid, "grant_type": "refresh_token", "refresh_token": refresh_token}
-        return UserToken.from_response(self._call("/sns/oauth2/refresh_token", params))
+        path = "/sns/oauth2/refresh_token"
+        return UserToken.from_response(self._require(path, self._call(path, params), _TOKEN_FIELDS))
 
     def userinfo(self, access_token: str, openid: str, *, lang: str = "zh_CN") -> dict[str, Any]:
         """The user's profile: ``GET /sns/userinfo`` (``lang``: ``zh_CN``, ``zh_TW`` or ``en``).
 
         Returns WeChat's dict (``openid``, ``nickname``, ``sex``, ``province``,
         ``city``, ``country``, ``headimgurl``, ``privilege``, ``unionid`` when
-        bound). Needs a ``snsapi_userinfo`` token, else 48001
-        (:class:`~wxkit.errors.PermissionDeniedError`).
+        bound); since 2021-10-20 ``sex`` is 0 and the region empty. Needs a ``snsapi_userinfo`` token, else 48001
+        (:class:`~wxkit.errors.PermissionDeniedError`); an answer without
+        ``openid`` is :class:`~wxkit.errors.APIError` with errcode -2.
         """
         params = {"access_token": access_token, "openid": openid, "lang": lang}
-        return self._call("/sns/userinfo", params)
+        return self._require("/sns/userinfo", self._call("/sns/userinfo", params), ("openid",))
 
     def check(self, access_token: str, openid: str) -> bool:
         """Whether a user token is still valid for ``openid``: ``GET /sns/auth``.
@@ -188,6 +198,19 @@ class OAuth:
         return True
 
     # -- internals ------------------------------------------------------------
+    def _require(self, path: str, data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+        """``data``, unless a field the caller relies on is missing or empty: then ``APIError(-2)``.
+
+        An openid of ``""`` would otherwise be stored as the user and send a
+        login view back to WeChat forever. The answer itself (it may hold a
+        token) is not carried in the error.
+        """
+        for name in names:
+            value = data.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise APIError(-2, f"{path} answered without {name}", method="GET", url=self.http.url(path))
+        return data
+
     def _call(self, path: str, params: dict[str, Any], *, idempotent: bool = True) -> dict[str, Any]:
         from .client.http import redact_url
 

@@ -4,8 +4,13 @@ Access tokens, JS-SDK tickets, the inbound replay guard and pay certificates
 all keep their state behind :class:`Storage`: ``get``, ``set`` with a TTL,
 ``add`` (set only if absent, atomically) and ``delete`` (optionally only if
 the key still holds a given value, atomically). Values are ``str``.
-:class:`StorageLock` builds a lock with a TTL, released only by its owner, on
-any storage.
+
+Every "add if absent" wxkit makes is a claim (:func:`claim`): the value is a
+token unique to the claimant, and an ``add`` that raised or answered "exists"
+is checked by reading the key back, because a write may be applied while its
+reply is lost (a timeout; redis-py's retry then answers "exists"). The replay
+guard, :class:`StorageLock` (a lock with a TTL, released only by its owner)
+and the pay-notification claim all go through it.
 
 :class:`MemoryStorage` is the default: thread-safe, honouring TTLs and bounded
 in size. :class:`RedisStorage` shares state between processes and machines.
@@ -13,6 +18,7 @@ in size. :class:`RedisStorage` shares state between processes and machines.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -21,7 +27,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["MemoryStorage", "RedisStorage", "Storage", "StorageLock"]
+import attrs
+
+from .errors import StorageError
+
+__all__ = ["Claim", "MemoryStorage", "RedisStorage", "Storage", "StorageLock", "claim", "release_claim"]
+
+logger = logging.getLogger("wxkit.storage")
 
 
 @runtime_checkable
@@ -178,12 +190,137 @@ class RedisStorage:
             self._release(keys=[self.prefix + key], args=[if_value])
 
 
+@attrs.frozen
+class Claim:
+    """What :func:`claim` found; truthy exactly when the claim was won.
+
+    ``won``: the caller's owner value holds the key now. ``value``: what the
+    key holds - the caller's owner value when won, otherwise the other
+    claimant's value (``None`` if the key kept being freed before it could be
+    taken).
+    """
+
+    won: bool
+    value: str | None
+
+    def __bool__(self) -> bool:
+        return self.won
+
+
+#: How many times :func:`claim` tries ``add`` when the key turns out free after a failed one.
+_CLAIM_TRIES = 3
+#: Claims this process gave up on but could not delete: key -> owner values (bounded, oldest dropped).
+_abandoned: OrderedDict[str, list[str]] = OrderedDict()
+_abandoned_lock = threading.Lock()
+_ABANDONED_MAX = 10_000
+_ABANDONED_PER_KEY = 8
+
+
+def _abandon(key: str, owner: str) -> None:
+    with _abandoned_lock:
+        owners = _abandoned.pop(key, [])
+        owners.append(owner)
+        _abandoned[key] = owners[-_ABANDONED_PER_KEY:]
+        while len(_abandoned) > _ABANDONED_MAX:
+            _abandoned.popitem(last=False)
+
+
+def _is_abandoned(key: str, value: str) -> bool:
+    with _abandoned_lock:
+        return value in _abandoned.get(key, ())
+
+
+def _forget_abandoned(key: str, value: str) -> None:
+    with _abandoned_lock:
+        owners = _abandoned.get(key)
+        if owners is not None and value in owners:
+            owners.remove(value)
+            if not owners:
+                del _abandoned[key]
+
+
+def _failed(key: str, exc: BaseException) -> StorageError:
+    # The storage's own message stays in __cause__ (for logs); ours names only its type.
+    return StorageError(f"the storage failed during a claim ({type(exc).__name__})", key=key)
+
+
+def claim(storage: Storage, key: str, owner: str, ttl: float | None = None) -> Claim:
+    """Take ``key`` for ``owner`` if it is free (``add``), telling a lost reply from somebody else's claim.
+
+    ``owner`` must be unique to this claim (e.g. ``uuid.uuid4().hex``, with a
+    prefix if the caller wants one). When ``add`` raises or answers "exists",
+    the key is read back: if it holds ``owner``, the write was applied and only
+    its reply was lost, and the claim is won. A key found free again is tried
+    again (``add`` failed before applying, or the holder released it
+    meanwhile); a key holding a claim this process abandoned (see
+    :func:`release_claim`) is freed and tried again. Otherwise the claim is
+    lost to the value found.
+
+    Raises :class:`~wxkit.errors.StorageError` when the storage fails so that
+    the outcome cannot be known. Before raising, a claim that may have been
+    stored is released (:func:`release_claim`), so a retry of the same work is
+    not refused by it.
+    """
+    failure: Exception | None = None
+    for _ in range(_CLAIM_TRIES):
+        failure = None
+        try:
+            if storage.add(key, owner, ttl):
+                return Claim(True, owner)
+        except Exception as exc:  # noqa: BLE001 - any storage error; the write may have been applied
+            failure = exc
+        try:
+            held = storage.get(key)
+        except Exception as exc:
+            if failure is not None:  # our add may have been applied: do not leave it to block a retry
+                release_claim(storage, key, owner)
+            raise _failed(key, exc) from exc
+        if held == owner:
+            if failure is not None:
+                logger.info("a claim was stored but its reply was lost (%s): it is ours", type(failure).__name__)
+            return Claim(True, owner)
+        if held is None:
+            continue
+        if not _is_abandoned(key, held):
+            return Claim(False, held)
+        try:  # a claim of this process that answered "failed" and was never used: free it
+            storage.delete(key, if_value=held)
+        except Exception as exc:
+            raise _failed(key, exc) from exc
+        _forget_abandoned(key, held)
+    if failure is not None:
+        raise _failed(key, failure) from failure
+    return Claim(False, None)
+
+
+def release_claim(storage: Storage, key: str, owner: str) -> bool:
+    """Delete ``key`` if it still holds ``owner``; never raises. Return whether the storage answered.
+
+    When the storage fails, the claim is remembered (in this process, bounded)
+    as abandoned: the next :func:`claim` of ``key`` in this process frees it
+    instead of treating it as somebody else's; elsewhere it lasts until its
+    TTL.
+    """
+    try:
+        storage.delete(key, if_value=owner)
+    except Exception as exc:  # noqa: BLE001 - never raises: remembered instead
+        logger.warning(
+            "could not release a claim (%s): it is freed by the next claim here or expires", type(exc).__name__
+        )
+        _abandon(key, owner)
+        return False
+    return True
+
+
 class StorageLock:
     """A lock with a TTL on any :class:`Storage`, released only by its owner.
 
-    ``acquire()`` tries once (``add``); a crashed owner's lock expires after
-    ``ttl`` seconds. Use as ``with StorageLock(storage, key, ttl) as got: ...``
-    where ``got`` says whether this caller holds the lock.
+    ``acquire()`` tries once, with :func:`claim` and a random owner value (so
+    a lock stored but whose reply was lost is still ours, and a storage that
+    cannot tell raises :class:`~wxkit.errors.StorageError`); a crashed
+    owner's lock expires after ``ttl`` seconds. ``release()`` never raises.
+    Use as ``with StorageLock(storage, key, ttl) as got: ...`` where ``got``
+    says whether this caller holds the lock.
     """
 
     def __init__(self, storage: Storage, key: str, ttl: float = 10.0) -> None:
@@ -194,15 +331,15 @@ class StorageLock:
         self.held = False
 
     def acquire(self) -> bool:
-        """Try to take the lock once; return whether it is now held."""
-        self.held = self.storage.add(self.key, self.owner, self.ttl)
+        """Try to take the lock once; return whether it is now held (:class:`~wxkit.errors.StorageError` if unknown)."""
+        self.held = claim(self.storage, self.key, self.owner, self.ttl).won
         return self.held
 
     def release(self) -> None:
-        """Release the lock if this owner still holds it."""
+        """Release the lock if this owner still holds it (see :func:`release_claim`; never raises)."""
         if self.held:
-            self.storage.delete(self.key, if_value=self.owner)
             self.held = False
+            release_claim(self.storage, self.key, self.owner)
 
     def __enter__(self) -> bool:
         return self.acquire()

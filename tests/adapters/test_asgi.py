@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import threading
 import warnings
 from urllib.parse import urlencode
 
@@ -12,7 +14,7 @@ from starlette.routing import Mount, Route
 
 from wxkit.adapters.asgi import make_asgi_app
 
-from .conftest import AdapterContract
+from .conftest import AES_KEY, APP_ID, BODY_LIMIT, CORP_ID, TOKEN, AdapterContract, EchoBot, HttpResult, WorkEchoBot
 
 with warnings.catch_warnings():
     # starlette >= 1.x prefers the httpx2 package for its test client; httpx still works.
@@ -134,3 +136,111 @@ def test_streamed_body_stops_at_the_limit(bot):
 def test_disconnect_sends_nothing(bot):
     sent, _ = run(make_asgi_app(bot), http_scope(), [{"type": "http.disconnect"}])
     assert sent == []
+
+
+# -- async def handlers (handle_async) ------------------------------------------------------------
+class AsyncEchoBot(EchoBot):
+    """EchoBot with async def handlers and hooks."""
+
+    async def on_text(self, message):
+        await asyncio.sleep(0)
+        if message.content == "boom":
+            raise RuntimeError("handler failed")
+        return f"async echo: {message.content}"
+
+    async def on_error(self, message, error):
+        return f"sorry ({type(error).__name__})"
+
+
+class AsyncWorkBot(WorkEchoBot):
+    async def on_text(self, message):
+        return f"async work: {message.content}"
+
+
+def asgi_send(app, method, params, body=None, path="/wechat/"):
+    """One request through httpx's in-process ASGI transport (a real HTTP exchange, no socket)."""
+    import httpx
+
+    async def call():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.request(method, path, params=params, content=body)
+
+    response = asyncio.run(call())
+    return HttpResult(response.status_code, response.headers.get("content-type", ""), response.text)
+
+
+@pytest.fixture
+def async_app():
+    """A Starlette app serving the async bots (mounted and as a route)."""
+    bot = AsyncEchoBot(token=TOKEN, app_id=APP_ID, aes_key=AES_KEY, max_body_size=BODY_LIMIT)
+    work = AsyncWorkBot(token=TOKEN, corp_id=CORP_ID, aes_key=AES_KEY)
+    return Starlette(routes=[Mount("/wechat", app=make_asgi_app(bot)), Route("/work", endpoint=make_asgi_app(work))])
+
+
+def test_async_handlers_through_the_adapter(async_app, pushes):
+    pushes.assert_echo(pushes.text_reply(asgi_send(async_app, "POST", *pushes.plain("hi"))), "async echo: hi")
+    reply = pushes.decrypted_reply(asgi_send(async_app, "POST", *pushes.safe("secret")))
+    pushes.assert_echo(reply, "async echo: secret")
+    reply = pushes.decrypted_reply(asgi_send(async_app, "POST", *pushes.work_push("w"), path="/work"), work=True)
+    pushes.assert_echo(reply, "async work: w")
+    assert pushes.text_reply(asgi_send(async_app, "POST", *pushes.plain("boom")))["Content"] == ("sorry (RuntimeError)")
+
+
+def test_async_bot_errors_through_the_adapter(async_app, pushes):
+    assert asgi_send(async_app, "GET", pushes.url_check("e-9")).text == "e-9"
+    assert asgi_send(async_app, "POST", *pushes.bad_signature()).status == 403
+    assert asgi_send(async_app, "POST", *pushes.malformed()).status == 400
+    assert asgi_send(async_app, "POST", *pushes.oversized()).status == 413
+    params, body = pushes.plain("twice")
+    assert asgi_send(async_app, "POST", params, body).status == 200
+    assert asgi_send(async_app, "POST", params, body).status == 400  # WeChat's retry: a duplicate
+
+
+@pytest.mark.parametrize("blocking", [True, False])
+def test_plain_handlers_run_in_a_thread_unless_declared_non_blocking(pushes, blocking):
+    class Bot(EchoBot):
+        handlers_block = blocking
+
+        def on_text(self, message):
+            self.handler_thread = threading.get_ident()
+            return "plain"
+
+    bot = Bot(token=TOKEN)
+    app = make_asgi_app(bot)
+    params, body = pushes.plain("x")
+    scope = http_scope(query=urlencode(params).encode())
+    loop_threads = []
+
+    async def main():
+        loop_threads.append(threading.get_ident())
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": body.encode(), "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent
+
+    sent = asyncio.run(main())
+    assert sent[0]["status"] == 200
+    assert (bot.handler_thread != loop_threads[0]) is blocking
+
+
+def test_sync_adapters_refuse_an_async_bot(pushes):
+    from wxkit.adapters.wsgi import make_wsgi_app
+    from wxkit.errors import ConfigError
+
+    bot = AsyncEchoBot(token=TOKEN)
+    params, body = pushes.plain("hi")
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "QUERY_STRING": urlencode(params),
+        "CONTENT_LENGTH": str(len(body.encode())),
+        "wsgi.input": io.BytesIO(body.encode()),
+    }
+    with pytest.raises(ConfigError, match=r"on_text.*handle_async"):
+        make_wsgi_app(bot)(environ, lambda *args: None)

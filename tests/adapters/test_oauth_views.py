@@ -17,7 +17,7 @@ from django.urls import path
 
 from wxkit.adapters.oauth_views import LoginStep, login_step, strip_oauth_params, wechat_login_required
 from wxkit.errors import ConfigError
-from wxkit.oauth import OAuth
+from wxkit.oauth import OAuth, UserToken
 from wxkit.testing.routes.oauth import set_oauth_user
 
 #: This module is the ROOT_URLCONF while a Django test runs (override_settings).
@@ -264,3 +264,64 @@ def test_strip_oauth_params():
 def test_non_ascii_state_is_refused_not_a_crash(site, wechat_emulator):
     back = callback(to_wechat(site, "/me", wechat_emulator))
     assert site.get(with_query(back, state="é状态")).status == 403
+
+
+def _answer_without(monkeypatch, name: str) -> None:
+    """Make the emulator's code exchange answer without ``name`` (a token answer WeChat got wrong)."""
+    from wxkit.testing.routes import oauth as routes
+
+    real = routes._issue
+
+    def issue(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        answer = real(*args, **kwargs)
+        answer.pop(name)
+        return answer
+
+    monkeypatch.setattr(routes, "_issue", issue)
+
+
+@pytest.mark.parametrize("missing", ["openid", "access_token"])
+def test_a_token_answer_without_openid_is_an_error_page_not_a_loop(site, wechat_emulator, monkeypatch, missing):
+    _answer_without(monkeypatch, missing)
+    back = callback(to_wechat(site, "/me", wechat_emulator))
+    page = site.get(back)
+    assert (page.status, page.location, page.body) == (502, "", "WeChat login failed")  # not a redirect to WeChat
+    assert site.get("/me").status == 302  # nothing stored: the next visit starts a fresh login
+    monkeypatch.undo()
+    assert site.get(callback(to_wechat(site, "/me", wechat_emulator))).status == 302
+    assert site.get("/me") == Page(200, "", "openid=o_ann")
+
+
+def test_login_step_never_stores_an_empty_openid(oauth):
+    class Blank:
+        """An OAuth stand-in (a subclass, a mock) whose token names no user."""
+
+        def fetch_token(self, code: str) -> Any:
+            return UserToken(access_token="t", expires_in=7200, refresh_token="r", openid="", scope="snsapi_base")
+
+    session: dict[str, Any] = {"wxkit_openid_state": "s1"}
+    step = login_step(
+        Blank(),  # type: ignore[arg-type]
+        method="GET",
+        url="https://a.example/p?code=c&state=s1",
+        query={"code": "c", "state": "s1"},
+        session=session,
+    )
+    assert step == LoginStep("error", status=502, message="WeChat login failed")
+    assert session == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("https://a.example/p?x=\ud800", {}),
+        ("https://a.example/p\udc80", {}),
+        ("https://a.example/p", {"code": "c\ud800", "state": "s1"}),
+        ("https://a.example/p", {"code": "c", "state": "\ud800"}),
+    ],
+)
+def test_login_step_refuses_lone_surrogates_with_400(oauth, url, query):
+    session: dict[str, Any] = {"wxkit_openid_state": "s1"}
+    step = login_step(oauth, method="GET", url=url, query=query, session=session)
+    assert (step.action, step.status) == ("error", 400)
+    assert session == {"wxkit_openid_state": "s1"}  # a junk request does not spend the pending login

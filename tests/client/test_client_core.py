@@ -24,7 +24,7 @@ from wxkit import (
 )
 from wxkit.storage import MemoryStorage, StorageLock
 from wxkit.testing import AppState, Emulator
-from wxkit.testing.routes import EmulatorRequest, EmulatorResponse
+from wxkit.testing.routes import EmulatorRequest, EmulatorResponse, WeChatAPIError
 
 ECHO = "/cgi-bin/wxkit_test/echo"  # served by tests/client/conftest.py
 
@@ -71,7 +71,12 @@ def test_emulator_token_semantics(wechat_emulator: Emulator, wechat_app: AppStat
     c1 = http.get(f"{url}/cgi-bin/token", params=params).json()["access_token"]
     c2 = http.get(f"{url}/cgi-bin/token", params=params).json()["access_token"]
     assert c1 != c2
-    assert c1 not in wechat_emulator.tokens
+    assert wechat_emulator.app_for_token(c1) is wechat_app  # the replaced one overlaps for five minutes
+    wechat_emulator.advance(wechat_emulator.token_overlap)
+    with pytest.raises(WeChatAPIError) as refused:
+        wechat_emulator.app_for_token(c1)
+    assert refused.value.errcode == 40001
+    assert wechat_emulator.app_for_token(c2) is wechat_app
     assert forced in wechat_emulator.tokens  # classic fetches leave stable tokens alone
     bad = http.post(f"{url}/cgi-bin/stable_token", json={**body, "secret": "wrong"}).json()
     assert bad["errcode"] == 40125
@@ -388,3 +393,22 @@ def test_memory_storage_default_is_private() -> None:
     b = Client("wx1", "s")
     assert isinstance(a.storage, MemoryStorage)
     assert a.storage is not b.storage
+
+
+class _LockReplyLost(MemoryStorage):
+    """The token lock's ``SET NX`` is applied but its reply is lost; redis-py's retry then answers "exists"."""
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        super().add(key, value, ttl)
+        return super().add(key, value, ttl)
+
+
+def test_a_token_lock_whose_reply_was_lost_is_held_by_its_taker(
+    wechat_emulator: Emulator, wechat_app: AppState
+) -> None:
+    storage = _LockReplyLost()
+    client = wechat_emulator.client(wechat_app.appid, storage=storage)
+    client.tokens.shared.wait_timeout = 0.5  # before the fix: every call waited the lock out (~88 s by default)
+    assert client.get(ECHO)["appid"] == wechat_app.appid
+    assert client.tokens.fetch_count == 1
+    assert storage.get(client.tokens.lock_key) is None  # released by its owner

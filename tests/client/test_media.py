@@ -7,9 +7,10 @@ import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import requests
+import urllib3
 
 from wxkit import APIError, Client, InvalidArgumentError, RateLimitError, TransportError
 from wxkit.client.media import UploadFile
@@ -169,15 +170,20 @@ def test_interrupted_download_leaves_no_file(
 ) -> None:
     media_id = wechat_client.media.upload("image", photo)["media_id"]
 
-    def broken(self: requests.Response, chunk_size: int = 1, decode_unicode: bool = False) -> Iterator[bytes]:
-        yield b"partial"
-        raise requests.exceptions.ChunkedEncodingError("connection broken")
+    reads: list[int] = []
 
-    monkeypatch.setattr(requests.Response, "iter_content", broken)
+    def broken(self: urllib3.response.HTTPResponse, amt: int | None = None, **kwargs: Any) -> bytes:
+        reads.append(1)
+        if len(reads) > 1:  # the connection breaks after the first chunk
+            raise urllib3.exceptions.ProtocolError("connection broken")
+        return b"partial"
+
+    monkeypatch.setattr(urllib3.response.HTTPResponse, "read1", broken)
+    monkeypatch.setattr(urllib3.response.HTTPResponse, "read", broken)
     target = tmp_path / "copy.jpg"
     with pytest.raises(TransportError) as info:
         wechat_client.media.download(media_id, target)
-    assert "interrupted" in str(info.value)
+    assert "cut short" in str(info.value)
     assert wechat_client.access_token not in str(info.value)
     assert not target.exists()
 

@@ -116,12 +116,21 @@ def test_code_flow_snsapi_base(oauth, wechat_app):
 
 def test_code_flow_snsapi_userinfo(oauth, wechat_app):
     wechat_app.add_follower("o_bob", nickname="Bob")
-    token = login(oauth, wechat_app, "o_bob", "snsapi_userinfo", unionid="u_bob", city="Shenzhen")
+    token = login(oauth, wechat_app, "o_bob", "snsapi_userinfo", unionid="u_bob", headimgurl="https://x/0")
     assert (token.scope, token.unionid) == ("snsapi_userinfo", "u_bob")
     info = oauth.userinfo(token.access_token, token.openid, lang="en")
     assert info["openid"] == "o_bob"
-    assert (info["nickname"], info["city"], info["unionid"]) == ("Bob", "Shenzhen", "u_bob")
-    assert {"sex", "province", "country", "headimgurl", "privilege"} <= info.keys()
+    assert (info["nickname"], info["headimgurl"], info["unionid"]) == ("Bob", "https://x/0", "u_bob")
+    assert {"sex", "province", "city", "country", "privilege"} <= info.keys()
+
+
+def test_userinfo_withholds_sex_and_region_like_wechat(oauth, wechat_app):
+    """Since 2021-10-20 web OAuth answers sex 0 and an empty region (the keys stay); nickname and avatar remain."""
+    token = login(oauth, wechat_app, "o_cai", "snsapi_userinfo", nickname="Cai", sex=2, city="Shenzhen", country="CN")
+    info = oauth.userinfo(token.access_token, token.openid)
+    assert (info["sex"], info["country"], info["province"], info["city"]) == (0, "", "", "")
+    assert info["nickname"] == "Cai"
+    assert wechat_app.data["oauth_profiles"]["o_cai"]["city"] == "Shenzhen"  # stored, not answered
 
 
 def test_declined_userinfo_redirects_with_state_only(oauth, wechat_app):
@@ -251,4 +260,63 @@ def test_check_raises_other_errors(oauth, wechat_emulator, wechat_app):
     with pytest.raises(APIError) as info:
         oauth.check(token.access_token, "o_ann")
     assert info.value.errcode == -1
+    assert_secret_free(info.value, token.access_token)
+
+
+# -- answers lacking required fields -----------------------------------------------------
+def _spoiled_issue(monkeypatch, **fields):
+    """Make the emulator's token answers (code exchange and refresh) carry ``fields`` instead (None: left out)."""
+    from wxkit.testing.routes import oauth as routes
+
+    real = routes._issue
+
+    def issue(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        for name, value in fields.items():
+            if value is None:
+                answer.pop(name, None)
+            else:
+                answer[name] = value
+        return answer
+
+    monkeypatch.setattr(routes, "_issue", issue)
+
+
+@pytest.mark.parametrize(
+    ("fields", "missing"),
+    [
+        ({"openid": None}, "openid"),
+        ({"openid": ""}, "openid"),
+        ({"openid": "  "}, "openid"),
+        ({"openid": {"x": 1}}, "openid"),
+        ({"access_token": None}, "access_token"),
+        ({"access_token": ""}, "access_token"),
+    ],
+    ids=["no-openid", "empty-openid", "blank-openid", "object-openid", "no-token", "empty-token"],
+)
+def test_a_token_answer_without_openid_or_access_token_is_refused(oauth, wechat_app, monkeypatch, fields, missing):
+    _spoiled_issue(monkeypatch, **fields)
+    set_oauth_user(wechat_app, "o_ann")
+    with pytest.raises(APIError, match=f"answered without {missing}") as info:
+        oauth.fetch_token(authorize(oauth)["code"])
+    assert info.value.errcode == -2
+    assert info.value.url.endswith("/sns/oauth2/access_token")
+    assert info.value.response == {}  # the answer may hold a token: never carried in the error
+    assert_secret_free(info.value, wechat_app.secret)
+
+
+def test_a_refresh_answer_without_openid_is_refused(oauth, wechat_app):
+    token = login(oauth, wechat_app)
+    wechat_app.data["oauth_refresh_tokens"][token.refresh_token]["openid"] = ""  # WeChat answers openid ""
+    with pytest.raises(APIError, match="answered without openid") as info:
+        oauth.refresh(token.refresh_token)
+    assert info.value.url.endswith("/sns/oauth2/refresh_token")
+    assert_secret_free(info.value, token.refresh_token)
+
+
+def test_a_userinfo_answer_without_openid_is_refused(oauth, wechat_app, monkeypatch):
+    token = login(oauth, wechat_app, "o_ann", "snsapi_userinfo", nickname="Ann")
+    monkeypatch.setitem(wechat_app.data["oauth_profiles"]["o_ann"], "openid", "")
+    with pytest.raises(APIError, match="answered without openid") as info:
+        oauth.userinfo(token.access_token, token.openid)
     assert_secret_free(info.value, token.access_token)

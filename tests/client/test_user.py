@@ -35,6 +35,20 @@ def test_get_returns_the_profile(wechat_client: Client, openids: list[str]) -> N
     assert profile["subscribe"] == 1
 
 
+def test_profiles_withhold_nickname_avatar_sex_and_region_like_wechat(
+    wechat_client: Client, wechat_app: AppState
+) -> None:
+    """user/info answers these empty since 2021 (nickname/avatar 2021-12-27, sex/region 2021-10-20)."""
+    wechat_app.add_follower("o_ann", nickname="Ann", headimgurl="https://x/0", sex=2, city="Shenzhen", country="CN")
+    withheld = {"nickname": "", "headimgurl": "", "sex": 0, "country": "", "province": "", "city": ""}
+    profile = wechat_client.user.get("o_ann")
+    assert {key: profile[key] for key in withheld} == withheld
+    assert (profile["subscribe"], profile["openid"], profile["language"]) == (1, "o_ann", "zh_CN")
+    listed = wechat_client.user.batch_get(["o_ann"])["user_info_list"][0]
+    assert {key: listed[key] for key in withheld} == withheld
+    assert wechat_app.followers["o_ann"]["nickname"] == "Ann"  # the emulator's state keeps the real profile
+
+
 def test_get_of_a_user_who_left_has_only_subscribe_and_openid(wechat_client: Client, wechat_app: AppState) -> None:
     wechat_app.add_follower("o_gone", subscribe=0, nickname="secret")
     assert wechat_client.user.get("o_gone") == {"subscribe": 0, "openid": "o_gone", "unionid": ""}
@@ -68,6 +82,23 @@ def test_unknown_openid_is_40003(wechat_client: Client, call: Callable[[Client],
 def test_followers_one_page(wechat_client: Client, openids: list[str]) -> None:
     page = wechat_client.user.followers()
     assert page == {"total": 5, "count": 5, "data": {"openid": openids}, "next_openid": ""}
+
+
+def test_followers_lists_and_counts_only_subscribed_users(
+    wechat_client: Client, openids: list[str], wechat_app: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wechat_app.followers[openids[1]]["subscribe"] = 0  # unfollowed
+    wechat_app.add_follower("o_gone", subscribe=0)
+    staying = [openids[0], *openids[2:]]
+    assert wechat_client.user.followers() == {"total": 4, "count": 4, "data": {"openid": staying}, "next_openid": ""}
+    monkeypatch.setattr(user_routes, "PAGE_SIZE", 2)
+    first = wechat_client.user.followers()
+    assert (first["total"], first["data"]["openid"], first["next_openid"]) == (4, staying[:2], staying[1])
+    assert list(wechat_client.user.iter_followers()) == staying
+    # A cursor naming someone who unfollowed after their page was served still continues after them.
+    wechat_app.followers[staying[1]]["subscribe"] = 0
+    second = wechat_client.user.followers(next_openid=staying[1])
+    assert (second["total"], second["data"]["openid"]) == (3, staying[2:])
 
 
 def test_followers_pages_follow_next_openid(

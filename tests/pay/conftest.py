@@ -157,3 +157,25 @@ class Recorder:
 def recorder() -> Recorder:
     """A fresh :class:`Recorder`."""
     return Recorder()
+
+
+# -- crypto backends -------------------------------------------------------------------------------
+@pytest.fixture(params=["cryptography", "pycryptodome"])
+def pay_crypto_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a test on each WeChat Pay crypto backend (OpenSSL through ``cryptography``, and pycryptodome).
+
+    Opt a module in with ``pytestmark = pytest.mark.usefixtures("pay_crypto_backend")``:
+    the crypto-level and notification modules do, so CI runs them on both
+    (``cryptography`` is in the ``test`` extra; without it those runs skip).
+    The emulator scenarios run once, on the default backend.
+    """
+    from wxkit.pay.v3 import available_crypto_backends, set_crypto_backend
+
+    name = request.param
+    if name not in available_crypto_backends():
+        pytest.skip(f"the {name} crypto backend is not installed (pip install 'wxkit[fast]')")
+    previous = set_crypto_backend(name)
+    try:
+        yield name
+    finally:
+        set_crypto_backend(previous)

@@ -25,6 +25,9 @@ from wxkit.testing.pay_notify import V3_TAMPERS, v3_headers, v3_notification
 APIV3_KEY = "0123456789abcdef0123456789abcdef"
 MERCHANT_KEY = platform_key(100)
 
+# Every test here runs on both crypto backends (tests/pay/conftest.py).
+pytestmark = pytest.mark.usefixtures("pay_crypto_backend")
+
 
 def transaction(**overrides: Any) -> dict[str, Any]:
     """A decrypted ``transaction`` resource as the docs show it."""
@@ -322,6 +325,20 @@ def test_unsigned_garbage_and_empty_bodies(handler):
     assert handler.handle({}, b"hello")[0] == 401
 
 
+def test_a_text_body_with_a_lone_surrogate_is_400_not_a_crash(handler, both, recorder, notify):
+    headers, body = notify(transaction())
+    text = body.decode("utf-8")[:-1] + '"\ud800"}'
+    for answer in (handler.handle(headers, text), both.handle({}, "<xml>\ud800</xml>"), both.handle({}, "\udfff")):
+        assert answer[0] == 400
+        assert "not valid Unicode text" in (fail_message(answer) if answer[1].startswith("{") else answer[1])
+        answer[1].encode("utf-8")
+    with pytest.raises(ParseError, match="not valid Unicode text"):
+        handler.parse(headers, text)
+    spoiled = {**headers, "Wechatpay-Nonce": "\ud800", "Wechatpay-Serial": "\udc80"}
+    assert handler.handle(spoiled, body)[0] == 401
+    assert recorder.paid == []
+
+
 def test_body_over_the_limit_is_413(handler, recorder, merchant, wechat_emulator):
     body = json.dumps({"pad": "x" * (handler.max_body_size or 0)}).encode()
     assert handler.handle(*signed_body(merchant, wechat_emulator, body))[0] == 413
@@ -432,6 +449,74 @@ def test_shared_redis_storage_dedups_across_handlers(redis_url, merchant, record
     assert len(recorder.paid) == 1
 
 
+class LostClaimReply(MemoryStorage):
+    """``add`` is applied, then its reply is lost: redis-py's retry of the ``SET NX`` answers "exists"."""
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        super().add(key, value, ttl)
+        return super().add(key, value, ttl)
+
+
+def test_a_claim_whose_reply_was_lost_still_runs_the_handler_once(merchant, recorder, notify, wechat_emulator):
+    verifier = emulated_verifier(merchant, wechat_emulator)
+    handler = PayNotificationHandler(
+        verifier=verifier, apiv3_key=APIV3_KEY, storage=LostClaimReply(), on_paid=recorder.on_paid
+    )
+    headers, body = notify(transaction())
+    assert handler.handle(headers, body) == (204, "")  # before: 409 to its own claim, for processing_ttl
+    assert handler.handle(headers, body) == (204, "")  # WeChat's retry: done already
+    assert len(recorder.paid) == 1
+
+
+def _dead_redis_storage() -> Any:
+    """A RedisStorage whose server is down (nothing listens on the port; redis-py's retries off)."""
+    redis = pytest.importorskip("redis")
+    import socket
+
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from wxkit.storage import RedisStorage
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = redis.Redis(host="127.0.0.1", port=port, retry=Retry(NoBackoff(), 0), socket_connect_timeout=2)
+    return RedisStorage(client)
+
+
+def test_certificate_mode_with_the_storage_down_answers_and_never_raises(wechat_emulator):
+    merchant = wechat_emulator.add_merchant(
+        f"15{uuid.uuid4().int % 10**8:08d}",
+        serial_no="MERCHANT_SERIAL",
+        public_key=MERCHANT_KEY.public_key(),
+        apiv3_key=APIV3_KEY,
+    )
+    storage = _dead_redis_storage()
+    client = v3.PayClient(
+        merchant.mchid,
+        "MERCHANT_SERIAL",
+        MERCHANT_KEY,
+        APIV3_KEY,
+        base_url=wechat_emulator.url,
+        clock=wechat_emulator.now,
+        storage=storage,
+    )
+    paid: list[Transaction] = []
+    shop = PayNotificationHandler(v3_client=client, on_paid=paid.append)
+    now = wechat_emulator.now()
+    body = v3_notification(merchant, "TRANSACTION.SUCCESS", transaction(), now=now)
+    # An unknown serial: the certificate cache cannot be read (before: redis.ConnectionError escaped handle()).
+    status, answer = shop.handle(v3_headers(merchant, body, now=now, tamper="serial"), body)
+    assert status == 401
+    assert json.loads(answer)["code"] == "FAIL"
+    # A genuine notification verifies (certificates downloaded, kept in memory), but cannot be claimed: 500.
+    status, answer = shop.handle(v3_headers(merchant, body, now=now), body)
+    assert status == 500
+    assert json.loads(answer)["code"] == "FAIL"
+    assert paid == []
+
+
 # -- the v3 client as configuration ------------------------------------------------------------
 def test_with_a_pay_client_in_certificate_mode(wechat_emulator):
     merchant = wechat_emulator.add_merchant(
@@ -447,7 +532,9 @@ def test_with_a_pay_client_in_certificate_mode(wechat_emulator):
         APIV3_KEY,
         base_url=wechat_emulator.url,
         clock=wechat_emulator.now,
+        monotonic=lambda: monotonic[0],
     )
+    monotonic = [1000.0]
     paid: list[Transaction] = []
 
     class Shop(PayNotificationHandler):
@@ -460,8 +547,12 @@ def test_with_a_pay_client_in_certificate_mode(wechat_emulator):
     body = v3_notification(merchant, "TRANSACTION.SUCCESS", transaction(), now=now)
     assert shop.handle(v3_headers(merchant, body, now=now), body) == (204, "")
     assert len(paid) == 1
-    # An unknown serial: one certificate refresh, then refused.
+    # An unknown serial within a minute of the first download: refused without downloading again
+    # (the first download counts for the rate limit); a minute later: one certificate refresh, then refused.
     downloads = merchant.certificate_downloads
+    assert shop.handle(v3_headers(merchant, body, now=now, tamper="serial"), body)[0] == 401
+    assert merchant.certificate_downloads == downloads
+    monotonic[0] += 60
     assert shop.handle(v3_headers(merchant, body, now=now, tamper="serial"), body)[0] == 401
     assert merchant.certificate_downloads == downloads + 1
     assert len(paid) == 1

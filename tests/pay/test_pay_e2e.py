@@ -19,7 +19,7 @@ import pytest
 from Crypto.PublicKey import RSA
 
 from wxkit.adapters.pay import make_wsgi_app
-from wxkit.pay.models import Refund, Transaction
+from wxkit.pay.models import ProfitSharing, Refund, Transaction, Transfer
 from wxkit.pay.notify import PayNotificationHandler
 from wxkit.pay.v3 import PayClient
 from wxkit.testing import Emulator
@@ -29,9 +29,15 @@ from wxkit.testing.pay_notify import (
     V3_TAMPERS,
     deliver_payment,
     deliver_payment_v2,
+    deliver_profit_sharing,
+    deliver_profit_sharing_return,
     deliver_refund,
     deliver_refund_v2,
+    deliver_transfer,
+    set_profit_sharing_notify_url,
 )
+from wxkit.testing.routes.pay_v3_funds import seed_paid_order
+from wxkit.testing.routes.pay_v3_orders import complete_payment
 
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
@@ -52,6 +58,8 @@ class Shop(PayNotificationHandler):
         super().__init__(**kwargs)
         self.paid: list[Transaction] = []
         self.refunds: list[Refund] = []
+        self.transfers: list[Transfer] = []
+        self.sharings: list[ProfitSharing] = []
         self.calls = 0
         self.fail_next = 0
         self.delay = 0.0
@@ -69,6 +77,12 @@ class Shop(PayNotificationHandler):
 
     def on_refund(self, refund: Refund) -> None:
         self.refunds.append(refund)
+
+    def on_transfer(self, transfer: Transfer) -> None:
+        self.transfers.append(transfer)
+
+    def on_profit_sharing(self, sharing: ProfitSharing) -> None:
+        self.sharings.append(sharing)
 
 
 class NotifyServer:
@@ -200,6 +214,121 @@ def test_concurrent_duplicate_deliveries_run_the_handler_once(wechat_emulator, s
     assert statuses.count(204) >= 1
     assert deliver_payment(wechat_emulator, merchant, out_trade_no) == [204]  # WeChat's later retry: settled
     assert shop.calls == 1
+
+
+# -- v3 funds: transfers (商家转账) and profit sharing (分账动账) ------------------------------------
+REPORT = [
+    {"info_type": "活动名称", "info_content": "新会员有礼"},
+    {"info_type": "奖励说明", "info_content": "注册奖励"},
+]
+
+
+@pytest.mark.parametrize("state", ["SUCCESS", "FAIL"])
+def test_v3_transfer_delivered_three_times_is_handled_once(wechat_emulator, server, v3, state):
+    merchant, client, shop = v3
+    out_bill_no = f"TB{uuid.uuid4().hex[:20]}"
+    bill = client.transfers.create(
+        out_bill_no, "1000", OPENID, 500, "新会员奖励", transfer_scene_report_infos=REPORT, notify_url=server.url
+    )
+    assert bill["state"] == "WAIT_USER_CONFIRM"
+    assert deliver_transfer(wechat_emulator, merchant, out_bill_no, state=state, times=3) == [204, 204, 204]
+    (transfer,) = shop.transfers
+    assert (transfer.out_bill_no, transfer.transfer_bill_no, transfer.state) == (
+        out_bill_no,
+        bill["transfer_bill_no"],
+        state,
+    )
+    assert (transfer.mchid, transfer.openid, transfer.transfer_amount) == (merchant.mchid, OPENID, 500)
+    assert transfer.fail_reason == ("PAYEE_ACCOUNT_ABNORMAL" if state == "FAIL" else "")
+    assert client.transfers.query_by_out_bill_no(out_bill_no)["state"] == state
+    assert deliver_transfer(wechat_emulator, merchant, out_bill_no) == [204]  # a later retry: settled, no call
+    assert len(shop.transfers) == 1
+    (delivery, *_) = [n for n in merchant.notifications if n.get("out_bill_no") == out_bill_no]
+    assert delivery["event_type"] == "MCHTRANSFER.BILL.FINISHED"
+
+
+def test_v3_transfer_tampered_or_without_notify_url(wechat_emulator, server, v3):
+    merchant, client, shop = v3
+    out_bill_no = f"TB{uuid.uuid4().hex[:20]}"
+    client.transfers.create(
+        out_bill_no, "1000", OPENID, 100, "奖励", transfer_scene_report_infos=REPORT, notify_url=server.url
+    )
+    assert deliver_transfer(wechat_emulator, merchant, out_bill_no, tamper="signature") == [401]
+    assert deliver_transfer(wechat_emulator, merchant, out_bill_no) == [204]
+    assert len(shop.transfers) == 1
+    with pytest.raises(ValueError, match="final"):
+        deliver_transfer(wechat_emulator, merchant, out_bill_no, state="TRANSFERING")
+    silent = f"TB{uuid.uuid4().hex[:20]}"
+    client.transfers.create(silent, "1000", OPENID, 100, "奖励", transfer_scene_report_infos=REPORT)
+    with pytest.raises(ValueError, match="without a notify_url"):
+        deliver_transfer(wechat_emulator, merchant, silent)
+
+
+@pytest.mark.parametrize("event_type", ["PROFITSHARING.SUCCESS", "TRANSACTION.SUCCESS"])
+def test_v3_profit_sharing_and_return_reach_the_receiver_once(wechat_emulator, make_pay_client, v3, event_type):
+    payer, payer_client, _ = v3
+    receiver, receiver_client = make_pay_client("public_key")  # the receiver: another merchant, its own keys
+    partner = Shop(v3_client=receiver_client)
+    receiver_server = NotifyServer()
+    try:
+        receiver_server.serve(partner)
+        set_profit_sharing_notify_url(receiver, receiver_server.url)
+        out_trade_no = f"o{uuid.uuid4().hex[:20]}"
+        payer_client.orders.jsapi(
+            "Coffee",
+            out_trade_no,
+            1000,
+            OPENID,
+            notify_url="https://shop.example/n",
+            settle_info={"profit_sharing": True},
+        )
+        transaction_id = complete_payment(wechat_emulator, payer, out_trade_no)["transaction_id"]
+        payer_client.profitsharing.add_receiver("MERCHANT_ID", receiver.mchid, "PARTNER", name="合作方有限公司")
+        line = {"type": "MERCHANT_ID", "account": receiver.mchid, "amount": 300, "description": "分给合作方"}
+        shared = payer_client.profitsharing.create_order(transaction_id, "P1", [line], unfreeze_unsplit=True)
+
+        statuses = deliver_profit_sharing(wechat_emulator, payer, "P1", times=3, event_type=event_type)
+        assert statuses == [204, 204, 204]  # only the receiver is notified, not the payer's unfrozen rest
+        (share,) = partner.sharings
+        assert (share.order_id, share.out_order_no, share.transaction_id, share.mchid) == (
+            shared["order_id"],
+            "P1",
+            transaction_id,
+            payer.mchid,
+        )
+        assert (share.receiver_type, share.receiver_account, share.amount) == ("MERCHANT_ID", receiver.mchid, 300)
+        assert share.event_type == event_type
+        assert payer_client.profitsharing.query_order("P1", transaction_id)["state"] == "FINISHED"
+
+        payer_client.profitsharing.return_order("R1", receiver.mchid, 100, "退回", out_order_no="P1")
+        returned_as = "PROFITSHARING.RETURN" if event_type.startswith("PROFIT") else event_type
+        assert deliver_profit_sharing_return(wechat_emulator, payer, "R1", times=2, event_type=returned_as) == [
+            204,
+            204,
+        ]
+        assert [(s.event_type, s.amount) for s in partner.sharings] == [(event_type, 300), (returned_as, 100)]
+        assert [n["status"] for n in receiver.notifications] == [204] * 5
+    finally:
+        receiver_server.close()
+
+
+def test_v3_profit_sharing_needs_an_emulated_receiver_with_a_url(wechat_emulator, make_pay_client, v3):
+    payer, payer_client, _ = v3
+    receiver, _ = make_pay_client("public_key")
+    order = seed_paid_order(payer, f"o{uuid.uuid4().hex[:12]}", 1000, profit_sharing=True)
+    for account in (receiver.mchid, "1900000110"):
+        payer_client.profitsharing.add_receiver("MERCHANT_ID", account, "PARTNER", name="合作方")
+    lines = [
+        {"type": "MERCHANT_ID", "account": receiver.mchid, "amount": 10, "description": "a"},
+        {"type": "MERCHANT_ID", "account": "1900000110", "amount": 10, "description": "b"},
+    ]
+    payer_client.profitsharing.create_order(order["transaction_id"], "P2", lines, unfreeze_unsplit=False)
+    with pytest.raises(ValueError, match="no profit-sharing notify URL"):
+        deliver_profit_sharing(wechat_emulator, payer, "P2", receiver=receiver.mchid)
+    with pytest.raises(ValueError, match="not a merchant on this emulator"):
+        deliver_profit_sharing(wechat_emulator, payer, "P2", receiver="1900000110", url="http://127.0.0.1:9/x")
+    with pytest.raises(ValueError, match="event_type"):
+        deliver_profit_sharing(wechat_emulator, payer, "P2", event_type="REFUND.SUCCESS")
 
 
 def test_get_and_oversized_bodies_over_http(server, v3):

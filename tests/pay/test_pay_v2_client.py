@@ -113,6 +113,22 @@ def test_order_query_close_and_states(
     assert "sign" not in err.value.detail
 
 
+def test_is_subscribe_says_whether_the_payer_follows_the_orders_appid(
+    wechat_emulator: Emulator, make_pay_client_v2: MakePayClientV2
+) -> None:
+    app = wechat_emulator.add_app(f"wx_pay_follow_{wechat_emulator.next_id()}", "secret")
+    app.add_follower("o_fan")
+    app.add_follower("o_left", subscribe=0)
+    merchant, client = make_pay_client_v2(appid=app.appid)
+    for out_trade_no, openid, expected in [("T-fan", "o_fan", "Y"), ("T-left", "o_left", "N"), ("T-new", "o_x", "N")]:
+        order(client, out_trade_no, openid=openid)
+        assert complete_payment_v2(wechat_emulator, merchant, out_trade_no)["is_subscribe"] == expected
+        assert client.order_query(out_trade_no=out_trade_no)["is_subscribe"] == expected
+    other_merchant, other = make_pay_client_v2()  # another appid: o_fan does not follow that one
+    order(other, "T-elsewhere", openid="o_fan")
+    assert complete_payment_v2(wechat_emulator, other_merchant, "T-elsewhere")["is_subscribe"] == "N"
+
+
 def test_order_query_needs_an_id(make_pay_client_v2: MakePayClientV2) -> None:
     _, client = make_pay_client_v2()
     with pytest.raises(ValueError, match="transaction_id, out_trade_no"):

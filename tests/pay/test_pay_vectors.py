@@ -19,6 +19,9 @@ VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "vectors.json"
 PAY: list[dict[str, Any]] = json.loads(VECTORS_PATH.read_text("utf-8"))["pay"]
 BY_ID = {v["id"]: v for v in PAY}
 
+# Every test here runs on both crypto backends (tests/pay/conftest.py).
+pytestmark = pytest.mark.usefixtures("pay_crypto_backend")
+
 
 def _private_key(vector_id: str) -> RSA.RsaKey:
     der = base64.b64decode(BY_ID[vector_id]["inputs"]["private_key_pkcs8_der_b64"])

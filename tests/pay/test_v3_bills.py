@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import io
 from pathlib import Path
@@ -12,8 +13,12 @@ import pytest
 import requests
 
 from wxkit.errors import PayError, SignatureError
+from wxkit.pay.v3 import PayClient
 from wxkit.testing import Emulator
 from wxkit.testing.routes.pay_v3_funds import complete_transfer, seed_paid_order, tamper_bill
+from wxkit.testing.x509 import make_tls_files
+
+from .conftest import APIV3_KEY, MERCHANT_SERIAL, PAY_APPID
 
 
 @pytest.fixture
@@ -211,3 +216,75 @@ def test_bill_date_accepts_dates_and_datetimes(pay: Any) -> None:
     _, client, day = pay
     moment = dt.datetime.fromisoformat(day + "T12:00:00")
     assert client.bills.trade_bill(moment)["hash_value"] == client.bills.trade_bill(day)["hash_value"]
+
+
+def test_download_url_is_on_the_origin_and_scheme_the_client_used(tmp_path: Path, merchant_key: Any) -> None:
+    """Over the TLS listener the bill URL is https on that listener; over plain HTTP, the Host the client sent."""
+    tls = make_tls_files(tmp_path, "1900000777")
+    with Emulator() as emu:
+        emu.start_tls(tls.ca_cert, tls.server_cert, tls.server_key, require_client_cert=False)
+        merchant = emu.add_merchant(
+            "1900000777",
+            serial_no=MERCHANT_SERIAL,
+            public_key=merchant_key.public_key(),
+            apiv3_key=APIV3_KEY,
+            appid=PAY_APPID,
+            mode="public_key",
+        )
+        day = seed_paid_order(merchant, "T-tls", 300, emu=emu)["success_time"][:10]
+        session = requests.Session()
+        session.verify = tls.ca_cert
+        port = emu.url.rsplit(":", 1)[1]
+        for base_url in (emu.tls_url, emu.url, f"http://localhost:{port}"):
+            client = PayClient(
+                "1900000777",
+                MERCHANT_SERIAL,
+                merchant_key,
+                APIV3_KEY,
+                base_url=base_url,
+                public_key=merchant.pay_public_key_pem(),
+                public_key_id=merchant.public_key_id,
+                session=session,
+                backoff=0.0,
+            )
+            info = client.bills.trade_bill(day)
+            assert info["download_url"].startswith(f"{base_url}/v3/billdownload/file?token=")
+            assert client.bills.download(info).startswith("交易时间".encode())
+
+
+@pytest.mark.parametrize("tar_type", [None, "GZIP"])
+def test_save_streams_to_a_path_or_file_with_the_hash_checked(pay: Any, tmp_path: Path, tar_type: str | None) -> None:
+    _, client, day = pay
+    expected = client.bills.download(client.bills.trade_bill(day, tar_type=tar_type))
+    target = tmp_path / "bill.csv"
+    assert client.bills.save(client.bills.trade_bill(day, tar_type=tar_type), target) == len(expected)
+    assert target.read_bytes() == expected
+    buffer = io.BytesIO()
+    assert client.bills.save(client.bills.trade_bill(day, tar_type=tar_type), buffer) == len(expected)
+    assert buffer.getvalue() == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bill.csv"]  # no temporary file left
+
+
+def test_save_with_a_wrong_hash_writes_nothing(pay: Any, tmp_path: Path) -> None:
+    merchant, client, day = pay
+    tamper_bill(merchant, hash_value="0" * 40)
+    buffer = io.BytesIO()
+    with pytest.raises(SignatureError, match="SHA1"):
+        client.bills.save(client.bills.trade_bill(day), tmp_path / "bill.csv")
+    tamper_bill(merchant, hash_value="0" * 40)
+    with pytest.raises(SignatureError):
+        client.bills.save(client.bills.trade_bill(day), buffer)
+    assert list(tmp_path.iterdir()) == []
+    assert buffer.getvalue() == b""
+    with pytest.raises(SignatureError, match="CRC32"):  # refused before anything is sent
+        client.bills.save({**client.bills.trade_bill(day), "hash_type": "CRC32"}, tmp_path / "bill.csv")
+
+
+def test_a_gzip_bomb_bill_is_refused_not_inflated(make_pay_client: Any) -> None:
+    """Before the fix: gzip.decompress inflated the whole file (200 MB decompressed peaked near 500 MB RSS)."""
+    merchant, client = make_pay_client("public_key", max_bill_size=1 << 20)
+    day = seed_paid_order(merchant, "T-bomb", 300)["success_time"][:10]
+    bomb = gzip.compress(b"\0" * (8 << 20))  # 8 MiB inflated, 8 KB on the wire
+    tamper_bill(merchant, body=bomb, hash_value=hashlib.sha1(bomb).hexdigest())
+    with pytest.raises(PayError, match="more than 1048576 bytes"):
+        client.bills.download(client.bills.trade_bill(day, tar_type="GZIP"))

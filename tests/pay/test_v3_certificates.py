@@ -16,12 +16,14 @@ import pytest
 from Crypto.PublicKey import RSA
 
 from wxkit.errors import DecryptError, PayError, SignatureError, TransportError
+from wxkit.pay.notify import PayNotificationHandler
 from wxkit.pay.v3 import PayClient, aead_encrypt, oaep_decrypt, rsa_sign
 from wxkit.pay.v3.certificates import PlatformCertificates
 from wxkit.pay.v3.signer import build_message
 from wxkit.storage import MemoryStorage
 from wxkit.testing import Emulator
 from wxkit.testing.pay import MerchantState, platform_key, v3_route
+from wxkit.testing.pay_notify import v3_headers, v3_notification
 from wxkit.testing.routes import EmulatorRequest, Router
 from wxkit.testing.x509 import make_certificate
 
@@ -125,8 +127,9 @@ def test_download_once_cache_by_serial_share_through_storage_and_follow_a_rotati
     assert second.certificates.fetch_count == 0
     assert merchant.certificate_downloads == 1
 
-    # WeChat rotates its platform certificate: later answers are signed by the new one.
-    clock.advance(5)
+    # WeChat rotates its platform certificate: later answers are signed by the new one (picked up once the
+    # minute of the rate limit, which the first download started, has passed).
+    clock.advance(60)
     new = merchant.rotate_certificate()
     for _ in range(3):
         ping(client)
@@ -150,6 +153,10 @@ def test_a_forged_serial_fails_after_exactly_one_refresh_and_refreshes_are_rate_
     assert client.certificates.fetch_count == 1
 
     merchant.data["forge_serial"] = True  # answers now name a serial WeChat never issued
+    with pytest.raises(SignatureError, match="unknown Wechatpay-Serial"):
+        ping(client)
+    assert client.certificates.fetch_count == 1  # the first download counts: no refresh within its minute
+    clock.advance(60)
     with pytest.raises(SignatureError, match="unknown Wechatpay-Serial"):
         ping(client)
     assert client.certificates.fetch_count == 2  # exactly one refresh
@@ -230,13 +237,107 @@ def test_a_failed_scheduled_refresh_keeps_the_known_certificates(
 
 
 def test_a_failed_first_download_raises(
-    emu: Emulator, new_merchant: Callable[..., MerchantState], new_client: Callable[..., PayClient]
+    emu: Emulator, new_merchant: Callable[..., MerchantState], new_client: Callable[..., PayClient], clock: FakeClock
 ) -> None:
     client = new_client(new_merchant())
     emu.inject("/v3/certificates", status=500)
     with pytest.raises(TransportError):
         ping(client)
+    # A failed download counts for the rate limit: the next one waits for min_refresh_interval.
+    with pytest.raises(TransportError, match=r"no platform certificates yet.*TransportError.*allowed in 60 s"):
+        ping(client)
+    assert client.certificates is not None
+    assert client.certificates.fetch_count == 1
+    clock.advance(60)
     ping(client)
+
+
+def test_forged_serials_cost_at_most_one_download_a_minute_in_every_state(
+    emu: Emulator, new_merchant: Callable[..., MerchantState], merchant_key: RSA.RsaKey, clock: FakeClock
+) -> None:
+    """A cold start, a failing /v3/certificates, then a healthy one: a flood of notifications naming forged
+    serials never costs WeChat more than one download per certificate_min_refresh_interval (a failed one counts)."""
+    merchant = new_merchant()
+    client = PayClient(
+        merchant.mchid,
+        "MERCHANT_SERIAL",
+        merchant_key,
+        merchant.apiv3_key,
+        base_url=emu.url,
+        backoff=0.0,
+        monotonic=clock,
+        clock=emu.now,
+    )  # default max_retries=2: one download is up to 3 GETs while WeChat answers 5xx
+    per_download = 3
+    paid: list[Any] = []
+    shop = PayNotificationHandler(v3_client=client, on_paid=paid.append)
+    fault = emu.inject("/v3/certificates", status=500, times=10**6)
+
+    def gets() -> int:
+        return fault.fired + merchant.certificate_downloads
+
+    def flood(count: int, tamper: str | None = "serial") -> set[int]:
+        statuses = set()
+        for _ in range(count):
+            now = emu.now()
+            body = v3_notification(merchant, "TRANSACTION.SUCCESS", _paid_resource(merchant), now=now)
+            statuses.add(shop.handle(v3_headers(merchant, body, now=now, tamper=tamper), body)[0])
+        return statuses
+
+    # A cold start while /v3/certificates fails: nothing can be verified (500: WeChat retries), one download.
+    assert flood(30) == {500}
+    assert gets() == per_download  # before the fix: 30 downloads, 90 GETs
+    clock.advance(59)
+    assert flood(10) == {500}
+    assert gets() == per_download
+    clock.advance(1)
+    assert flood(10) == {500}
+    assert gets() == 2 * per_download
+
+    # WeChat answers again: the next download (a minute later) succeeds; forged serials are refused (401).
+    emu.clear_faults()
+    assert flood(10) == {500}  # still within the minute of the last failed download
+    clock.advance(60)
+    assert flood(30) == {401}
+    assert merchant.certificate_downloads == 1
+    assert flood(1, tamper=None) == {204}  # a genuine notification is handled
+    assert len(paid) == 1
+    clock.advance(59)
+    assert flood(20) == {401}
+    assert merchant.certificate_downloads == 1
+    clock.advance(1)
+    assert flood(20) == {401}
+    assert merchant.certificate_downloads == 2
+
+    # A healthy cold start: the first download counts too (before the fix: a second one for the first forged serial).
+    fresh = PayClient(
+        merchant.mchid,
+        "MERCHANT_SERIAL",
+        merchant_key,
+        merchant.apiv3_key,
+        base_url=emu.url,
+        backoff=0.0,
+        monotonic=clock,
+        clock=emu.now,
+    )
+    shop = PayNotificationHandler(v3_client=fresh, on_paid=paid.append)
+    assert flood(30) == {401}
+    assert merchant.certificate_downloads == 3
+
+
+def _paid_resource(merchant: MerchantState) -> dict[str, Any]:
+    tid = secrets.token_hex(14)
+    return {
+        "appid": "wx_shop",
+        "mchid": merchant.mchid,
+        "out_trade_no": f"order-{tid[:10]}",
+        "transaction_id": tid,
+        "trade_type": "JSAPI",
+        "trade_state": "SUCCESS",
+        "success_time": "2025-06-08T10:34:56+08:00",
+        "payer": {"openid": "o_payer"},
+        "amount": {"total": 1200, "payer_total": 1200, "currency": "CNY"},
+    }
 
 
 def test_a_wrong_apiv3_key_is_a_clear_decrypt_error(
@@ -423,9 +524,11 @@ def test_storage_is_read_in_old_and_new_formats_and_garbage_is_ignored() -> None
 def test_concurrent_unknown_serials_download_once() -> None:
     key = platform_key(100)
     fetch = Fetcher(_entry(key, "51", NOW, NOW + dt.timedelta(days=9)))
-    platform = certs(fetch, clock=FakeClock())
+    clock = FakeClock()
+    platform = certs(fetch, clock=clock)
     assert platform.key_for("51") is not None
     fetch.entries.append(_entry(platform_key(101), "52", NOW, NOW + dt.timedelta(days=9)))
+    clock.advance(60)  # past the rate limit the first download started
     barrier = threading.Barrier(8)
     found: list[Any] = []
 

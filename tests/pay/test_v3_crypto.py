@@ -33,6 +33,9 @@ NONCE = "5K8264ILTKCH"
 AD = "transaction"
 PLAIN = '{"out_trade_no":"1217752501201407033233368018","amount":{"total":100}}'
 
+# Every test here runs on both crypto backends (tests/pay/conftest.py).
+pytestmark = pytest.mark.usefixtures("pay_crypto_backend")
+
 
 @pytest.fixture(scope="module")
 def key() -> RSA.RsaKey:

@@ -20,6 +20,9 @@ PUB_ID = "PUB_KEY_ID_0114232134912410000000000000000001"
 CERT_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
 BODY = '{"id":"EV-2018022511223320873","resource":{"ciphertext":"..."}}'
 
+# Every test here runs on both crypto backends (tests/pay/conftest.py).
+pytestmark = pytest.mark.usefixtures("pay_crypto_backend")
+
 
 @pytest.fixture(scope="module")
 def pay_key() -> RSA.RsaKey:
@@ -215,3 +218,14 @@ def test_repr_and_errors_carry_no_key_material(pay_key: RSA.RsaKey) -> None:
     with pytest.raises(SignatureError) as info:
         v.verify(headers, BODY)
     assert headers["Wechatpay-Signature"] not in str(info.value)
+
+
+def test_a_text_body_with_a_lone_surrogate_is_a_signature_error_not_a_crash(pay_key: RSA.RsaKey) -> None:
+    # Signed over the bytes such a str would need (no UTF-8 encoder makes them): refused, never UnicodeEncodeError.
+    body = BODY[:-1] + "\ud800}"
+    headers = signed(pay_key, PUB_ID, body.encode("utf-8", "surrogatepass"))
+    with pytest.raises(SignatureError, match="not valid Unicode text"):
+        verifier(pay_key).verify(headers, body)
+    for name in ("Wechatpay-Nonce", "Wechatpay-Signature", "Wechatpay-Serial"):
+        with pytest.raises(SignatureError):
+            verifier(pay_key).verify({**signed(pay_key, PUB_ID), name: "x\udc80"}, BODY)

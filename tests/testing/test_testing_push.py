@@ -358,6 +358,34 @@ def test_read_reply_passes_non_200_through(status: int) -> None:
     assert not reply.is_success
 
 
+@pytest.mark.parametrize("kind", [bytes, bytearray])
+@pytest.mark.parametrize("mode", MODES)
+def test_read_reply_accepts_bytes(mode: str, kind: type[bytes]) -> None:
+    """What the Flask and Django test clients give (``response.data`` / ``response.content``)."""
+    pusher, body = answer(mode, "你好 bytes")
+    reply = pusher.read_reply(200, kind(body.encode("utf-8")))
+    assert reply == pusher.read_reply(200, body)
+    assert reply.content.startswith("echo: 你好 bytes")
+    assert reply.body == body
+    assert pusher.read_reply(200, kind(b"success")).is_success
+
+
+def test_read_reply_invalid_utf8_is_a_parse_error() -> None:
+    pusher, body = answer("plain")
+    with pytest.raises(ParseError, match="UTF-8"):
+        pusher.read_reply(200, body.encode("utf-8").replace(b"echo", b"ech\xff"))
+
+
+def test_read_reply_non_200_bytes_are_decoded_leniently() -> None:
+    reply = make_pusher("safe").read_reply(502, b"bad gateway \xff")
+    assert (reply.status, reply.body) == (502, "bad gateway \ufffd")
+
+
+def test_read_reply_refuses_other_types() -> None:
+    with pytest.raises(TypeError, match="str or bytes"):
+        make_pusher("plain").read_reply(200, None)  # type: ignore[arg-type]
+
+
 def test_deliver_passes_refusals_through() -> None:
     wrong = WeChatPusher("wrong-token", app_id=APP_ID, aes_key=AES_KEY, clock=fixed_clock)
     assert wrong.deliver(Bot(), wrong.text("x")).status == 403

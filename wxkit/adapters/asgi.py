@@ -16,9 +16,14 @@ Because the returned object is not a plain function, Starlette's
 ``Route("/wechat", endpoint=make_asgi_app(bot))`` also treats it as an ASGI
 application (no trailing slash needed).
 
-``GET`` is WeChat's URL check, ``POST`` a push, anything else 405. The
-handler runs in a worker thread (:func:`asyncio.to_thread`), so blocking
-handlers do not stall the event loop; this needs an asyncio-based server.
+``GET`` is WeChat's URL check, ``POST`` a push, anything else 405. Requests
+go through :meth:`~wxkit.BaseApplication.handle_async`: ``async def``
+handlers and hooks are awaited on the event loop; plain ones run in a worker
+thread (:func:`asyncio.to_thread`), so blocking handlers do not stall the
+loop - unless the application sets ``handlers_block = False`` (its plain
+handlers never block), which runs them inline. The replay guard's storage
+calls run in a worker thread unless the storage is a ``MemoryStorage``.
+This needs an asyncio-based server.
 Only a ``POST`` body is read: a ``Content-Length`` over
 ``app.max_body_size`` is answered **413** without reading it, and chunks are
 read only until they exceed the limit (413). ``lifespan`` events are
@@ -27,7 +32,6 @@ acknowledged; WebSocket connections are closed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -47,7 +51,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def make_asgi_app(app: BaseApplication) -> ASGIApp:
-    """Return an ASGI 3 application that serves ``app`` through :meth:`~wxkit.BaseApplication.handle`."""
+    """Return an ASGI 3 application that serves ``app`` through :meth:`~wxkit.BaseApplication.handle_async`."""
     return _ASGIAdapter(app)
 
 
@@ -77,7 +81,7 @@ class _ASGIAdapter:
         else:
             query = bytes(scope.get("query_string") or b"").decode("utf-8", "replace")
             params = parse_qs(query, keep_blank_values=True)
-            response = await asyncio.to_thread(self.app.handle, method, params, body)
+            response = await self.app.handle_async(method, params, body)
         payload = response.body.encode("utf-8")
         headers = [
             (b"content-type", response.content_type.encode("latin-1")),

@@ -26,9 +26,14 @@ How it works (:func:`login_step`, framework-free; the decorator is the glue):
 3. WeChat sends the browser back with ``code`` and ``state``. A ``state``
    that is not the session's is answered **403**, a missing ``code`` (the
    user declined) 403, a code WeChat refuses (reused, expired) **400**, other
-   WeChat or network failures 502. Otherwise the code is exchanged, the openid
+   WeChat or network failures 502 — a token answer without an ``openid`` or
+   ``access_token`` too (an error page, never a session without a user and
+   another round trip to WeChat). Otherwise the code is exchanged, the openid
    (and profile) stored in the session, and the browser redirected to the URL
    without ``code`` / ``state``.
+
+A URL or ``code`` / ``state`` that is not valid Unicode text (a ``str`` with a
+lone surrogate) is answered 400 before anything else is done.
 
 Session keys: ``session_key`` (the openid), ``<session_key>_userinfo`` (the
 profile dict, ``snsapi_userinfo`` only) and ``<session_key>_state`` (pending
@@ -74,6 +79,15 @@ class LoginStep:
     message: str = ""
 
 
+def _is_text(value: object) -> bool:
+    """Whether ``value`` is a ``str`` that encodes as UTF-8 (a lone surrogate does not)."""
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def strip_oauth_params(url: str) -> str:
     """``url`` without its ``code`` and ``state`` query parameters (and without a fragment)."""
     parts = urlsplit(url)
@@ -99,6 +113,8 @@ def login_step(
     state_key, info_key = f"{session_key}_state", f"{session_key}_userinfo"
     if session.get(session_key) and (scope == "snsapi_base" or session.get(info_key)):
         return LoginStep("continue")
+    if not (_is_text(url) and _is_text(query.get("code") or "") and _is_text(query.get("state") or "")):
+        return LoginStep("error", status=400, message="WeChat login failed: malformed request")
     if "code" in query or "state" in query:
         expected = session.pop(state_key, None)
         state = query.get("state") or ""
@@ -115,6 +131,10 @@ def login_step(
             return LoginStep("error", status=400, message="WeChat login failed: invalid code")
         except WxError as exc:
             logger.warning("WeChat login failed: %s", exc)
+            return LoginStep("error", status=502, message="WeChat login failed")
+        if not token.openid or (scope == "snsapi_userinfo" and not profile):
+            # Stored, an empty openid would send the browser back to WeChat forever.
+            logger.warning("WeChat login failed: the token names no openid (or the profile is empty)")
             return LoginStep("error", status=502, message="WeChat login failed")
         session[session_key] = token.openid
         if profile is not None:

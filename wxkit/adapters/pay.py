@@ -1,7 +1,8 @@
-"""Serve a :class:`~wxkit.pay.notify.PayNotificationHandler` from WSGI, Django or Flask.
+"""Serve a :class:`~wxkit.pay.notify.PayNotificationHandler` from WSGI, ASGI, Django or Flask.
 
 Each adapter reads the request's headers and raw body, calls
-:meth:`~wxkit.pay.notify.PayNotificationHandler.handle` and sends its
+:meth:`~wxkit.pay.notify.PayNotificationHandler.handle` (the ASGI one
+:meth:`~wxkit.pay.notify.PayNotificationHandler.handle_async`) and sends its
 ``(status, body)`` back; nothing else. Give WeChat the URL you serve it at as
 the order's / refund's ``notify_url``::
 
@@ -15,9 +16,18 @@ the order's / refund's ``notify_url``::
     # Flask
     flask_app.add_url_rule("/pay/notify", view_func=make_flask_view(shop), methods=["POST"])
 
+    # ASGI: uvicorn, Starlette, FastAPI (async def on_paid / on_refund are awaited)
+    from wxkit.adapters.pay import make_asgi_app
+    starlette_app = Starlette(routes=[Route("/pay/notify", make_asgi_app(shop))])
+    fastapi_app.add_route("/pay/notify", make_asgi_app(shop))   # FastAPI (a Starlette app)
+
 Only ``POST`` is served (anything else: 405). A ``Content-Length`` over
 ``handler.max_body_size`` is answered 413 before the body is read. A 204
-answer (v3 success) carries no body and no ``Content-Type``.
+answer (v3 success) carries no body and no ``Content-Type``. The ASGI
+adapter reads a body of unknown length only up to ``max_body_size + 1``
+bytes, runs plain handlers in a worker thread (unless the handler sets
+``handlers_block = False``), acknowledges ``lifespan`` events and closes
+WebSocket connections; it needs an asyncio-based server.
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from ..pay.notify import content_type_for
+from .asgi import ASGIApp, Receive, Scope, Send, _lifespan
+from .asgi import _read_body as _read_asgi_body
 from .wsgi import _read_body
 
 if TYPE_CHECKING:
@@ -38,7 +50,7 @@ if TYPE_CHECKING:
 
     from ..pay.notify import PayNotificationHandler
 
-__all__ = ["make_django_view", "make_flask_view", "make_wsgi_app"]
+__all__ = ["make_asgi_app", "make_django_view", "make_flask_view", "make_wsgi_app"]
 
 _TOO_LARGE = (413, "request body too large")
 
@@ -116,3 +128,53 @@ def make_flask_view(handler: PayNotificationHandler) -> Callable[[], Response]:
         return Response(text, status=status, content_type=content_type_for(text))
 
     return view
+
+
+def make_asgi_app(handler: PayNotificationHandler) -> ASGIApp:
+    """An ASGI 3 application answering WeChat Pay notifications with ``handler`` (through ``handle_async``)."""
+    return _PayASGIAdapter(handler)
+
+
+class _PayASGIAdapter:
+    """The ASGI application returned by :func:`make_asgi_app`."""
+
+    def __init__(self, handler: PayNotificationHandler) -> None:
+        self.handler = handler
+
+    def __repr__(self) -> str:
+        return f"<wxkit pay ASGI adapter for {self.handler!r}>"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+        if scope["type"] != "http":
+            return
+        if str(scope.get("method") or "").upper() != "POST":
+            await _respond(send, 405, "", [(b"allow", b"POST")])
+            return
+        body = await _read_asgi_body(scope, receive, self.handler.max_body_size)
+        if body is None:
+            return  # the client went away
+        if isinstance(body, bytes):
+            headers = {
+                bytes(name).decode("latin-1"): bytes(value).decode("latin-1")
+                for name, value in scope.get("headers") or ()
+            }
+            status, text = await self.handler.handle_async(headers, body)
+        else:
+            status, text = body.status, body.body
+        await _respond(send, status, text)
+
+
+async def _respond(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Send one answer; a 204 carries no body and no ``Content-Type``."""
+    headers = list(extra or [])
+    payload = b"" if status == 204 else text.encode("utf-8")
+    if status != 204:
+        headers.append((b"content-type", content_type_for(text).encode("latin-1")))
+        headers.append((b"content-length", str(len(payload)).encode("ascii")))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

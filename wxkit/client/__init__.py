@@ -26,9 +26,10 @@ import requests
 from ..errors import TOKEN_ERRCODES, AccessTokenError, APIError, SystemBusyError, TransportError
 from ..oauth import OAuth
 from ..storage import MemoryStorage, Storage
+from .autoreply import AutoReplyAPI
 from .draft import DraftAPI
 from .freepublish import FreePublishAPI
-from .http import DEFAULT_TIMEOUT, HTTPClient, Timeout, redact_url
+from .http import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT, HTTPClient, Timeout, redact_url
 from .jssdk import JSSDKAPI
 from .kf import KfAPI
 from .material import MaterialAPI
@@ -57,7 +58,11 @@ class Client:
     ``/cgi-bin/stable_token``) or ``"classic"`` (``/cgi-bin/token``).
     ``token_source`` is a callable returning the token when a central service
     owns it. ``timeout`` is ``(connect, read)`` seconds or one number;
-    ``max_retries`` bounds re-sends where they are safe.
+    ``max_retries`` bounds re-sends where they are safe. ``deadline`` bounds
+    one call as a whole, re-sends and body included (default: the worst
+    case of the timeouts and retries). ``max_body_size`` bounds a JSON
+    answer and ``max_download_size`` a file read into memory, in decoded
+    bytes (see :mod:`wxkit.client.http`).
     """
 
     def __init__(
@@ -74,12 +79,23 @@ class Client:
         backoff: float = 0.2,
         token_source: Callable[[], str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
     ) -> None:
         self.appid = appid
         self._secret = secret
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.http = HTTPClient(
-            base_url, session=session, timeout=timeout, max_retries=max_retries, backoff=backoff, sleep=sleep
+            base_url,
+            session=session,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            sleep=sleep,
+            deadline=deadline,
+            max_body_size=max_body_size,
+            max_download_size=max_download_size,
         )
         self.tokens = TokenManager(self.http, appid, secret, self.storage, mode=token_mode, token_source=token_source)
         self._mount()
@@ -100,6 +116,7 @@ class Client:
         self.jssdk = JSSDKAPI(self)
         self.kf = KfAPI(self)
         self.misc = MiscAPI(self)
+        self.autoreply = AutoReplyAPI(self)
         self.oauth = OAuth(self.appid, self._secret, http=self.http)
 
     def __repr__(self) -> str:

@@ -32,7 +32,6 @@ UploadFile = str | os.PathLike[str] | IO[bytes] | tuple[str, bytes | IO[bytes]]
 DownloadTarget = str | os.PathLike[str] | IO[bytes]
 
 _T = TypeVar("_T")
-_CHUNK = 64 * 1024
 
 
 class BaseAPI:
@@ -64,7 +63,7 @@ class BaseAPI:
         if value is not None and value != "":
             try:
                 return kind(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: int(Infinity)
                 pass
         url = self._client.http.url(path)
         raise TransportError(f"{method} {url} answered without a valid {name!r}", method=method, url=url)
@@ -122,9 +121,13 @@ class BaseAPI:
         A JSON answer (an errcode raises, a video answers a URL) is returned as
         is and nothing is written. Otherwise the body is streamed to ``dest``
         in chunks and ``{"size", "content_type", "filename"}`` is returned; a
-        path left half-written by a failure is removed.
+        path left half-written by a failure is removed. What is returned or
+        written is bounded by the client's ``max_download_size`` (WeChat's
+        media are 10 MB at most) and the call's deadline covers the whole
+        download.
         """
         client = self._client
+        http = client.http
         response, decoded = client.send(method, path, params=params, json=json, idempotent=True, stream=True)
         if decoded is not None:
             return decoded
@@ -137,17 +140,18 @@ class BaseAPI:
         with response:
             try:
                 if dest is None:
-                    return response.content
+                    return http.read(response, max_size=http.max_download_size, method=method, url=safe_url)
+                chunks = http.iter_body(response, max_size=http.max_download_size, method=method, url=safe_url)
                 if isinstance(dest, (str, os.PathLike)):
                     try:
                         with open(dest, "wb") as handle:
-                            info["size"] = _copy(response, handle)
+                            info["size"] = _copy(chunks, handle)
                     except BaseException:
                         with contextlib.suppress(OSError):
                             os.remove(dest)
                         raise
                 else:
-                    info["size"] = _copy(response, dest)
+                    info["size"] = _copy(chunks, dest)
             except requests.RequestException as exc:
                 raise TransportError(
                     f"{method} {safe_url} download interrupted: {type(exc).__name__}", method=method, url=safe_url
@@ -185,9 +189,9 @@ def _disposition_filename(value: str) -> str:
     return message.get_filename() or ""
 
 
-def _copy(response: requests.Response, handle: IO[bytes]) -> int:
+def _copy(chunks: Iterator[bytes], handle: IO[bytes]) -> int:
     size = 0
-    for chunk in response.iter_content(_CHUNK):
+    for chunk in chunks:
         handle.write(chunk)
         size += len(chunk)
     return size

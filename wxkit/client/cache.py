@@ -12,17 +12,24 @@ access token (:class:`~wxkit.client.token.TokenManager`), the JS-SDK tickets
   then the cache is checked again; waiters poll the cache;
 * :meth:`SharedValue.refresh` drops the cached value only if it is still the
   one that failed, so a burst of failures caused by one stale value triggers
-  exactly one refetch.
+  exactly one refetch;
+* a storage that fails raises :class:`~wxkit.errors.StorageError` (before
+  anything is sent); a value fetched but that cannot be cached (the write
+  failed, or its reply was lost) is still returned.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
-from ..errors import APIError
+from ..bounds import clamp_expires_in
+from ..errors import APIError, StorageError
 from ..storage import Storage, StorageLock
+
+logger = logging.getLogger("wxkit.client")
 
 __all__ = ["Fetcher", "SharedValue"]
 
@@ -74,24 +81,30 @@ class SharedValue:
 
     def get(self) -> str:
         """Return the cached value, or fetch it once for every thread and process waiting."""
-        cached = self.storage.get(self.key)
+        cached = self._read()
         if cached:
             return cached
         with self._lock:
-            cached = self.storage.get(self.key)
+            cached = self._read()
             if cached:
                 return cached
             return self._fetch_across_processes(failed=None)
 
     def invalidate(self, failed: str) -> None:
-        """Drop the cached value, but only if it is still ``failed``."""
-        self.storage.delete(self.key, if_value=failed)
+        """Drop the cached value, but only if it is still ``failed``; a storage failure is a StorageError."""
+        try:
+            self.storage.delete(self.key, if_value=failed)
+        except Exception as exc:
+            raise StorageError(f"the storage failed dropping {self.what} ({type(exc).__name__})", key=self.key) from exc
 
     def refresh(self, failed: str) -> str:
         """Drop ``failed`` (if still cached) and return a value other than it, fetching if needed."""
-        self.invalidate(failed)
+        try:
+            self.invalidate(failed)
+        except StorageError as exc:  # the value is read again below, and a refetch overwrites it
+            logger.warning("%s", exc)
         with self._lock:
-            cached = self.storage.get(self.key)
+            cached = self._read()
             if cached and cached != failed:
                 return cached
             return self._fetch_across_processes(failed=failed)
@@ -103,14 +116,14 @@ class SharedValue:
             lock = StorageLock(self.storage, self.lock_key, self.lock_ttl)
             if lock.acquire():
                 try:
-                    value = self.storage.get(self.key)  # another process may have fetched meanwhile
+                    value = self._read()  # another process may have fetched meanwhile
                     if value and value != failed:
                         return value
                     return self._fetch_and_store(failed)
                 finally:
                     lock.release()
             time.sleep(self.poll_interval)
-            value = self.storage.get(self.key)
+            value = self._read()
             if value and value != failed:
                 return value
             if time.monotonic() > deadline:
@@ -119,6 +132,17 @@ class SharedValue:
     def _fetch_and_store(self, failed: str | None) -> str:
         self.fetch_count += 1
         value, expires_in = self._fetch(failed)
-        ttl = max(float(expires_in) - self.margin, min(60.0, float(expires_in) / 2))
-        self.storage.set(self.key, value, ttl)
+        # In [60 s, 7 days] (wxkit.bounds): never a TTL Redis refuses, never a refetch on every call.
+        seconds = float(clamp_expires_in(expires_in, source=f"{self.what} ({self.key})"))
+        ttl = max(seconds - self.margin, min(60.0, seconds / 2))
+        try:
+            self.storage.set(self.key, value, ttl)
+        except Exception as exc:  # noqa: BLE001 - any storage error: the value in hand is valid, use it
+            logger.warning("%s fetched but not cached: the storage failed (%s)", self.what, type(exc).__name__)
         return value
+
+    def _read(self) -> str | None:
+        try:
+            return self.storage.get(self.key)
+        except Exception as exc:
+            raise StorageError(f"the storage failed reading {self.what} ({type(exc).__name__})", key=self.key) from exc

@@ -9,29 +9,51 @@ Rules (see docs/client.md):
   anything was sent (any method), and for idempotent calls (GETs, token fetches,
   reads marked ``idempotent=True``) timeouts, dropped connections, HTTP 5xx and
   errcode -1 "system busy";
-* network failures are :class:`~wxkit.errors.TransportError`, non-zero errcodes
+* a total deadline per call (:class:`~wxkit.bounds.Deadline`; by default the
+  documented worst case ``(max_retries + 1) x (connect + read)`` plus the
+  backoff pauses) covers every try and the reading of the body: wxkit's own
+  connections (:class:`DeadlineAdapter`) check it before every socket read,
+  headers included, so a server dripping its answer cannot hold a call longer;
+* answers are read in chunks and decoded here (``gzip`` / ``deflate``), and an
+  answer held in memory may not pass ``max_body_size`` decoded bytes (JSON /
+  XML; 8 MiB by default) or ``max_download_size`` (files held in memory;
+  64 MiB): a gzip bomb is refused after that much, never inflated whole;
+* a redirect is never followed: it is a :class:`~wxkit.errors.TransportError`;
+* network failures, an exceeded deadline or size bound are
+  :class:`~wxkit.errors.TransportError`, non-zero errcodes
   :class:`~wxkit.errors.APIError` subclasses; URLs in errors and logs have
   ``access_token`` and ``secret`` removed.
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
+import urllib3.poolmanager
 
-from ..errors import TransportError, api_error
+from ..bounds import BodyDecoder, Deadline, current_deadline, default_deadline
+from ..errors import ParseError, TransportError, api_error
+from ..jsoncodec import load_json
 
 __all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_MAX_DOWNLOAD_SIZE",
     "DEFAULT_TIMEOUT",
+    "DeadlineAdapter",
     "HTTPClient",
     "RedactSecretsFilter",
     "Timeout",
@@ -46,6 +68,15 @@ logger = logging.getLogger("wxkit.client")
 Timeout = float | tuple[float, float]
 #: The default timeout: 3.05 s to connect, 10 s to read.
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
+#: The most a JSON or XML answer may hold once decoded, in bytes (8 MiB).
+DEFAULT_MAX_BODY_SIZE = 8 * 1024 * 1024
+#: The most a download held in memory may hold once decoded, in bytes (64 MiB): media, QR codes.
+DEFAULT_MAX_DOWNLOAD_SIZE = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
+#: wxkit decodes answers itself (bounded), so it asks only for what :class:`~wxkit.bounds.BodyDecoder` reads.
+_ACCEPT_ENCODING = "gzip, deflate"
+#: The deadline of each streamed response still to be read.
+_STREAM_DEADLINES: weakref.WeakKeyDictionary[requests.Response, Deadline] = weakref.WeakKeyDictionary()
 _SECRET_PARAMS = frozenset(
     {"access_token", "secret", "component_access_token", "suite_access_token", "code", "refresh_token"}
 )
@@ -85,6 +116,105 @@ def redact_url(url: str, params: Mapping[str, Any] | None = None) -> str:
     return f"{url}?{urlencode(safe)}" if safe else url
 
 
+# -- the deadline, down to each socket read ---------------------------------------------------------------
+class _DeadlineReader(io.RawIOBase):
+    """A socket's reads, each waiting no longer than the current :class:`~wxkit.bounds.Deadline` allows."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)
+        self._timeout: float | None = sock.gettimeout()  # the read timeout urllib3 has just set
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        deadline = current_deadline()
+        if deadline is not None:
+            left = deadline.remaining()
+            if left <= 0:
+                deadline.hit = True
+                raise TimeoutError("the call's deadline has passed")
+            self._sock.settimeout(left if self._timeout is None else min(self._timeout, left))
+        try:
+            return self._raw.readinto(buffer)  # type: ignore[no-any-return]  # SocketIO.readinto: int or None
+        except TimeoutError:
+            if deadline is not None and deadline.expired():
+                deadline.hit = True
+            raise
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """http.client's response reading its status line, headers and body through a :class:`_DeadlineReader`."""
+
+    def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()  # nothing read from it yet
+        self.fp = io.BufferedReader(_DeadlineReader(sock))
+
+
+class _DeadlineHTTPConnection(urllib3.connection.HTTPConnection):
+    response_class = _DeadlineResponse
+
+
+class _DeadlineHTTPSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _DeadlineResponse
+
+
+class _DeadlineHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _DeadlineHTTPConnection
+
+
+class _DeadlineHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+def _use_deadline_pools(manager: Any) -> None:
+    # Only urllib3's own pools are replaced (a SOCKS proxy manager keeps its own).
+    if getattr(manager, "pool_classes_by_scheme", None) is urllib3.poolmanager.pool_classes_by_scheme:
+        manager.pool_classes_by_scheme = {"http": _DeadlineHTTPPool, "https": _DeadlineHTTPSPool}
+
+
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """A ``requests`` adapter whose connections honour wxkit's per-call deadline on every socket read.
+
+    :class:`HTTPClient` mounts it on the session it makes. A read timeout
+    bounds each wait for data; this bounds the whole call, so a server that
+    drips its status line, headers or body a byte at a time is cut off when
+    the call's :class:`~wxkit.bounds.Deadline` passes. Mount it on a session
+    of your own to get the same (``session.mount("https://", DeadlineAdapter())``);
+    without it wxkit checks the deadline between body chunks only.
+    """
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        """Make the pool manager, with connections that check the deadline."""
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        _use_deadline_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """The proxy's pool manager, with connections that check the deadline."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        _use_deadline_pools(manager)
+        return manager
+
+
+def _capped(timeout: Timeout, left: float) -> tuple[float, float]:
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    return (min(float(connect), left), min(float(read), left))
+
+
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        return int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        return None
+
+
 def _never_sent(exc: requests.RequestException) -> bool:
     """Whether the failure happened before any byte of the request left this machine."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -96,11 +226,23 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return False
 
 
+class _ReadFailed(Exception):
+    """The connection failed while the body was read (may be retried like a dropped connection)."""
+
+    def __init__(self, error: TransportError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class HTTPClient:
-    """Sends requests to one base URL with wxkit's timeout, retry and error rules.
+    """Sends requests to one base URL with wxkit's timeout, deadline, size, retry and error rules.
 
     ``session`` may be supplied (its adapters are kept); otherwise one is made
-    with a keep-alive pool. ``sleep`` is injectable for tests.
+    with a keep-alive pool on a :class:`DeadlineAdapter`. ``deadline`` is the
+    total seconds one call may take, its re-sends and body included (default
+    ``None``: :func:`~wxkit.bounds.default_deadline` of the call's timeout).
+    ``max_body_size`` bounds a JSON / XML answer and ``max_download_size`` a
+    file held in memory, in decoded bytes. ``sleep`` is injectable for tests.
     """
 
     def __init__(
@@ -112,11 +254,14 @@ class HTTPClient:
         max_retries: int = 2,
         backoff: float = 0.2,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: float | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         if session is None:
             session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+            adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
         self.session = session
@@ -127,6 +272,9 @@ class HTTPClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self._sleep = sleep
+        self.deadline = deadline
+        self.max_body_size = max_body_size
+        self.max_download_size = max_download_size
 
     def __repr__(self) -> str:
         return f"HTTPClient(base_url={self.base_url!r})"
@@ -134,6 +282,13 @@ class HTTPClient:
     def pause(self, attempt: int) -> None:
         """Sleep the backoff before re-send number ``attempt`` (1-based, exponential)."""
         self._sleep(self.backoff * 2 ** (attempt - 1))
+
+    def new_deadline(self, timeout: Timeout | None = None) -> Deadline:
+        """A :class:`~wxkit.bounds.Deadline` for one call: ``deadline`` seconds, or the worst case of ``timeout``."""
+        if self.deadline is not None:
+            return Deadline(self.deadline)
+        wait = timeout if timeout is not None else self.timeout
+        return Deadline(default_deadline(wait, max_retries=self.max_retries, backoff=self.backoff))
 
     def url(self, path: str) -> str:
         """Absolute URL of an API path (absolute URLs pass through)."""
@@ -154,16 +309,25 @@ class HTTPClient:
         timeout: Timeout | None = None,
         idempotent: bool | None = None,
         stream: bool = False,
+        deadline: Deadline | None = None,
+        max_size: int | None = None,
     ) -> requests.Response:
         """Send one request (re-sent only where safe) and return the response.
 
         ``json_body`` is encoded once with :func:`dump_json`. ``idempotent``
-        defaults to ``True`` for GET and ``False`` otherwise. Raises
-        :class:`~wxkit.errors.TransportError` on network failures and HTTP 5xx.
+        defaults to ``True`` for GET and ``False`` otherwise. Without
+        ``stream`` the body is read here, at most ``max_size`` decoded bytes
+        (default ``max_body_size``), and is ``response.content``; with
+        ``stream`` read it with :meth:`read` or :meth:`iter_body`. The whole
+        call, body included, must end within ``deadline`` (default
+        :meth:`new_deadline` of ``timeout``). Raises
+        :class:`~wxkit.errors.TransportError` on network failures, HTTP 5xx,
+        a redirect, an exceeded deadline or size bound.
         """
         method = method.upper()
         url = self.url(path)
         hdrs = dict(headers or {})
+        hdrs.setdefault("Accept-Encoding", _ACCEPT_ENCODING)
         if json_body is not None:
             data = dump_json(json_body)
             hdrs.setdefault("Content-Type", "application/json; charset=utf-8")
@@ -181,48 +345,193 @@ class HTTPClient:
             self._env[origin] = env
         retry_all = (method == "GET") if idempotent is None else idempotent
         wait = timeout if timeout is not None else self.timeout
+        if deadline is None:
+            deadline = self.new_deadline(wait)
+        limit = self.max_body_size if max_size is None else max_size
         attempt = 0
         while True:
+            left = deadline.remaining()
+            if left <= 0:
+                deadline.hit = True
+                raise deadline.error(method, safe_url)
             try:
-                response = self.session.send(prepared, timeout=wait, stream=stream, allow_redirects=False, **env)
+                with deadline.active():
+                    response = self.session.send(
+                        prepared, timeout=_capped(wait, left), stream=True, allow_redirects=False, **env
+                    )
             except requests.RequestException as exc:
+                if deadline.hit or deadline.expired():
+                    raise deadline.error(method, safe_url) from None
                 never_sent = _never_sent(exc)
                 if (never_sent or retry_all) and attempt < self.max_retries:
                     attempt += 1
                     logger.info("retrying %s %s after %s", method, safe_url, type(exc).__name__)
-                    self.pause(attempt)
+                    self._pause_within(attempt, deadline, method, safe_url)
                     continue
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "failed"
                 raise TransportError(
                     f"{method} {safe_url} {kind}: {type(exc).__name__}", method=method, url=safe_url
                 ) from None
-            if response.status_code >= 500:
+            status = response.status_code
+            if status >= 500:
+                response.close()
                 if retry_all and attempt < self.max_retries:
-                    response.close()
                     attempt += 1
-                    logger.info("retrying %s %s after HTTP %s", method, safe_url, response.status_code)
-                    self.pause(attempt)
+                    logger.info("retrying %s %s after HTTP %s", method, safe_url, status)
+                    self._pause_within(attempt, deadline, method, safe_url)
                     continue
+                raise TransportError(f"{method} {safe_url} answered HTTP {status}", method=method, url=safe_url)
+            if 300 <= status < 400:
+                response.close()  # never followed: WeChat's APIs do not redirect, and a redirect could leak the token
                 raise TransportError(
-                    f"{method} {safe_url} answered HTTP {response.status_code}", method=method, url=safe_url
+                    f"{method} {safe_url} answered a redirect (HTTP {status}), which wxkit does not follow",
+                    method=method,
+                    url=safe_url,
                 )
+            if stream:
+                _STREAM_DEADLINES[response] = deadline
+                return response
+            try:
+                self._read_whole(response, limit=limit, deadline=deadline, method=method, url=safe_url)
+            except _ReadFailed as failed:
+                if retry_all and attempt < self.max_retries:
+                    attempt += 1
+                    logger.info("retrying %s %s after %s", method, safe_url, failed)
+                    self._pause_within(attempt, deadline, method, safe_url)
+                    continue
+                raise failed.error from None
             return response
 
-    def decode(self, response: requests.Response, *, method: str, safe_url: str) -> dict[str, Any]:
-        """Decode a JSON body and raise the :class:`~wxkit.errors.APIError` for a non-zero errcode."""
+    def _pause_within(self, attempt: int, deadline: Deadline, method: str, url: str) -> None:
+        """:meth:`pause` before a re-send, unless the pause would outlast the deadline."""
+        if self.backoff * 2 ** (attempt - 1) >= deadline.remaining():
+            deadline.hit = True
+            raise deadline.error(method, url)
+        self.pause(attempt)
+
+    # -- reading answers -------------------------------------------------------------------------
+    def read(
+        self,
+        response: requests.Response,
+        *,
+        max_size: int | None = None,
+        deadline: Deadline | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> bytes:
+        """The decoded body of ``response``, read now if it was streamed (then kept as ``response.content``).
+
+        At most ``max_size`` decoded bytes (default ``max_body_size``), within
+        the deadline of the call that sent it (or ``deadline``); ``method`` and
+        ``url`` (secrets removed) name the call in errors. Raises
+        :class:`~wxkit.errors.TransportError`.
+        """
+        limit = self.max_body_size if max_size is None else max_size
         try:
-            data = json.loads(response.content)
-        except ValueError:
+            return self._read_whole(response, limit=limit, deadline=deadline, method=method, url=url)
+        except _ReadFailed as failed:
+            raise failed.error from None
+
+    def iter_body(
+        self,
+        response: requests.Response,
+        *,
+        max_size: int | None = None,
+        deadline: Deadline | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> Iterator[bytes]:
+        """Yield the decoded body of a streamed ``response`` chunk by chunk, then close it.
+
+        ``max_size`` bounds the decoded total (``None``: no bound, e.g. when
+        the chunks go to a file); the call's deadline still applies. Raises
+        :class:`~wxkit.errors.TransportError`.
+        """
+        try:
+            yield from self._chunks(response, limit=max_size, deadline=deadline, method=method, url=url)
+        except _ReadFailed as failed:
+            response.close()
+            raise failed.error from None
+        except BaseException:
+            response.close()
+            raise
+        response.close()
+
+    def _read_whole(
+        self, response: requests.Response, *, limit: int | None, deadline: Deadline | None, method: str, url: str
+    ) -> bytes:
+        if getattr(response, "_content", False) is not False:  # read already (requests' cache; a response hook)
+            return response.content
+        try:
+            body = b"".join(self._chunks(response, limit=limit, deadline=deadline, method=method, url=url))
+        except BaseException:
+            response.close()  # drops the connection: its unread rest must not reach the next call
+            raise
+        response._content = body  # what requests itself caches: response.content keeps working
+        response._content_consumed = True  # type: ignore[attr-defined]  # requests' own flag, set by .content
+        response.close()  # all read: the connection goes back to the pool
+        return body
+
+    def _chunks(
+        self, response: requests.Response, *, limit: int | None, deadline: Deadline | None, method: str, url: str
+    ) -> Iterator[bytes]:
+        """The decoded body chunk by chunk, bounded by ``limit`` and the deadline; I/O errors: :class:`_ReadFailed`."""
+        if deadline is None:
+            deadline = _STREAM_DEADLINES.get(response) or Deadline(None)
+        what = f"{method} {url} answered".strip()
+
+        def error(message: str) -> TransportError:
+            return TransportError(message, method=method, url=url)
+
+        decoder = BodyDecoder(response.headers.get("Content-Encoding", ""), limit=limit, what=what, error=error)
+        length = _content_length(response)
+        if limit is not None and not decoder.coding and length is not None and length > limit:
+            raise error(f"{what} with {length} bytes, more than the {limit} allowed")
+        raw = response.raw
+        read1 = getattr(raw, "read1", None)  # urllib3 >= 2.3: returns what one socket read gave
+        while True:
+            if deadline.expired():
+                deadline.hit = True
+                raise deadline.error(method, url)
+            try:
+                with deadline.active():
+                    if read1 is not None:
+                        chunk = read1(_CHUNK, decode_content=False)
+                    else:
+                        chunk = raw.read(_CHUNK, decode_content=False)
+            except (OSError, ValueError, http.client.HTTPException, urllib3.exceptions.HTTPError) as exc:
+                if deadline.hit or deadline.expired():
+                    raise deadline.error(method, url) from None
+                raise _ReadFailed(error(f"{what} with a body cut short: {type(exc).__name__}")) from None
+            if not chunk:
+                break
+            yield from decoder.decode(chunk)
+        decoder.finish()
+
+    def decode(self, response: requests.Response, *, method: str, safe_url: str) -> dict[str, Any]:
+        """Decode a JSON body and raise the :class:`~wxkit.errors.APIError` for a non-zero errcode.
+
+        The body is read first if it was streamed (bounded by ``max_body_size``);
+        one that is not a JSON object (not UTF-8, truncated, nested deeper than
+        :data:`~wxkit.jsoncodec.MAX_JSON_DEPTH` ...), or a non-2xx answer
+        without an errcode, is a :class:`~wxkit.errors.TransportError`.
+        """
+        body = self.read(response, method=method, url=safe_url)
+        try:
+            data = load_json(body, what="a body that", max_size=None)
+        except ParseError as exc:
             raise TransportError(
-                f"{method} {safe_url} answered HTTP {response.status_code} with a body that is not JSON",
-                method=method,
-                url=safe_url,
+                f"{method} {safe_url} answered HTTP {response.status_code} with {exc}", method=method, url=safe_url
             ) from None
         if not isinstance(data, dict):
             raise TransportError(
                 f"{method} {safe_url} answered JSON that is not an object", method=method, url=safe_url
             )
         check_errcode(data, method=method, url=safe_url)
+        if not 200 <= response.status_code < 300:  # a 4xx without an errcode is no success
+            raise TransportError(
+                f"{method} {safe_url} answered HTTP {response.status_code}", method=method, url=safe_url
+            )
         return data
 
 
@@ -233,7 +542,7 @@ def check_errcode(data: dict[str, Any], *, method: str, url: str) -> None:
         return
     try:
         code = int(errcode)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an errcode of Infinity or 1e400
         code = -2
     if code == 0:
         return

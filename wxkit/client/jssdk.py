@@ -19,6 +19,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..bounds import clamp_expires_in
 from ..crypto import sha1_signature
 from ..errors import APIError
 from .base import BaseAPI
@@ -138,8 +139,5 @@ class JSSDKAPI(BaseAPI):
         if not isinstance(ticket, str) or not ticket:
             url = self._client.http.url(_TICKET_PATH) + f"?type={type}"
             raise APIError(-2, "getticket answered without a ticket", method="GET", url=url, response=data)
-        try:
-            expires_in = int(data.get("expires_in", 7200))
-        except (TypeError, ValueError):
-            expires_in = 7200
-        return ticket, float(expires_in)
+        source = f"the {type} ticket endpoint ({self._client.appid})"
+        return ticket, float(clamp_expires_in(data.get("expires_in"), source=source))

@@ -91,12 +91,13 @@ class QRCodeAPI(BaseAPI):
         :class:`~wxkit.errors.TransportError`.
         """
         url = self.show_url(ticket, base_url=base_url)
-        response, decoded = self._client.send("GET", url, timeout=timeout, with_token=False)
+        response, decoded = self._client.send("GET", url, timeout=timeout, with_token=False, stream=True)
         if decoded is not None or response.status_code != 200:
             response.close()
             what = "JSON" if decoded is not None else f"HTTP {response.status_code}"
             raise TransportError(f"GET {url} answered {what}, not an image", method="GET", url=url)
-        image = response.content
+        http = self._client.http
+        image = http.read(response, max_size=http.max_download_size, method="GET", url=url)
         if isinstance(dest, (str, os.PathLike)):
             Path(dest).write_bytes(image)
         elif dest is not None:

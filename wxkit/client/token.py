@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from ..bounds import clamp_expires_in
 from ..errors import AccessTokenError, APIError, ConfigError
 from ..storage import Storage
 from .cache import SharedValue
@@ -68,6 +69,8 @@ class TokenManager:
             # stable-token fetch running into the timeouts, plus backoff.
             timeout = http.timeout if isinstance(http.timeout, tuple) else (http.timeout, http.timeout)
             one_fetch = (sum(timeout) + http.backoff * 2**http.max_retries) * (http.max_retries + 1)
+            if http.deadline is not None:  # an explicit per-call deadline bounds a fetch instead
+                one_fetch = max(one_fetch, http.deadline)
             lock_ttl = max(15.0, 2 * one_fetch + 5)
         if wait_timeout is None:
             wait_timeout = lock_ttl + 5
@@ -161,9 +164,7 @@ class TokenManager:
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
             raise AccessTokenError(-2, "token endpoint answered without access_token", method=method, url=safe_url)
-        try:
-            expires_in = int(data.get("expires_in", 7200))
-        except (TypeError, ValueError):
-            expires_in = 7200
+        # Infinity, 1e30, 0 or -5 would overflow, be refused by Redis, or mean a fetch per call.
+        expires_in = clamp_expires_in(data.get("expires_in"), source=f"the access token endpoint ({self.appid})")
         logger.info("fetched a new access token for %s (%s mode)", self.appid, self.mode)
         return token, expires_in

@@ -41,7 +41,10 @@ class UserAPI(BaseAPI):
         """A follower's profile: ``GET /cgi-bin/user/info``.
 
         ``lang`` is ``zh_CN``, ``zh_TW`` or ``en``. A user who unfollowed
-        comes back as ``{"subscribe": 0, "openid": ...}``.
+        comes back as ``{"subscribe": 0, "openid": ...}``. WeChat no longer
+        says who the user is: ``nickname`` and ``headimgurl`` come back empty
+        (since 2021-12-27), ``sex`` 0 and the region empty (since 2021-10-20);
+        web OAuth (``snsapi_userinfo``) is the way to a nickname and avatar.
         """
         return self._get("/cgi-bin/user/info", {"openid": openid, "lang": lang})
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from Crypto.Cipher import AES
 
 from ..crypto import pkcs7_unpad
-from ..errors import DecryptError
+from ..errors import DecryptError, ParseError
+from ..jsoncodec import load_json
 
 __all__ = ["decrypt_encrypted_data"]
 
@@ -45,9 +45,9 @@ def decrypt_encrypted_data(session_key: str, iv: str, encrypted_data: str, appid
         raise DecryptError("encrypted_data length is not a multiple of the AES block")
     plain = pkcs7_unpad(AES.new(key, AES.MODE_CBC, iv_bytes).decrypt(data), 16)
     try:
-        result = json.loads(plain.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise DecryptError("decrypted data is not JSON") from exc
+        result = load_json(plain, what="the decrypted data")  # UTF-8, bounded size and depth
+    except ParseError as exc:
+        raise DecryptError(str(exc)) from None
     if not isinstance(result, dict):
         raise DecryptError("decrypted data is not a JSON object")
     if appid is not None:

@@ -11,14 +11,16 @@
   notifications.
 * :mod:`wxkit.pay.notify`: :class:`PayNotificationHandler` verifies and
   decrypts v3 and v2 notifications at one URL and calls ``on_paid`` /
-  ``on_refund`` at most once per payment or refund outcome, with the typed
-  :class:`Transaction` and :class:`Refund` (:mod:`wxkit.pay.models`).
+  ``on_refund`` / ``on_transfer`` / ``on_profit_sharing`` at most once per
+  payment, refund, transfer or profit-sharing outcome, with the typed
+  :class:`Transaction`, :class:`Refund`, :class:`Transfer` and
+  :class:`ProfitSharing` (:mod:`wxkit.pay.models`).
   :mod:`wxkit.adapters.pay` serves it from WSGI, Django or Flask.
 * :mod:`wxkit.pay.amount`: money is an ``int`` of fen (分), never a float
   (``check_fen``, ``yuan_to_fen``, ``fen_to_yuan``).
 """
 
-from .models import Refund, Transaction
+from .models import ProfitSharing, Refund, Transaction, Transfer
 from .notify import PayNotificationHandler
 
-__all__ = ["PayNotificationHandler", "Refund", "Transaction"]
+__all__ = ["PayNotificationHandler", "ProfitSharing", "Refund", "Transaction", "Transfer"]

@@ -1,6 +1,8 @@
-"""Typed WeChat Pay objects: :class:`Transaction` (a payment) and :class:`Refund`.
+"""Typed WeChat Pay objects: Transaction, Refund, Transfer and ProfitSharing.
 
-Both are ``attrs`` frozen, slotted classes with snake_case fields; amounts are
+:class:`Transaction` is a payment, :class:`Refund` a refund, :class:`Transfer`
+a merchant transfer bill (商家转账) and :class:`ProfitSharing` one receiver's
+share or return (分账动账). All are ``attrs`` frozen, slotted classes with snake_case fields; amounts are
 integer fen; ``raw`` keeps the dict they were built from (new WeChat fields
 never get lost). They are built from a v3 notification's decrypted
 ``resource`` (:meth:`Transaction.from_v3` / :meth:`Refund.from_v3`, the same
@@ -22,8 +24,11 @@ v2 -> v3 field mapping:
   ``user_received_account``, ``success_time`` (``yyyy-MM-dd HH:mm:ss``) ->
   RFC 3339.
 
-A value of the wrong type (an amount that is not an integer, a text field
-holding an object) is a :class:`~wxkit.errors.ParseError`.
+:class:`Transfer` and :class:`ProfitSharing` are v3 only (built from the
+``MCHTRANSFER.BILL.FINISHED`` and 分账动账 notifications' resources, or the
+matching query answers). A value of the wrong type (an amount that is not an
+integer, a text field holding an object) is a
+:class:`~wxkit.errors.ParseError`.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ import attrs
 
 from ..errors import ParseError
 
-__all__ = ["Refund", "Transaction"]
+__all__ = ["ProfitSharing", "Refund", "Transaction", "Transfer"]
 
 _V2_TIME_END = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})")
 _V2_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})")
@@ -225,5 +230,100 @@ class Refund:
             amount_refund=_fen(data, "refund_fee", v2=True) or 0,
             payer_refund=_fen(data, "settlement_refund_fee", v2=True),
             user_received_account=_text(data, "refund_recv_accout"),
+            raw=dict(data),
+        )
+
+
+@attrs.frozen
+class Transfer:
+    """A merchant transfer bill (商家转账), as its ``MCHTRANSFER.BILL.FINISHED`` notification carries it.
+
+    ``state`` is final in a notification: ``SUCCESS``, ``FAIL`` (see
+    ``fail_reason``) or ``CANCELLED``; a query answer may hold any of
+    :data:`~wxkit.pay.v3.transfers.TRANSFER_STATES`. ``transfer_amount`` is
+    fen. ``mchid`` is read from WeChat's ``mch_id`` (or ``mchid``); the times
+    are RFC 3339 text.
+    """
+
+    out_bill_no: str
+    transfer_bill_no: str
+    state: str = ""
+    mchid: str = ""
+    appid: str = ""
+    openid: str = ""
+    transfer_amount: int = 0
+    transfer_remark: str = ""
+    fail_reason: str = ""
+    create_time: str | None = None
+    update_time: str | None = None
+    raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @classmethod
+    def from_v3(cls, resource: Mapping[str, Any]) -> Transfer:
+        """Build from a v3 decrypted ``mch_payment`` resource (or a transfer bill query answer)."""
+        data = _mapping(resource, "transfer bill")
+        return cls(
+            out_bill_no=_text(data, "out_bill_no"),
+            transfer_bill_no=_text(data, "transfer_bill_no"),
+            state=_text(data, "state"),
+            mchid=_text(data, "mch_id") or _text(data, "mchid"),
+            appid=_text(data, "appid"),
+            openid=_text(data, "openid"),
+            transfer_amount=_fen(data, "transfer_amount") or 0,
+            transfer_remark=_text(data, "transfer_remark"),
+            fail_reason=_text(data, "fail_reason"),
+            create_time=_text(data, "create_time") or None,
+            update_time=_text(data, "update_time") or None,
+            raw=dict(data),
+        )
+
+
+@attrs.frozen
+class ProfitSharing:
+    """One receiver's share (分账) or return (分账回退) of a sharing order: a 分账动账 notification's resource.
+
+    WeChat sends it to the receiver (a ``MERCHANT_ID``), at the URL set on the
+    receiver's merchant platform. ``mchid`` is the merchant that shared (a
+    service provider's notification has ``sp_mchid`` and ``sub_mchid``
+    instead); ``receiver_type`` / ``receiver_account`` / ``amount`` (fen) /
+    ``description`` flatten the resource's ``receiver`` object.
+    ``event_type`` is the notification's: ``PROFITSHARING.SUCCESS`` (a share),
+    ``PROFITSHARING.RETURN`` (a return), or ``TRANSACTION.SUCCESS``, which
+    WeChat also sends for both (then tell them apart by your own records of
+    ``out_order_no``).
+    """
+
+    order_id: str
+    out_order_no: str
+    transaction_id: str = ""
+    mchid: str = ""
+    sp_mchid: str = ""
+    sub_mchid: str = ""
+    receiver_type: str = ""
+    receiver_account: str = ""
+    amount: int = 0
+    description: str = ""
+    success_time: str | None = None
+    event_type: str = ""
+    raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @classmethod
+    def from_v3(cls, resource: Mapping[str, Any], *, event_type: str = "") -> ProfitSharing:
+        """Build from a v3 decrypted ``profitsharing`` resource; ``event_type`` is the notification's."""
+        data = _mapping(resource, "profit sharing")
+        receiver = _object(data, "receiver")
+        return cls(
+            order_id=_text(data, "order_id"),
+            out_order_no=_text(data, "out_order_no"),
+            transaction_id=_text(data, "transaction_id"),
+            mchid=_text(data, "mchid"),
+            sp_mchid=_text(data, "sp_mchid"),
+            sub_mchid=_text(data, "sub_mchid"),
+            receiver_type=_text(receiver, "type"),
+            receiver_account=_text(receiver, "account"),
+            amount=_fen(receiver, "amount") or 0,
+            description=_text(receiver, "description"),
+            success_time=_text(data, "success_time") or None,
+            event_type=event_type,
             raw=dict(data),
         )

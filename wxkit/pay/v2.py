@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import gzip
 import hashlib
 import hmac
 import json
@@ -30,10 +29,10 @@ import re
 import secrets
 import threading
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..bounds import DEFAULT_MAX_BILL_SIZE, BodyDecoder
 from ..errors import AmountError, ConfigError, DecryptError, ParseError, PayError, SignatureError
 from ..xmlcodec import parse_xml, render_xml
 from .amount import check_fen
@@ -290,6 +289,12 @@ class PayClientV2:
     ``PayError(err_code, err_code_des)``, a missing or wrong answer ``sign`` a
     :class:`~wxkit.errors.SignatureError`, network failures a
     :class:`~wxkit.errors.TransportError`.
+
+    ``deadline`` bounds one call as a whole, re-sends and body included
+    (default: the worst case of ``timeout`` and ``max_retries``);
+    ``max_body_size`` bounds an XML answer and ``max_bill_size`` a bill
+    (decompressed), in bytes; more is a :class:`~wxkit.errors.TransportError`
+    (a gzip bill: :class:`~wxkit.errors.PayError` ``INVALID_RESPONSE``).
     """
 
     def __init__(
@@ -309,8 +314,11 @@ class PayClientV2:
         max_retries: int = 2,
         backoff: float = 0.2,
         clock: Callable[[], float] = time.time,
+        deadline: float | None = None,
+        max_body_size: int | None = None,
+        max_bill_size: int = DEFAULT_MAX_BILL_SIZE,
     ) -> None:
-        from ..client.http import DEFAULT_TIMEOUT, HTTPClient
+        from ..client.http import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, HTTPClient
 
         if not isinstance(appid, str) or not appid or not isinstance(mch_id, str) or not mch_id:
             raise ConfigError("appid and mch_id are required")
@@ -327,8 +335,13 @@ class PayClientV2:
         if verify is not None and session is not None:
             raise ConfigError("pass verify= or session= (with its own verify), not both")
         wait = DEFAULT_TIMEOUT if timeout is None else timeout
+        limits: dict[str, Any] = {
+            "deadline": deadline,
+            "max_body_size": DEFAULT_MAX_BODY_SIZE if max_body_size is None else max_body_size,
+            "max_download_size": max_bill_size,
+        }
         self.http: HTTPClient = HTTPClient(
-            base_url, session=session, timeout=wait, max_retries=max_retries, backoff=backoff
+            base_url, session=session, timeout=wait, max_retries=max_retries, backoff=backoff, **limits
         )
         if verify is not None:
             self.http.session.verify = verify if isinstance(verify, bool) else os.fspath(verify)
@@ -345,15 +358,17 @@ class PayClientV2:
                 timeout=wait,
                 max_retries=max_retries,
                 backoff=backoff,
+                **limits,
             )
 
     @staticmethod
     def _cert_session(base: requests.Session, cert: PathLike, cert_key: PathLike | None) -> requests.Session:
         import requests
-        import requests.adapters
+
+        from ..client.http import DeadlineAdapter
 
         session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
+        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.proxies = dict(base.proxies)
@@ -378,7 +393,9 @@ class PayClientV2:
     def _path(self, path: str) -> str:
         return SANDBOX_PREFIX + path if self.sandbox else path
 
-    def _post(self, path: str, fields: Mapping[str, Any], *, cert: bool, idempotent: bool) -> tuple[bytes, int, str]:
+    def _post(
+        self, path: str, fields: Mapping[str, Any], *, cert: bool, idempotent: bool, max_size: int | None = None
+    ) -> tuple[bytes, int, str]:
         http = self.http
         if cert:
             if self._cert_http is None:
@@ -386,7 +403,7 @@ class PayClientV2:
             http = self._cert_http
         body = render_xml(fields).encode("utf-8")
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml", "User-Agent": "wxkit"}
-        response = http.send("POST", path, data=body, headers=headers, idempotent=idempotent)
+        response = http.send("POST", path, data=body, headers=headers, idempotent=idempotent, max_size=max_size)
         return response.content, response.status_code, http.url(path)
 
     def _signed(self, params: Mapping[str, Any], key: str, sign_type: str, *, appid: bool = True) -> dict[str, Any]:
@@ -692,17 +709,20 @@ class PayClientV2:
     def _download(self, path: str, params: Mapping[str, Any], sign_type: str, *, cert: bool) -> str:
         key = self._key()
         fields = self._signed(params, key, sign_type)
-        content, status, url = self._post(self._path(path), fields, cert=cert, idempotent=True)
+        limit = self.http.max_download_size
+        content, status, url = self._post(self._path(path), fields, cert=cert, idempotent=True, max_size=limit)
         if content.lstrip().startswith((b"<xml", b"<?xml")):
             data = self._check(self._parse(content, status, url), key, sign_type, status, url)
             raise self._error("INVALID_RESPONSE", "expected a bill, got an XML answer", data, status, url)
         if content[:2] == b"\x1f\x8b":
-            try:
-                content = gzip.decompress(content)
-            except (OSError, EOFError, zlib.error):
-                raise PayError(
-                    "INVALID_RESPONSE", "the bill is not valid gzip", status=status, method="POST", url=url
-                ) from None
+
+            def error(message: str) -> PayError:
+                return PayError("INVALID_RESPONSE", message, status=status, method="POST", url=url)
+
+            # Decompressed step by step and bounded: a gzip bomb is refused, never inflated whole.
+            decoder = BodyDecoder("gzip", limit=limit, what="the bill", error=error)
+            content = b"".join(decoder.decode(content))
+            decoder.finish()
         try:
             return content.decode("utf-8")
         except UnicodeDecodeError:

@@ -32,6 +32,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import ssl
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from ..client import Client
     from .pay import MerchantState
 
-__all__ = ["AppState", "Emulator", "Fault", "ROUTE_MODULES"]
+__all__ = ["AppState", "Emulator", "Fault", "ROUTE_MODULES", "TOKEN_OVERLAP"]
 
 logger = logging.getLogger("wxkit.testing.emulator")
 
@@ -72,6 +73,7 @@ ROUTE_MODULES = (
     "jssdk",
     "kf",
     "misc",
+    "autoreply",
     "pay_certificates",
     "pay_v3_orders",
     "pay_v3_funds",
@@ -79,11 +81,17 @@ ROUTE_MODULES = (
 )
 
 
+#: Seconds an access token keeps working after a newer one of its kind replaced it: WeChat
+#: "guarantees that within 5 minutes both the new and the old access_token work".
+TOKEN_OVERLAP = 300
+
+
 @attrs.define
 class AppState:
     """One app's state inside the emulator. Route modules keep their data in ``data``.
 
-    ``followers`` maps openid -> user info dict; ``sent`` records every message
+    ``followers`` maps openid -> user info dict (the whole profile: the routes
+    answer only what WeChat answers, see :mod:`wxkit.testing.routes.user`); ``sent`` records every message
     the app sent (dicts with a ``kind`` key); ``token_fetches`` counts token
     issues (classic and stable); ``interactions`` maps openid -> the emulator
     time of the user's last message (the 48-hour customer-service window).
@@ -148,21 +156,32 @@ class Fault:
 class Emulator:
     """A local WeChat API platform for tests and demos; see the module docstring.
 
-    ``token_lifetime`` is the ``expires_in`` of issued tokens (7200 s).
+    ``token_lifetime`` is the ``expires_in`` of issued tokens (7200 s);
+    ``token_overlap`` how long a replaced token keeps working
+    (:data:`TOKEN_OVERLAP`, 300 s; see :meth:`issue_token`).
     ``clock`` gives the base wall time (default ``time.time``);
     :meth:`advance` moves the emulator's time forward.
     """
 
-    def __init__(self, *, token_lifetime: int = 7200, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        token_lifetime: int = 7200,
+        token_overlap: int = TOKEN_OVERLAP,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.token_lifetime = token_lifetime
+        self.token_overlap = token_overlap
         self._clock = clock
         self._offset = 0.0
         self.lock = threading.RLock()
         self.apps: dict[str, AppState] = {}
         #: WeChat Pay merchants by mchid (see :meth:`add_merchant`).
         self.merchants: dict[str, MerchantState] = {}
-        #: token -> (appid, expires_at)
+        #: token -> (appid, expires_at); a replaced token's expires_at is the end of its overlap.
         self.tokens: dict[str, tuple[str, float]] = {}
+        #: replaced token -> the expiry it had before (to answer 40001 "not latest", not 42001, after the overlap).
+        self._replaced: dict[str, float] = {}
         self.faults: list[Fault] = []
         #: Every request served: (method, path, appid or None).
         self.requests: list[tuple[str, str, str | None]] = []
@@ -397,14 +416,29 @@ class Emulator:
             self._routes[(method.upper(), path)] = Route(method.upper(), path, handler, auth)
 
     # -- tokens ----------------------------------------------------------------------
-    def issue_token(self, app: AppState, kind: str) -> str:
-        """Issue a ``classic`` or ``stable`` token, invalidating the app's previous one of that kind."""
+    def issue_token(self, app: AppState, kind: str, *, kill_previous: bool = False) -> str:
+        """Issue a ``classic`` or ``stable`` token, replacing the app's previous one of that kind.
+
+        As WeChat documents it, the previous token keeps working for
+        :attr:`token_overlap` seconds of emulator time (or until its own
+        expiry, if sooner) and is then refused with 40001 ("not latest").
+        ``kill_previous=True`` refuses it at once, as a stable-token
+        ``force_refresh`` does.
+        """
         with self.lock:
             token = f"{kind[:1].upper()}TK_{secrets.token_urlsafe(24)}"
             previous = app.classic_token if kind == "classic" else app.stable_token
-            if previous is not None:
-                self.tokens.pop(previous, None)
-            self.tokens[token] = (app.appid, self.now() + self.token_lifetime)
+            now = self.now()
+            entry = self.tokens.get(previous) if previous is not None else None
+            if previous is not None and entry is not None:
+                if kill_previous:
+                    del self.tokens[previous]
+                    self._replaced.pop(previous, None)
+                else:
+                    appid, expires_at = entry
+                    self.tokens[previous] = (appid, min(expires_at, now + self.token_overlap))
+                    self._replaced[previous] = expires_at
+            self.tokens[token] = (app.appid, now + self.token_lifetime)
             if kind == "classic":
                 app.classic_token = token
             else:
@@ -413,21 +447,24 @@ class Emulator:
             return token
 
     def invalidate_tokens(self, appid: str) -> None:
-        """Make every current token of ``appid`` invalid (the next call with one answers 40001)."""
+        """Make every token of ``appid`` invalid at once, overlapping ones too (the next call answers 40001)."""
         with self.lock:
             app = self.apps[appid]
             for token in [t for t, (a, _) in self.tokens.items() if a == appid]:
                 del self.tokens[token]
+                self._replaced.pop(token, None)
             app.classic_token = app.stable_token = None
 
     def app_for_token(self, token: str) -> AppState:
-        """The app owning ``token``; raises 40001 (unknown) or 42001 (expired)."""
+        """The app owning ``token``: 40001 if unknown, killed, or replaced and past its overlap; 42001 if expired."""
         with self.lock:
             entry = self.tokens.get(token)
             if entry is None:
                 raise WeChatAPIError(40001, "invalid credential, access_token is invalid or not latest")
             appid, expires_at = entry
             if self.now() >= expires_at:
+                if expires_at < self._replaced.get(token, expires_at):
+                    raise WeChatAPIError(40001, "invalid credential, access_token is invalid or not latest")
                 raise WeChatAPIError(42001, "access_token expired")
             return self.apps[appid]
 
@@ -499,6 +536,10 @@ def _json_response(data: Any, status: int = 200) -> EmulatorResponse:
     return EmulatorResponse(status, body, "application/json; encoding=utf-8")
 
 
+#: A ``Host`` header fit to put in a URL: a name or IPv4 address, or a bracketed IPv6 one, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -545,6 +586,7 @@ class _Handler(BaseHTTPRequestHandler):
             body,
             target=self.path,
             client_cert=self._client_cert(),
+            origin=self._origin(),
         )
         try:
             response = emulator.dispatch(request)
@@ -552,6 +594,15 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("emulator route failed")
             response = EmulatorResponse(500, b"emulator error", "text/plain")
         self._send(response)
+
+    def _origin(self) -> str:
+        """``scheme://host[:port]`` as the client addressed this listener (see ``EmulatorRequest.origin``)."""
+        scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+        host = self.headers.get("Host", "")
+        if not _HOST.fullmatch(host):
+            address, port = self.server.server_address[:2]
+            host = f"{address!s}:{port}"
+        return f"{scheme}://{host}"
 
     def _client_cert(self) -> dict[str, str] | None:
         """The verified client certificate of a TLS connection: ``common_name``, ``serial_no``, ``issuer``."""

@@ -1,4 +1,4 @@
-"""The emulator's WeChat Pay notification deliveries: complete an order or refund, POST the notification.
+"""The emulator's WeChat Pay notification deliveries: complete an order, refund, transfer or share; POST it.
 
 ::
 
@@ -15,6 +15,17 @@ resource), freshly signed for each delivery, as WeChat does when it retries.
 (signed XML; a refund's ``req_info`` encrypted with the API key). They
 return the HTTP statuses (``0`` when the connection failed) and record every
 delivery in ``merchant.notifications``.
+
+:func:`deliver_transfer` finishes a transfer bill (商家转账) and POSTs its
+``MCHTRANSFER.BILL.FINISHED`` notification to the bill's ``notify_url``.
+:func:`deliver_profit_sharing` / :func:`deliver_profit_sharing_return` POST
+the 分账动账 notifications (``PROFITSHARING.SUCCESS`` /
+``PROFITSHARING.RETURN``; ``event_type="TRANSACTION.SUCCESS"`` sends them as
+WeChat also does) to each receiver: WeChat notifies only ``MERCHANT_ID``
+receivers, at the URL set on the receiver's merchant platform — here a
+merchant on the same emulator, whose URL :func:`set_profit_sharing_notify_url`
+sets (or pass ``url=``), its APIv3 key encrypting the resource; the delivery
+is recorded in the receiver's ``notifications``.
 
 ``tamper`` sends a forged or damaged notification instead (each is
 refused by a correct receiver):
@@ -52,7 +63,7 @@ from ..pay.v3.crypto import aead_encrypt
 from ..xmlcodec import render_xml
 from .pay import signed_headers
 from .routes.pay_v2 import complete_payment_v2, complete_refund_v2
-from .routes.pay_v3_funds import complete_refund, refund_notify_url
+from .routes.pay_v3_funds import complete_refund, complete_transfer, finish_profitsharing_order, refund_notify_url
 from .routes.pay_v3_orders import complete_payment
 
 if TYPE_CHECKING:
@@ -65,9 +76,13 @@ __all__ = [
     "V3_TAMPERS",
     "deliver_payment",
     "deliver_payment_v2",
+    "deliver_profit_sharing",
+    "deliver_profit_sharing_return",
     "deliver_refund",
     "deliver_refund_v2",
+    "deliver_transfer",
     "post",
+    "set_profit_sharing_notify_url",
     "v3_headers",
     "v3_notification",
 ]
@@ -84,7 +99,26 @@ _SUMMARIES = {
     "REFUND.SUCCESS": "退款成功",
     "REFUND.ABNORMAL": "退款异常",
     "REFUND.CLOSED": "退款关闭",
+    "MCHTRANSFER.BILL.FINISHED": "商家转账单据终态通知",
+    "PROFITSHARING.SUCCESS": "分账",
+    "PROFITSHARING.RETURN": "分账回退",
 }
+#: The resource's ``original_type`` (and associated data) by event type prefix; ``transaction`` otherwise.
+_ORIGINAL_TYPES = {"REFUND": "refund", "MCHTRANSFER": "mch_payment", "PROFITSHARING": "profitsharing"}
+#: The fields of a transfer bill that its notification's resource carries.
+_TRANSFER_FIELDS = (
+    "out_bill_no",
+    "transfer_bill_no",
+    "state",
+    "mch_id",
+    "transfer_amount",
+    "openid",
+    "fail_reason",
+    "create_time",
+    "update_time",
+)
+_FINAL_TRANSFER_STATES = ("SUCCESS", "FAIL", "CANCELLED")
+_PROFIT_SHARING_EVENTS = ("PROFITSHARING.SUCCESS", "PROFITSHARING.RETURN", "TRANSACTION.SUCCESS")
 _BEIJING = dt.timezone(dt.timedelta(hours=8))
 _STALE = 360  # seconds: "timestamp" tampering signs 6 minutes in the past
 
@@ -118,10 +152,16 @@ def v3_notification(
     now: float,
     tamper: str | None = None,
     notification_id: str | None = None,
+    original_type: str | None = None,
 ) -> bytes:
-    """The JSON body of a v3 notification carrying ``resource`` encrypted with the merchant's APIv3 key."""
+    """The JSON body of a v3 notification carrying ``resource`` encrypted with the merchant's APIv3 key.
+
+    ``original_type`` (also the associated data) defaults by event type:
+    ``refund``, ``mch_payment`` (``MCHTRANSFER.*``), ``profitsharing``
+    (``PROFITSHARING.*``), else ``transaction``.
+    """
     _check_tamper(tamper, V3_TAMPERS)
-    original_type = "refund" if event_type.startswith("REFUND.") else "transaction"
+    original_type = original_type or _ORIGINAL_TYPES.get(event_type.split(".", 1)[0], "transaction")
     associated_data = original_type
     nonce = secrets.token_hex(6)
     key = _other_key(merchant.apiv3_key) if tamper == "apiv3_key" else merchant.apiv3_key
@@ -216,9 +256,10 @@ def _deliver_v3(
     entry: dict[str, Any],
     times: int,
     tamper: str | None,
+    original_type: str | None = None,
 ) -> list[int]:
     _check_tamper(tamper, V3_TAMPERS)
-    body = v3_notification(merchant, event_type, resource, now=emu.now(), tamper=tamper)
+    body = v3_notification(merchant, event_type, resource, now=emu.now(), tamper=tamper, original_type=original_type)
     entry = {**entry, "version": "v3", "event_type": event_type, "url": url, "tamper": tamper}
     entry["id"] = json.loads(body)["id"]
     statuses = []
@@ -326,3 +367,158 @@ def deliver_refund_v2(
         raise ValueError(f"v2 refund {out_refund_no!r} was applied without a notify_url")
     entry = {"kind": "refund", "out_refund_no": out_refund_no, "tamper": tamper}
     return _deliver_v2(emu, merchant, str(url), render_xml(fields), entry, times)
+
+
+def deliver_transfer(
+    emu: Emulator,
+    merchant: MerchantState,
+    out_bill_no: str,
+    *,
+    times: int = 1,
+    tamper: str | None = None,
+    state: str | None = None,
+    fail_reason: str = "PAYEE_ACCOUNT_ABNORMAL",
+) -> list[int]:
+    """Finish transfer bill ``out_bill_no`` (once) and POST its ``MCHTRANSFER.BILL.FINISHED`` notification.
+
+    ``state`` is the final state (:func:`~wxkit.testing.routes.pay_v3_funds.complete_transfer`:
+    ``SUCCESS`` by default, ``CANCELLED`` for a ``CANCELING`` bill, or
+    ``FAIL`` with ``fail_reason``); a bill finished before is notified again
+    as it stands. WeChat notifies final states only: ``ValueError`` for
+    another ``state``, or when the transfer was created without a
+    ``notify_url``; ``KeyError`` for an unknown bill. Returns the HTTP statuses.
+    """
+    _check_tamper(tamper, V3_TAMPERS)
+    if state is not None and state not in _FINAL_TRANSFER_STATES:
+        raise ValueError(f"WeChat notifies final transfer states only {_FINAL_TRANSFER_STATES}, not {state!r}")
+    with emu.lock:
+        record = merchant.data["transfers"][out_bill_no]
+        url, current = record.get("notify_url"), record["bill"]["state"]
+    if not url:
+        raise ValueError(f"transfer {out_bill_no!r} was created without a notify_url")
+    if current not in _FINAL_TRANSFER_STATES:
+        complete_transfer(emu, merchant, out_bill_no, state=state, fail_reason=fail_reason)
+    elif state is not None and state != current:
+        raise ValueError(f"transfer {out_bill_no!r} is {current} already, not {state}")
+    with emu.lock:
+        bill = record["bill"]
+        resource = {name: bill[name] for name in _TRANSFER_FIELDS if bill.get(name) is not None}
+    entry = {"kind": "transfer", "out_bill_no": out_bill_no}
+    return _deliver_v3(emu, merchant, str(url), "MCHTRANSFER.BILL.FINISHED", resource, entry, times, tamper)
+
+
+def set_profit_sharing_notify_url(merchant: MerchantState, url: str | None) -> None:
+    """Set where ``merchant``, as a profit-sharing receiver, gets 分账动账 notifications (its platform setting)."""
+    merchant.data["profitsharing_notify_url"] = url
+
+
+def _receiver_target(emu: Emulator, account: str, url: str | None) -> tuple[MerchantState, str]:
+    """The emulated receiver merchant ``account`` and the URL its notifications go to."""
+    with emu.lock:
+        receiver = emu.merchants.get(account)
+        target = url or (receiver.data.get("profitsharing_notify_url") if receiver is not None else None)
+    if receiver is None:
+        raise ValueError(f"receiver {account!r} is not a merchant on this emulator (its APIv3 key encrypts)")
+    if not target:
+        raise ValueError(f"receiver {account!r} has no profit-sharing notify URL (set_profit_sharing_notify_url)")
+    return receiver, str(target)
+
+
+def _sharing_event(event_type: str) -> None:
+    if event_type not in _PROFIT_SHARING_EVENTS:
+        raise ValueError(f"event_type must be one of {_PROFIT_SHARING_EVENTS}, got {event_type!r}")
+
+
+def deliver_profit_sharing(
+    emu: Emulator,
+    merchant: MerchantState,
+    out_order_no: str,
+    *,
+    receiver: str | None = None,
+    url: str | None = None,
+    times: int = 1,
+    tamper: str | None = None,
+    event_type: str = "PROFITSHARING.SUCCESS",
+) -> list[int]:
+    """Finish sharing order ``out_order_no`` (once) and POST each ``MERCHANT_ID`` receiver its 分账动账 notification.
+
+    Only the receiver lines that succeeded are notified (the merchant's own
+    unfrozen remainder is not); ``receiver`` limits it to one account. Each
+    receiver must be a merchant on this emulator; the notification goes to
+    ``url`` or the receiver's :func:`set_profit_sharing_notify_url`.
+    ``event_type``: ``PROFITSHARING.SUCCESS`` or ``TRANSACTION.SUCCESS`` (the
+    resource's ``original_type`` stays ``profitsharing``). Returns the HTTP
+    statuses, receiver after receiver.
+    """
+    _check_tamper(tamper, V3_TAMPERS)
+    _sharing_event(event_type)
+    with emu.lock:
+        record = merchant.data["profitsharing"]["orders"][out_order_no]
+        pending = record["state"] == "PROCESSING"
+    if pending:
+        finish_profitsharing_order(emu, merchant, out_order_no)
+    with emu.lock:
+        lines = [
+            dict(line)
+            for line in record["receivers"]
+            if line["type"] == "MERCHANT_ID"
+            and line["result"] == "SUCCESS"
+            and line["account"] != merchant.mchid
+            and (receiver is None or line["account"] == receiver)
+        ]
+        order = {k: record[k] for k in ("transaction_id", "order_id", "out_order_no")}
+    if not lines:
+        raise ValueError(f"sharing order {out_order_no!r} has no successful MERCHANT_ID receiver to notify")
+    statuses: list[int] = []
+    for line in lines:
+        target, target_url = _receiver_target(emu, line["account"], url)
+        resource = {
+            "mchid": merchant.mchid,
+            **order,
+            "receiver": {k: line[k] for k in ("type", "account", "amount", "description")},
+            "success_time": line["finish_time"],
+        }
+        entry = {"kind": "profitsharing", "out_order_no": out_order_no, "receiver": line["account"]}
+        statuses += _deliver_v3(emu, target, target_url, event_type, resource, entry, times, tamper, "profitsharing")
+    return statuses
+
+
+def deliver_profit_sharing_return(
+    emu: Emulator,
+    merchant: MerchantState,
+    out_return_no: str,
+    *,
+    url: str | None = None,
+    times: int = 1,
+    tamper: str | None = None,
+    event_type: str = "PROFITSHARING.RETURN",
+) -> list[int]:
+    """POST return ``out_return_no``'s 分账动账 notification to the receiver the money was taken back from.
+
+    The receiver (``return_mchid``) must be a merchant on this emulator; the
+    notification goes to ``url`` or its :func:`set_profit_sharing_notify_url`.
+    ``event_type``: ``PROFITSHARING.RETURN`` or ``TRANSACTION.SUCCESS``.
+    Returns the HTTP statuses.
+    """
+    _check_tamper(tamper, V3_TAMPERS)
+    _sharing_event(event_type)
+    with emu.lock:
+        sharing = merchant.data["profitsharing"]
+        ret = dict(sharing["returns"][out_return_no])
+        transaction_id = sharing["orders"][ret["out_order_no"]]["transaction_id"]
+    target, target_url = _receiver_target(emu, ret["return_mchid"], url)
+    resource = {
+        "mchid": merchant.mchid,
+        "transaction_id": transaction_id,
+        "order_id": ret["order_id"],
+        "out_order_no": ret["out_order_no"],
+        "receiver": {
+            "type": "MERCHANT_ID",
+            "account": ret["return_mchid"],
+            "amount": ret["amount"],
+            "description": ret["description"],
+        },
+        "success_time": ret["finish_time"],
+    }
+    entry = {"kind": "profitsharing_return", "out_return_no": out_return_no}
+    return _deliver_v3(emu, target, target_url, event_type, resource, entry, times, tamper, "profitsharing")

@@ -228,13 +228,27 @@ class WeChatPusher:
         )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - see above
-                status, text = resp.status, resp.read().decode("utf-8", "replace")
+                status, raw = resp.status, resp.read()
         except urllib.error.HTTPError as exc:
-            status, text = exc.code, exc.read().decode("utf-8", "replace")
-        return self.read_reply(status, text)
+            status, raw = exc.code, exc.read()
+        return self.read_reply(status, raw)
 
-    def read_reply(self, status: int, body: str) -> PushReply:
-        """Verify and decrypt a bot's answer; raise a wxkit error if it is not valid."""
+    def read_reply(self, status: int, body: str | bytes) -> PushReply:
+        """Verify and decrypt a bot's answer; raise a wxkit error if it is not valid.
+
+        ``body`` is the answer's text, or its raw bytes (what the Flask and
+        Django test clients give): bytes are decoded as UTF-8, and a 200
+        answer that is not valid UTF-8 is a :class:`~wxkit.errors.ParseError`
+        (the body of any other status is decoded with replacement characters).
+        """
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            raw = bytes(body)
+            try:
+                body = raw.decode("utf-8", "strict" if status == 200 else "replace")
+            except UnicodeDecodeError as exc:
+                raise ParseError(f"the reply body is not valid UTF-8 (bad byte at offset {exc.start})") from None
+        elif not isinstance(body, str):
+            raise TypeError(f"body must be str or bytes, not {type(body).__name__}")
         if status != 200:
             return PushReply(status, body, "", {}, False)
         text = body.strip()

@@ -10,12 +10,15 @@ from .client import PayClient
 from .crypto import (
     aead_decrypt,
     aead_encrypt,
+    available_crypto_backends,
+    crypto_backend,
     load_private_key,
     load_public_key,
     oaep_decrypt,
     oaep_encrypt,
     rsa_sign,
     rsa_verify,
+    set_crypto_backend,
 )
 from .signer import Signer
 from .verifier import Verifier
@@ -26,10 +29,13 @@ __all__ = [
     "Verifier",
     "aead_decrypt",
     "aead_encrypt",
+    "available_crypto_backends",
+    "crypto_backend",
     "load_private_key",
     "load_public_key",
     "oaep_decrypt",
     "oaep_encrypt",
     "rsa_sign",
     "rsa_verify",
+    "set_crypto_backend",
 ]

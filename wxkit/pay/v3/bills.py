@@ -4,7 +4,7 @@
 
     info = pay.bills.trade_bill("2025-01-01", tar_type="GZIP")   # {"download_url", "hash_type", "hash_value"}
     csv_bytes = pay.bills.download(info)                          # gunzipped, SHA1 checked
-    pay.bills.download(pay.bills.fund_flow_bill("2025-01-01"), "fundflow-2025-01-01.csv")
+    pay.bills.save(pay.bills.fund_flow_bill("2025-01-01"), "fundflow-2025-01-01.csv")  # streamed
 
 Applying for a bill answers a short-lived ``download_url`` on the API host.
 :meth:`BillsAPI.download` requests it with a signed ``Authorization`` like any
@@ -14,22 +14,32 @@ whose digest does not match is a :class:`~wxkit.errors.SignatureError` and is
 neither returned nor written. WeChat documents ``hash_value`` as the digest of
 the original bill (after gunzip); the digest of the gzip bytes as sent is
 accepted too, since WeChat's SDKs and answers have not always agreed.
+
+:meth:`BillsAPI.download` holds the bill in memory, at most the client's
+``max_bill_size`` bytes once decompressed (256 MiB by default; more is a
+:class:`~wxkit.errors.TransportError` or, for a gzip file, a
+:class:`~wxkit.errors.PayError`). :meth:`BillsAPI.save` streams it to a file
+chunk by chunk instead, hashing and decompressing on the way, with no size
+bound; the file appears only once its hash has been checked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import gzip
 import hashlib
 import hmac
+import itertools
 import os
 import re
-import zlib
-from collections.abc import Mapping
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ...errors import PayError, SignatureError
+from ...bounds import BodyDecoder
+from ...errors import PayError, SignatureError, WxError
 from ..dates import china_date
 
 if TYPE_CHECKING:
@@ -119,23 +129,14 @@ class BillsAPI:
         bytes and decompressed. A digest mismatch raises
         :class:`~wxkit.errors.SignatureError` before anything is written.
         """
-        if isinstance(bill_info_or_url, Mapping):
-            url = bill_info_or_url.get("download_url")
-            hash_value = hash_value if hash_value is not None else bill_info_or_url.get("hash_value")
-            hash_type = hash_type if hash_type is not None else bill_info_or_url.get("hash_type")
-        else:
-            url = bill_info_or_url
-        if not isinstance(url, str) or not url:
-            raise ValueError("no download_url to download")
+        url, hash_value, hash_type = _resolve(bill_info_or_url, hash_value, hash_type)
         path, params = self._target(url)
+        limit = self._client.http.max_download_size
         # The file answer is not signed by WeChat (documented): integrity comes from the hash.
-        _, raw, _ = self._client.send("GET", path, params=params, verify=False)
+        _, raw, _ = self._client.send("GET", path, params=params, verify=False, max_size=limit)
         data = raw
         if raw[:2] == b"\x1f\x8b":
-            try:
-                data = gzip.decompress(raw)
-            except (OSError, EOFError, zlib.error):
-                raise PayError("INVALID_RESPONSE", "the bill file is not valid gzip", status=200) from None
+            data = b"".join(_gunzip([raw], limit))
         if hash_value is not None:
             _check_hash(hash_type or "SHA1", str(hash_value), data, raw)
         if dest is not None:
@@ -145,6 +146,54 @@ class BillsAPI:
             else:
                 dest.write(data)
         return data
+
+    def save(
+        self,
+        bill_info_or_url: Mapping[str, Any] | str,
+        dest: str | os.PathLike[str] | IO[bytes],
+        *,
+        hash_value: str | None = None,
+        hash_type: str | None = None,
+    ) -> int:
+        """Stream a bill to ``dest`` chunk by chunk (gunzipped, hash checked); return the bytes written.
+
+        The arguments are :meth:`download`'s; nothing is held in memory whole
+        and no size bound applies (the call's deadline does). The bill goes to
+        a temporary file first: a path appears (atomically, by rename) and a
+        file object is written to only once the hash matched; a mismatch
+        raises :class:`~wxkit.errors.SignatureError` with nothing written.
+        """
+        url, hash_value, hash_type = _resolve(bill_info_or_url, hash_value, hash_type)
+        name = _hash_name(hash_type or "SHA1") if hash_value is not None else "sha1"
+        path, params = self._target(url)
+        _, chunks = self._client.stream("GET", path, params=params)
+        raw_digest, data_digest = hashlib.new(name), hashlib.new(name)
+        directory = os.path.dirname(os.path.abspath(dest)) if isinstance(dest, (str, os.PathLike)) else None
+        tmp = tempfile.NamedTemporaryFile(dir=directory, prefix=".wxkit-bill-", delete=False)  # noqa: SIM115
+        size = 0
+        try:
+            with tmp:
+
+                def hashed(source: Iterable[bytes]) -> Iterable[bytes]:
+                    for chunk in source:
+                        raw_digest.update(chunk)
+                        yield chunk
+
+                for piece in _maybe_gunzip(hashed(chunks), None):
+                    data_digest.update(piece)
+                    tmp.write(piece)
+                    size += len(piece)
+            if hash_value is not None:
+                _check_digests(hash_type or "SHA1", str(hash_value), [data_digest, raw_digest])
+            if isinstance(dest, (str, os.PathLike)):
+                os.replace(tmp.name, dest)
+            else:
+                with open(tmp.name, "rb") as done:
+                    shutil.copyfileobj(done, dest)
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(tmp.name)
+        return size
 
     def _target(self, url: str) -> tuple[str, dict[str, str]]:
         parts = urlsplit(url)
@@ -168,12 +217,60 @@ def _date(value: str | dt.date) -> str:
     return bill_date(value)
 
 
-def _check_hash(hash_type: str, expected: str, data: bytes, raw: bytes) -> None:
+def _resolve(
+    bill_info_or_url: Mapping[str, Any] | str, hash_value: str | None, hash_type: str | None
+) -> tuple[str, str | None, str | None]:
+    """``(download_url, hash_value, hash_type)`` from a bill info or a bare URL."""
+    if isinstance(bill_info_or_url, Mapping):
+        url = bill_info_or_url.get("download_url")
+        hash_value = hash_value if hash_value is not None else bill_info_or_url.get("hash_value")
+        hash_type = hash_type if hash_type is not None else bill_info_or_url.get("hash_type")
+    else:
+        url = bill_info_or_url
+    if not isinstance(url, str) or not url:
+        raise ValueError("no download_url to download")
+    return url, hash_value, hash_type
+
+
+def _bill_error(message: str) -> WxError:
+    return PayError("INVALID_RESPONSE", message, status=200)
+
+
+def _gunzip(chunks: Iterable[bytes], limit: int | None) -> Iterable[bytes]:
+    """Decompress a gzip bill chunk by chunk, at most ``limit`` bytes (a gzip bomb is refused, not inflated)."""
+    decoder = BodyDecoder("gzip", limit=limit, what="the bill file", error=_bill_error)
+    for chunk in chunks:
+        yield from decoder.decode(chunk)
+    decoder.finish()
+
+
+def _maybe_gunzip(chunks: Iterable[bytes], limit: int | None) -> Iterable[bytes]:
+    """The bill's bytes: decompressed when they start with gzip's magic bytes, else as they come."""
+    stream = iter(chunks)
+    head = b""
+    for chunk in stream:
+        head += chunk
+        if len(head) >= 2:
+            break
+    whole = itertools.chain([head] if head else [], stream)
+    yield from _gunzip(whole, limit) if head[:2] == b"\x1f\x8b" else whole
+
+
+def _hash_name(hash_type: str) -> str:
     name = _HASHES.get(hash_type.upper())
     if name is None:
         raise SignatureError(f"unsupported bill hash_type {hash_type!r}")
+    return name
+
+
+def _check_digests(hash_type: str, expected: str, digests: Iterable[Any]) -> None:
     want = expected.strip().lower().encode("utf-8")
-    for candidate in {data, raw}:
-        if hmac.compare_digest(hashlib.new(name, candidate).hexdigest().encode("ascii"), want):
+    for digest in digests:
+        if hmac.compare_digest(digest.hexdigest().encode("ascii"), want):
             return
     raise SignatureError(f"the downloaded bill does not match its {hash_type.upper()} hash_value")
+
+
+def _check_hash(hash_type: str, expected: str, data: bytes, raw: bytes) -> None:
+    name = _hash_name(hash_type)
+    _check_digests(hash_type, expected, [hashlib.new(name, candidate) for candidate in {data, raw}])

@@ -13,15 +13,24 @@ uses platform certificates:
   or client sharing the storage starts without downloading;
 * refreshed on a schedule (``refresh_interval``, 6 hours: WeChat asks for
   less than 12) and when an answer names an unknown serial, which first
-  re-reads the storage and then downloads at most once per
-  ``min_refresh_interval`` seconds, so a flood of forged serials cannot make
-  the client hammer WeChat; expired certificates are dropped;
+  re-reads the storage; expired certificates are dropped;
 * a merchant with only a WeChat Pay public key gets 404 from
   ``/v3/certificates``: that is "no certificates", never an error.
 
+Downloads made on their own (the first one, scheduled ones, those for an
+unknown serial) happen at most once per ``min_refresh_interval`` seconds, in
+every state: a failed download counts, and so does the first one, so a flood
+of forged serials cannot make the client hammer WeChat, not even on a cold
+start or while ``/v3/certificates`` fails. Only :meth:`PlatformCertificates.refresh`
+(called by you) is not limited.
+
 A failed scheduled refresh (network, 5xx) keeps the certificates already
 known and is retried after ``min_refresh_interval``; a failed first download
-raises (a wrong APIv3 key is a :class:`~wxkit.errors.DecryptError` saying so).
+raises (a wrong APIv3 key is a :class:`~wxkit.errors.DecryptError` saying so),
+and until the next one is allowed, a lookup that needs it raises
+:class:`~wxkit.errors.TransportError`. The storage is a cache: when it
+fails, that is logged and the certificates are downloaded (or kept in
+memory) instead.
 """
 
 from __future__ import annotations
@@ -37,7 +46,8 @@ from typing import Any
 import attrs
 from Crypto.PublicKey import RSA
 
-from ...errors import DecryptError, PayError, SignatureError, WxError
+from ...errors import DecryptError, ParseError, PayError, SignatureError, TransportError, WxError
+from ...jsoncodec import load_json
 from ...storage import Storage
 from .crypto import aead_decrypt, load_public_key
 
@@ -117,7 +127,8 @@ class PlatformCertificates:
         self._lock = threading.RLock()
         self._certs: dict[str, PlatformCertificate] = {}
         self._loaded_at: float | None = None  # when the known set was last downloaded or read from storage
-        self._last_unknown_refresh: float | None = None
+        self._last_download: float | None = None  # when a download was last tried (failed ones too)
+        self._last_error: str = ""  # the type of the last download's error ("" after a success)
         #: How many times this object downloaded the certificates (for tests and metrics).
         self.fetch_count = 0
         #: False after ``/v3/certificates`` answered 404 (a public-key-only merchant).
@@ -129,7 +140,6 @@ class PlatformCertificates:
     # -- KeySource -----------------------------------------------------------------
     def key_for(self, serial: str) -> RSA.RsaKey | None:
         """The key of certificate ``serial``; an unknown serial triggers one rate-limited refresh."""
-        downloads = self.fetch_count
         self._ensure_fresh()
         cert = self._certs.get(serial)
         if cert is not None:
@@ -138,8 +148,7 @@ class PlatformCertificates:
             cert = self._certs.get(serial)  # another thread may have just fetched it
             if cert is None and self._load_storage():  # or another process
                 cert = self._certs.get(serial)
-            if cert is None and self.fetch_count == downloads and self._may_refresh_for_unknown():
-                self._last_unknown_refresh = self._clock()
+            if cert is None and self._may_download():
                 logger.info("unknown platform certificate serial for %s: refreshing", self.mchid)
                 self._download()
                 cert = self._certs.get(serial)
@@ -173,8 +182,9 @@ class PlatformCertificates:
             self._download()
 
     # -- loading ---------------------------------------------------------------------
-    def _may_refresh_for_unknown(self) -> bool:
-        last = self._last_unknown_refresh
+    def _may_download(self) -> bool:
+        """Whether a download of our own is allowed now: one per ``min_refresh_interval``, failed ones included."""
+        last = self._last_download
         return last is None or self._clock() - last >= self.min_refresh_interval
 
     def _stale(self) -> bool:
@@ -188,6 +198,17 @@ class PlatformCertificates:
                 return
             if self._loaded_at is None and self._load_storage():
                 return  # a first start from a warm storage: no download
+            if not self._may_download():
+                if not self._certs:
+                    assert self._last_download is not None  # only a download already tried can forbid one
+                    wait = self.min_refresh_interval - (self._clock() - self._last_download)
+                    raise TransportError(
+                        f"no platform certificates yet: the last download failed ({self._last_error or 'unknown'});"
+                        f" the next one is allowed in {max(wait, 0.0):.0f} s",
+                        method="GET",
+                        url="/v3/certificates",
+                    )
+                return  # keep verifying with what we know
             try:
                 self._download()
             except WxError as exc:
@@ -199,7 +220,12 @@ class PlatformCertificates:
 
     def _load_storage(self) -> bool:
         """Merge the certificates cached in storage; return whether it held any still in force."""
-        certs = self._live(self._parse(self.storage.get(self.key)))
+        try:
+            cached = self.storage.get(self.key)
+        except Exception as exc:  # noqa: BLE001 - a cache: any storage failure must not stop verification
+            logger.warning("platform certificates of %s: the storage failed (%s)", self.mchid, type(exc).__name__)
+            return False
+        certs = self._live(self._parse(cached))
         if not certs:
             return False
         self._certs = self._live({**self._certs, **certs})
@@ -209,6 +235,15 @@ class PlatformCertificates:
 
     def _download(self) -> None:
         self.fetch_count += 1
+        self._last_download = self._clock()  # counts for the rate limit whether it succeeds or not
+        try:
+            self._download_once()
+        except Exception as exc:
+            self._last_error = type(exc).__name__
+            raise
+        self._last_error = ""
+
+    def _download_once(self) -> None:
         try:
             headers, body = self._fetch()
         except PayError as exc:
@@ -226,7 +261,12 @@ class PlatformCertificates:
         self._certs = self._live(certs)
         self.available = True
         self._loaded_at = self._clock()
-        self.storage.set(self.key, json.dumps({s: self._entry(c) for s, c in self._certs.items()}))
+        try:
+            self.storage.set(self.key, json.dumps({s: self._entry(c) for s, c in self._certs.items()}))
+        except Exception as exc:  # noqa: BLE001 - a cache: on any storage failure keep them in memory
+            logger.warning(
+                "platform certificates of %s not cached: the storage failed (%s)", self.mchid, type(exc).__name__
+            )
         logger.info("platform certificates for %s: %s", self.mchid, ", ".join(self._certs) or "none")
 
     def _live(self, certs: dict[str, PlatformCertificate]) -> dict[str, PlatformCertificate]:
@@ -241,9 +281,9 @@ class PlatformCertificates:
 
     def _decrypt(self, body: bytes) -> dict[str, PlatformCertificate]:
         try:
-            data = json.loads(body)
+            data = load_json(body, what="the /v3/certificates answer", max_size=None)
             items: list[Any] = list(data["data"])
-        except (ValueError, KeyError, TypeError):
+        except (ParseError, KeyError, TypeError):
             raise SignatureError("the /v3/certificates answer is not the expected JSON") from None
         certs: dict[str, PlatformCertificate] = {}
         for item in items:
@@ -277,8 +317,8 @@ class PlatformCertificates:
         if not cached:
             return {}
         try:
-            data = json.loads(cached)
-        except ValueError:
+            data = load_json(cached, what="the cached certificates")
+        except ParseError:
             return {}
         if not isinstance(data, dict):
             return {}

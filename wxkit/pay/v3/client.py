@@ -5,7 +5,10 @@ the bytes sent) and every answer is verified
 (:class:`~wxkit.pay.v3.verifier.Verifier`) before it is returned. Errors are
 :class:`~wxkit.errors.PayError` with WeChat's ``code`` and ``message``.
 Retries follow the client rules of :mod:`wxkit.client.http`: queries (GET)
-are retried, a POST that may have reached WeChat never is.
+are retried, a POST that may have reached WeChat never is; so do the
+per-call deadline and the bounds on what is read (``max_body_size`` for
+JSON answers, ``max_bill_size`` for bills held in memory). Answers are
+parsed with :func:`wxkit.jsoncodec.load_json`.
 
 API groups live in sibling modules and are mounted here (``client.orders``,
 ``client.combine``, ``client.refunds``, ``client.bills``, ``client.transfers``,
@@ -14,18 +17,19 @@ API groups live in sibling modules and are mounted here (``client.orders``,
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
 from Crypto.PublicKey import RSA
 
-from ...client.http import DEFAULT_TIMEOUT, HTTPClient, Timeout, dump_json
-from ...errors import ConfigError, PayError, SignatureError
+from ...bounds import DEFAULT_MAX_BILL_SIZE
+from ...client.http import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, HTTPClient, Timeout, dump_json
+from ...errors import ConfigError, ParseError, PayError, SignatureError
+from ...jsoncodec import load_json
 from ...storage import MemoryStorage, Storage
 from .bills import BillsAPI
 from .certificates import DEFAULT_REFRESH_INTERVAL, PlatformCertificates
@@ -72,6 +76,12 @@ class PayClient:
     every ``certificate_refresh_interval`` seconds and, for an unknown serial,
     at most once per ``certificate_min_refresh_interval``; ``monotonic`` is
     the clock of that schedule and ``clock`` the wall clock (both injectable).
+
+    ``deadline`` bounds one call as a whole, re-sends and body included
+    (default: the worst case of ``timeout`` and ``max_retries``);
+    ``max_body_size`` bounds a JSON answer and ``max_bill_size`` a bill read
+    into memory, in decoded bytes; more is a
+    :class:`~wxkit.errors.TransportError`.
     """
 
     def __init__(
@@ -95,6 +105,9 @@ class PayClient:
         certificate_refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
         certificate_min_refresh_interval: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
+        deadline: float | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_bill_size: int = DEFAULT_MAX_BILL_SIZE,
     ) -> None:
         if not isinstance(apiv3_key, (str, bytes)):
             raise ConfigError(f"the APIv3 key must be a 32-byte str, not {type(apiv3_key).__name__}")
@@ -107,7 +120,16 @@ class PayClient:
         self.appid = appid
         self._apiv3_key = apiv3_key
         self.signer = Signer(self.mchid, serial_no, private_key, clock=clock)
-        self.http = HTTPClient(base_url, session=session, timeout=timeout, max_retries=max_retries, backoff=backoff)
+        self.http = HTTPClient(
+            base_url,
+            session=session,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            deadline=deadline,
+            max_body_size=max_body_size,
+            max_download_size=max_bill_size,
+        )
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self._clock = clock
         self.certificates: PlatformCertificates | None = None
@@ -182,9 +204,9 @@ class PayClient:
         if status == 204 or not body:
             return {}
         try:
-            data = json.loads(body)
-        except ValueError:
-            raise PayError("INVALID_RESPONSE", "WeChat Pay answered a body that is not JSON", status=status) from None
+            data = load_json(body, what="the body", max_size=None)
+        except ParseError as exc:
+            raise PayError("INVALID_RESPONSE", f"WeChat Pay answered: {exc}", status=status) from None
         if not isinstance(data, dict):
             raise PayError("INVALID_RESPONSE", "WeChat Pay answered JSON that is not an object", status=status)
         return data
@@ -199,12 +221,56 @@ class PayClient:
         idempotent: bool | None = None,
         sensitive_serial: str | None = None,
         verify: bool = True,
+        max_size: int | None = None,
     ) -> tuple[dict[str, str], bytes, int]:
         """Send a signed request; return ``(headers, body, status)`` of a verified 2xx answer.
 
         Non-2xx answers raise :class:`~wxkit.errors.PayError` (verified when signed).
+        ``max_size`` bounds the decoded body (default the client's ``max_body_size``).
         """
         method = method.upper()
+        target, body, headers = self._prepare(method, path, params, json_body, sensitive_serial)
+        response = self.http.send(
+            method, target, data=body or None, headers=headers, idempotent=idempotent, max_size=max_size
+        )
+        answer_headers = dict(response.headers)
+        content = response.content
+        status = response.status_code
+        if 200 <= status < 300:
+            if verify:
+                self.verifier.verify(answer_headers, content)
+            return answer_headers, content, status
+        raise self._error(method, path, status, answer_headers, content)
+
+    def stream(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, str], Iterator[bytes]]:
+        """Send a signed request; return the 2xx answer's headers and its body, decoded chunk by chunk.
+
+        For files WeChat does not sign (bills): the body is *not* verified and
+        not bounded in size, only by the call's deadline; the caller checks
+        it (a bill's hash). Non-2xx answers raise
+        :class:`~wxkit.errors.PayError` as :meth:`send` does.
+        """
+        method = method.upper()
+        target, body, headers = self._prepare(method, path, params, None, None)
+        response = self.http.send(method, target, data=body or None, headers=headers, idempotent=True, stream=True)
+        answer_headers = dict(response.headers)
+        status = response.status_code
+        if not 200 <= status < 300:
+            content = self.http.read(response, method=method, url=self.http.url(path))
+            raise self._error(method, path, status, answer_headers, content)
+        return answer_headers, self.http.iter_body(response, method=method, url=self.http.url(path))
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        sensitive_serial: str | None,
+    ) -> tuple[str, bytes, dict[str, str]]:
+        """``(target, body, headers)`` of a signed request."""
         target = self.canonical_url(path, params)
         body = dump_json(json_body) if json_body is not None else b""
         headers = {
@@ -218,22 +284,12 @@ class PayClient:
         serial_header = sensitive_serial or self.public_key_id
         if serial_header:
             headers["Wechatpay-Serial"] = serial_header
-        response = self.http.send(
-            method, target, data=body or None, headers=headers, idempotent=idempotent, stream=False
-        )
-        answer_headers = dict(response.headers)
-        content = response.content
-        status = response.status_code
-        if 200 <= status < 300:
-            if verify:
-                self.verifier.verify(answer_headers, content)
-            return answer_headers, content, status
-        raise self._error(method, path, status, answer_headers, content)
+        return target, body, headers
 
     def _error(self, method: str, path: str, status: int, headers: dict[str, str], body: bytes) -> PayError:
         try:
-            data = json.loads(body) if body else {}
-        except ValueError:
+            data = load_json(body, what="the error body", max_size=None) if body else {}
+        except ParseError:
             data = {}
         code = str(data.get("code", f"HTTP_{status}")) if isinstance(data, dict) else f"HTTP_{status}"
         message = str(data.get("message", "")) if isinstance(data, dict) else ""

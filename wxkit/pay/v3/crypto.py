@@ -10,33 +10,44 @@
   bytes, DER bytes, the bare base64 body of a PEM, a file path (``str`` or
   ``Path``), or an already loaded ``RsaKey``; public keys also from X.509
   certificates. A key that does not load is a :class:`~wxkit.errors.ConfigError`.
+
+The work runs on OpenSSL through ``cryptography`` when it is installed
+(``pip install wxkit[fast]``), else on pycryptodome, with the same results:
+:func:`crypto_backend`, :func:`available_crypto_backends` and
+:func:`set_crypto_backend` tell and choose (see :mod:`wxkit.pay.v3._backend`
+and the ``WXKIT_PAY_CRYPTO`` environment variable). Keys given as PEM, DER or a
+path are parsed once per distinct key (a small cache keyed by their SHA-256),
+and every key is converted to the backend's native form once.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
-from Crypto.Cipher import AES, PKCS1_OAEP
-from Crypto.Hash import SHA1, SHA256
 from Crypto.PublicKey import RSA
-from Crypto.Signature import pkcs1_15
 
 from ...errors import ConfigError, DecryptError, WxError
+from . import _backend
+from ._backend import PrivateOps, PublicOps, available_crypto_backends, crypto_backend, set_crypto_backend
 
 __all__ = [
     "KeyLike",
     "aead_decrypt",
     "aead_encrypt",
+    "available_crypto_backends",
+    "crypto_backend",
     "load_private_key",
     "load_public_key",
     "oaep_decrypt",
     "oaep_encrypt",
     "rsa_sign",
     "rsa_verify",
+    "set_crypto_backend",
 ]
 
 #: A key as PEM ``str`` / ``bytes``, DER ``bytes``, a path to a PEM file, or a loaded ``RsaKey``.
@@ -105,11 +116,43 @@ def load_public_key(key: KeyLike) -> RSA.RsaKey:
         raise ConfigError(f"cannot load the public key or certificate: {type(exc).__name__}") from None
 
 
+#: Keys given as PEM / DER / path, parsed: ``(private?, SHA-256 of the material) -> RsaKey``.
+_PARSED: dict[tuple[bool, bytes], RSA.RsaKey] = {}
+_MAX_PARSED = 32
+
+
+def _parsed(key: KeyLike, private: bool) -> RSA.RsaKey:
+    """``key`` loaded, parsed once per distinct material (a file is read each time: rotations show)."""
+    material = _key_material(key)
+    digest = (private, hashlib.sha256(material).digest())
+    loaded = _PARSED.get(digest)
+    if loaded is None:
+        loaded = load_private_key(material) if private else load_public_key(material)
+        if len(_PARSED) >= _MAX_PARSED:
+            _PARSED.clear()
+        _PARSED[digest] = loaded
+    return loaded
+
+
+def _private_ops(key: KeyLike) -> PrivateOps:
+    """The current backend's native form of the private ``key`` (cached); ConfigError for a public key."""
+    if isinstance(key, RSA.RsaKey):
+        if not key.has_private():
+            raise ConfigError("a private key is required, got a public key")
+        return _backend.current().private(key)
+    return _backend.current().private(_parsed(key, True))
+
+
+def _public_ops(key: KeyLike) -> PublicOps:
+    """The current backend's native form of the public ``key`` or certificate (a private key: its public half)."""
+    return _backend.current().public(key if isinstance(key, RSA.RsaKey) else _parsed(key, False))
+
+
 def rsa_sign(private_key: KeyLike, message: str | bytes) -> str:
     """SHA256withRSA signature of ``message`` (UTF-8 if text), base64."""
+    ops = _private_ops(private_key)
     data = message.encode("utf-8") if isinstance(message, str) else message
-    signature = pkcs1_15.new(load_private_key(private_key)).sign(SHA256.new(data))
-    return base64.b64encode(signature).decode("ascii")
+    return base64.b64encode(ops.sign(data)).decode("ascii")
 
 
 def rsa_verify(public_key_or_cert: KeyLike, message: str | bytes, signature: str | bytes) -> bool:
@@ -118,17 +161,13 @@ def rsa_verify(public_key_or_cert: KeyLike, message: str | bytes, signature: str
     Never raises for a bad message or signature (``False``); a key that does
     not load is a :class:`~wxkit.errors.ConfigError`.
     """
-    verifier = pkcs1_15.new(load_public_key(public_key_or_cert))
+    ops = _public_ops(public_key_or_cert)
     data = message.encode("utf-8") if isinstance(message, str) else message
     try:
         raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError, TypeError):
         return False
-    try:
-        verifier.verify(SHA256.new(data), raw)
-    except (ValueError, TypeError):
-        return False
-    return True
+    return ops.verify(data, raw)
 
 
 def _aead_key(key: str | bytes, error: type[WxError] = DecryptError) -> bytes:
@@ -156,10 +195,9 @@ def aead_encrypt(
     nonce_bytes = _text(nonce)
     if not nonce_bytes:
         raise ConfigError("empty nonce")
-    cipher = AES.new(_aead_key(apiv3_key, ConfigError), AES.MODE_GCM, nonce=nonce_bytes)
-    cipher.update(_text(associated_data))
-    ciphertext, tag = cipher.encrypt_and_digest(_text(plaintext))
-    return base64.b64encode(ciphertext + tag).decode("ascii")
+    key = _aead_key(apiv3_key, ConfigError)
+    sealed = _backend.current().gcm_encrypt(key, nonce_bytes, _text(associated_data), _text(plaintext))
+    return base64.b64encode(sealed).decode("ascii")
 
 
 def aead_decrypt(
@@ -167,7 +205,7 @@ def aead_decrypt(
 ) -> bytes:
     """AEAD_AES_256_GCM decrypt base64(ciphertext + tag); a tampered tag, nonce, data or key is a DecryptError."""
     try:
-        raw = base64.b64decode(ciphertext, validate=True)
+        raw = _backend.b64decode_strict(ciphertext)
     except (binascii.Error, ValueError, TypeError):
         raise DecryptError("ciphertext is not valid base64") from None
     if len(raw) <= 16:
@@ -179,20 +217,24 @@ def aead_decrypt(
         raise DecryptError("nonce and associated data must be text (UTF-8)") from None
     if not nonce_bytes:
         raise DecryptError("empty nonce")
-    cipher = AES.new(_aead_key(apiv3_key), AES.MODE_GCM, nonce=nonce_bytes)
-    cipher.update(aad)
-    try:
-        return cipher.decrypt_and_verify(raw[:-16], raw[-16:])
-    except ValueError:
-        raise DecryptError(
-            "AEAD tag mismatch: wrong APIv3 key, or tampered ciphertext / nonce / associated data"
-        ) from None
+    plain = _backend.current().gcm_decrypt(_aead_key(apiv3_key), nonce_bytes, aad, raw)
+    if plain is None:
+        raise DecryptError("AEAD tag mismatch: wrong APIv3 key, or tampered ciphertext / nonce / associated data")
+    return plain
 
 
 def oaep_encrypt(public_key_or_cert: KeyLike, plaintext: str | bytes) -> str:
-    """RSA-OAEP (SHA-1) encrypt a sensitive field for WeChat Pay; base64."""
-    cipher = PKCS1_OAEP.new(load_public_key(public_key_or_cert), hashAlgo=SHA1)
-    return base64.b64encode(cipher.encrypt(_text(plaintext))).decode("ascii")
+    """RSA-OAEP (SHA-1) encrypt a sensitive field for WeChat Pay; base64.
+
+    A plaintext longer than the key allows (214 bytes with a 2048-bit key) is
+    a :class:`~wxkit.errors.ConfigError` (a ``ValueError``).
+    """
+    ops = _public_ops(public_key_or_cert)
+    data = _text(plaintext)
+    limit = ops.size - 2 * 20 - 2  # OAEP with SHA-1: k - 2 hLen - 2
+    if len(data) > limit:
+        raise ConfigError(f"the plaintext is {len(data)} bytes; RSA-OAEP with this key takes at most {limit}")
+    return base64.b64encode(ops.oaep_encrypt(data)).decode("ascii")
 
 
 def oaep_decrypt(private_key: KeyLike, ciphertext: str | bytes) -> str:
@@ -201,13 +243,15 @@ def oaep_decrypt(private_key: KeyLike, ciphertext: str | bytes) -> str:
     Every failure of the ciphertext is a :class:`~wxkit.errors.DecryptError`;
     a key that is not a private key is a :class:`~wxkit.errors.ConfigError`.
     """
-    cipher = PKCS1_OAEP.new(load_private_key(private_key), hashAlgo=SHA1)
+    ops = _private_ops(private_key)
     try:
         raw = base64.b64decode(ciphertext, validate=True)
     except (binascii.Error, ValueError, TypeError):
         raise DecryptError("ciphertext is not valid base64") from None
+    plain = ops.oaep_decrypt(raw)
+    if plain is None:
+        raise DecryptError("OAEP decryption failed")
     try:
-        plain = cipher.decrypt(raw)
         return plain.decode("utf-8")
-    except (ValueError, TypeError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         raise DecryptError("OAEP decryption failed") from None

@@ -11,10 +11,8 @@ import secrets
 import time
 from collections.abc import Callable
 
-from Crypto.Hash import SHA256
-from Crypto.Signature import pkcs1_15
-
 from ...errors import ConfigError
+from . import _backend
 from .crypto import KeyLike, load_private_key
 
 __all__ = ["AUTH_SCHEMA", "Signer", "build_message"]
@@ -36,7 +34,8 @@ class Signer:
     """Signs v3 requests as merchant ``mchid`` with the API certificate ``serial_no``'s private key.
 
     ``clock`` (seconds) and ``nonce`` are injectable for tests and vectors.
-    The key never appears in ``repr``.
+    The key is loaded once and kept in the crypto backend's native form; it
+    never appears in ``repr``.
     """
 
     def __init__(
@@ -53,7 +52,8 @@ class Signer:
         self.mchid = str(mchid)
         self.serial_no = str(serial_no)
         self._key = load_private_key(private_key)
-        self._signer = pkcs1_15.new(self._key)
+        backend = _backend.current()
+        self._native = (backend, backend.private(self._key))  # follows set_crypto_backend()
         self._clock = clock
         self._nonce = nonce
 
@@ -63,7 +63,12 @@ class Signer:
     def sign(self, message: str | bytes) -> str:
         """SHA256withRSA signature of ``message``, base64."""
         data = message.encode("utf-8") if isinstance(message, str) else message
-        return base64.b64encode(self._signer.sign(SHA256.new(data))).decode("ascii")
+        backend, native = self._native
+        if backend is not _backend.current():
+            backend = _backend.current()
+            native = backend.private(self._key)
+            self._native = (backend, native)
+        return base64.b64encode(native.sign(data)).decode("ascii")
 
     def authorization(
         self,

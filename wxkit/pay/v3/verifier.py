@@ -14,17 +14,15 @@ probes and are refused, as WeChat expects. Any failure is a
 
 from __future__ import annotations
 
-import base64
 import binascii
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from Crypto.Hash import SHA256
 from Crypto.PublicKey import RSA
-from Crypto.Signature import pkcs1_15
 
 from ...errors import ConfigError, SignatureError
+from . import _backend
 from .crypto import KeyLike, load_public_key
 
 __all__ = ["KeySource", "PUBLIC_KEY_ID_PREFIX", "SIGNATURE_PROBE_PREFIX", "TIMESTAMP_WINDOW", "Verifier", "header"]
@@ -67,7 +65,15 @@ def header(headers: Mapping[str, str], name: str) -> str:
 def _signature_headers(headers: Mapping[str, str]) -> tuple[str, str, str, str]:
     """``(timestamp, nonce, signature, serial)``, each ``""`` when absent; one pass in the common cases."""
     get = headers.get
-    found: list[Any] = [get(name) for name in _NAMES]  # requests' CaseInsensitiveDict, canonical spelling
+    ts, nonce, sig, serial = (
+        get("Wechatpay-Timestamp"),
+        get("Wechatpay-Nonce"),
+        get("Wechatpay-Signature"),
+        get("Wechatpay-Serial"),
+    )
+    if type(ts) is str and type(nonce) is str and type(sig) is str and type(serial) is str:
+        return ts, nonce, sig, serial  # the canonical spelling (a plain dict, requests' CaseInsensitiveDict)
+    found: list[Any] = [ts, nonce, sig, serial]
     if None in found:
         found = [value if value is not None else get(low) for value, low in zip(found, _LOWER, strict=True)]
         if None in found:  # e.g. a plain dict in another spelling: one scan
@@ -102,8 +108,11 @@ class Verifier:
         self.certificates = certificates
         self._clock = clock
         self.window = window
-        # One pkcs1_15 verifier per key object: building it per message costs a little on every notification.
-        self._verifiers: dict[int, tuple[RSA.RsaKey, Any]] = {}
+        # Each key object in the backend's native form, made once: building it per message would cost on every
+        # notification. Kept here (not only in the backend's shared cache) so that no other key traffic evicts it.
+        self._natives: dict[int, tuple[RSA.RsaKey, _backend.Backend, _backend.PublicOps]] = {}
+        if self._public_key is not None:
+            self._native(self._public_key)
 
     @property
     def public_key(self) -> RSA.RsaKey | None:
@@ -140,14 +149,15 @@ class Verifier:
         if abs(self._clock() - int(timestamp)) >= self.window:
             raise SignatureError("Wechatpay-Timestamp is outside the 5-minute window")
 
-    def _pkcs1(self, key: RSA.RsaKey) -> Any:
-        entry = self._verifiers.get(id(key))
-        if entry is None or entry[0] is not key:
-            if len(self._verifiers) > 64:  # keys come and go with rotations; stay small
-                self._verifiers.clear()
-            entry = (key, pkcs1_15.new(key))
-            self._verifiers[id(key)] = entry
-        return entry[1]
+    def _native(self, key: RSA.RsaKey) -> _backend.PublicOps:
+        backend = _backend.current()
+        entry = self._natives.get(id(key))
+        if entry is None or entry[0] is not key or entry[1] is not backend:
+            if len(self._natives) > 64:  # keys come and go with rotations; stay small
+                self._natives.clear()
+            entry = (key, backend, backend.public(key))
+            self._natives[id(key)] = entry
+        return entry[2]
 
     def verify(self, headers: Mapping[str, str], body: str | bytes) -> None:
         """Verify a response or notification; raise :class:`SignatureError` unless it is authentic and fresh."""
@@ -160,12 +170,18 @@ class Verifier:
         self.check_timestamp(timestamp)
         key = self.key_for(serial)
         try:
-            raw = base64.b64decode(signature, validate=True)
+            raw = _backend.b64decode_strict(signature)
         except (binascii.Error, ValueError):
             raise SignatureError("Wechatpay-Signature is not base64") from None
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        message = b"%s\n%s\n%s\n" % (timestamp.encode("ascii"), nonce.encode("utf-8", "replace"), data)
         try:
-            self._pkcs1(key).verify(SHA256.new(message), raw)
-        except (ValueError, TypeError):
-            raise SignatureError("Wechatpay-Signature does not match") from None
+            data = body.encode("utf-8") if isinstance(body, str) else body
+        except UnicodeEncodeError:  # a lone surrogate: no bytes WeChat signed
+            raise SignatureError("the body is not valid Unicode text (a lone surrogate)") from None
+        message = b"%s\n%s\n%s\n" % (timestamp.encode("ascii"), nonce.encode("utf-8", "replace"), data)
+        entry = self._natives.get(id(key))
+        if entry is not None and entry[0] is key and entry[1] is _backend.current():
+            native = entry[2]
+        else:
+            native = self._native(key)
+        if not native.verify(message, raw):
+            raise SignatureError("Wechatpay-Signature does not match")

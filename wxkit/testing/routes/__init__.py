@@ -75,6 +75,11 @@ class EmulatorRequest:
     #: The verified TLS client certificate (``common_name``, ``serial_no``, ``issuer``);
     #: ``None`` over plain HTTP or when the client sent none (:meth:`Emulator.start_tls`).
     client_cert: dict[str, str] | None = None
+    #: The API origin the client addressed, for URLs a route hands back: the receiving
+    #: listener's scheme (``https`` on :meth:`Emulator.start_tls`'s) and the ``Host`` header
+    #: the client sent (the listener's address when missing or malformed); ``""`` for a
+    #: request built by hand (routes then fall back to :attr:`Emulator.url`).
+    origin: str = ""
     _json: Any = attrs.field(default=None, init=False)
     _json_loaded: bool = attrs.field(default=False, init=False)
 

@@ -20,7 +20,11 @@ the emulator issues a one-time code for that user and answers a 302 to
   after, 40030 when unknown, 41003 when missing); an unexpired access token is
   kept and its lifetime renewed, an expired one is replaced.
 * ``GET /sns/userinfo`` - the user's profile; 48001 unless the token has the
-  ``snsapi_userinfo`` scope.
+  ``snsapi_userinfo`` scope. As on WeChat since 2021-10-20 (the announcement
+  of 2021-09-26 covers 公众号H5授权登录), ``sex`` is 0 and ``country`` /
+  ``province`` / ``city`` are empty whatever the profile holds (see
+  :data:`WITHHELD`); ``nickname`` and ``headimgurl`` are the user's own (the
+  2021-12-27 change to ``cgi-bin/user/info`` left web OAuth alone).
 * ``GET /sns/auth`` - ``{"errcode": 0}`` for a valid token.
 
 User tokens: 41001 when missing, 40001 when unknown, 42001 when expired,
@@ -40,7 +44,7 @@ from . import EmulatorRequest, EmulatorResponse, Router, WeChatAPIError, ok
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
-__all__ = ["CODE_LIFETIME", "REFRESH_LIFETIME", "USER_TOKEN_LIFETIME", "router", "set_oauth_user"]
+__all__ = ["CODE_LIFETIME", "REFRESH_LIFETIME", "USER_TOKEN_LIFETIME", "WITHHELD", "router", "set_oauth_user"]
 
 router = Router()
 
@@ -50,6 +54,9 @@ CODE_LIFETIME = 300
 USER_TOKEN_LIFETIME = 7200
 #: Seconds a refresh token lives (30 days).
 REFRESH_LIFETIME = 30 * 86400
+
+#: Profile fields ``/sns/userinfo`` no longer fills (since 2021-10-20), with the value it answers instead.
+WITHHELD: dict[str, Any] = {"sex": 0, "country": "", "province": "", "city": ""}
 
 _SCOPES = ("snsapi_base", "snsapi_userinfo")
 _PROFILE_FIELDS = ("nickname", "sex", "province", "city", "country", "headimgurl", "privilege", "unionid")
@@ -62,7 +69,9 @@ def set_oauth_user(
 
     ``userinfo`` sets profile fields (``nickname``, ``sex``, ``province``,
     ``city``, ``country``, ``headimgurl``, ``privilege``, ``unionid``);
-    fields a follower of that openid has are used as defaults. ``consent=False``
+    fields a follower of that openid has are used as defaults. ``sex`` and
+    the region are kept in the profile but ``/sns/userinfo`` answers them as
+    :data:`WITHHELD`, as WeChat does. ``consent=False``
     makes the user decline ``snsapi_userinfo`` requests (the redirect carries no
     code). ``snapshot=True`` marks the user as WeChat's snapshot-page virtual
     user (``is_snapshotuser: 1`` in token answers).
@@ -251,6 +260,7 @@ def userinfo(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
     if "snsapi_userinfo" not in entry["scope"].split(","):
         raise WeChatAPIError(48001, "api unauthorized")
     profile = dict(app.data.get("oauth_profiles", {}).get(entry["openid"], {"openid": entry["openid"]}))
+    profile.update(WITHHELD)
     if not profile.get("unionid"):
         profile.pop("unionid", None)
     return profile

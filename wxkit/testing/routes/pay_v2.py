@@ -17,7 +17,10 @@ dict with ``trade_state``, ``total_fee``, ``notify_url``, ``sign_type``,
 paid: returns the signed notification fields) and :func:`complete_refund_v2`
 (the refund succeeded: returns the notification with ``req_info``
 encrypted); ``merchant.data["v2_micropay_next"] = "USERPAYING"`` makes the
-next ``/pay/micropay`` answer that error code.
+next ``/pay/micropay`` answer that error code. A paid order's ``is_subscribe``
+(notification, ``orderquery``, ``micropay``) is ``Y`` when its ``openid`` is a
+subscribed follower of its ``appid`` on the emulator (``app.add_follower``),
+else ``N``.
 
 The client certificate (``/secapi/...``, ``/pay/downloadfundflow``) is TLS
 client authentication, checked for a merchant with
@@ -284,10 +287,17 @@ def _unified_order(call: _Call) -> dict[str, Any]:
     return answer
 
 
-def _paid_fields(order: dict[str, Any]) -> dict[str, Any]:
+def _is_subscribe(emu: Emulator, order: dict[str, Any]) -> str:
+    """``Y`` when the payer follows the order's appid (an emulated account), else ``N``."""
+    app = emu.apps.get(order["appid"])
+    user = app.followers.get(order["openid"]) if app is not None else None
+    return "Y" if user is not None and user.get("subscribe", 1) else "N"
+
+
+def _paid_fields(emu: Emulator, order: dict[str, Any]) -> dict[str, Any]:
     return {
         "openid": order["openid"],
-        "is_subscribe": "N",
+        "is_subscribe": _is_subscribe(emu, order),
         "trade_type": order["trade_type"],
         "bank_type": "OTHERS",
         "total_fee": order["total_fee"],
@@ -322,7 +332,7 @@ def _order_query(call: _Call) -> dict[str, Any]:
         "trade_state_desc": _STATE_DESC[order["trade_state"]],
     }
     if order["transaction_id"]:
-        answer.update(_paid_fields(order))
+        answer.update(_paid_fields(call.emu, order))
     if order["attach"]:
         answer["attach"] = order["attach"]
     if order["device_info"]:
@@ -394,7 +404,7 @@ def _micropay(call: _Call) -> dict[str, Any]:
         order["trade_state"] = "USERPAYING" if next_error == "USERPAYING" else "PAYERROR"
         raise _Biz(str(next_error), "需要用户输入支付密码" if next_error == "USERPAYING" else "支付失败")
     _mark_paid(call.emu, order)
-    answer = _paid_fields(order)
+    answer = _paid_fields(call.emu, order)
     if order["attach"]:
         answer["attach"] = order["attach"]
     return answer
@@ -696,7 +706,7 @@ def complete_payment_v2(
             "mch_id": merchant.mchid,
             "nonce_str": secrets.token_hex(16),
             "result_code": "SUCCESS",
-            **_paid_fields(order),
+            **_paid_fields(emu, order),
         }
         if order["attach"]:
             fields["attach"] = order["attach"]

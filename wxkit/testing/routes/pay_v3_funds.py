@@ -5,7 +5,9 @@ except the bill file, which WeChat does not sign):
 
 - refunds: ``POST /v3/refund/domestic/refunds``, ``GET .../refunds/{out_refund_no}``,
   ``POST .../refunds/{refund_id}/apply-abnormal-refund``;
-- bills: ``GET /v3/bill/tradebill``, ``GET /v3/bill/fundflowbill``, ``GET /v3/billdownload/file?token=``;
+- bills: ``GET /v3/bill/tradebill``, ``GET /v3/bill/fundflowbill``, ``GET /v3/billdownload/file?token=``
+  (the ``download_url`` is on the origin the client addressed, ``request.origin``: its ``Host``
+  header over the receiving listener's scheme, ``https`` for :meth:`~wxkit.testing.Emulator.start_tls`'s);
 - transfers (2025 transfer-bills): ``POST /v3/fund-app/mch-transfer/transfer-bills``,
   ``GET .../out-bill-no/{out_bill_no}``, ``GET .../transfer-bill-no/{transfer_bill_no}``,
   ``POST .../out-bill-no/{out_bill_no}/cancel``;
@@ -565,8 +567,8 @@ def _issue_bill(emu: Emulator, req: EmulatorRequest, plain: bytes | None, gzippe
             body = tamper["body"]
         token = secrets.token_urlsafe(24)
         _store(merchant, "bill_downloads")[token] = {"body": body, "expires": emu.now() + BILL_URL_TTL}
-    host = req.headers.get("host") or emu.url.split("://", 1)[1]
-    url = f"http://{host}/v3/billdownload/file?token={token}" + ("&tartype=gzip" if gzipped else "")
+    # The origin the client used (its Host, over the listener's scheme): a TLS client gets an https URL.
+    url = f"{req.origin or emu.url}/v3/billdownload/file?token={token}" + ("&tartype=gzip" if gzipped else "")
     return {"hash_type": "SHA1", "hash_value": hash_value, "download_url": url}
 
 

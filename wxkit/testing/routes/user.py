@@ -1,10 +1,21 @@
 """Emulator routes for the ``user`` API group: profiles, the follower list, remarks, the blacklist.
 
-Followers are ``app.followers`` (see :meth:`AppState.add_follower`), listed in
-insertion order, :data:`PAGE_SIZE` openids a page (WeChat: 10000). The
+Followers are ``app.followers`` (see :meth:`AppState.add_follower`).
+``GET /cgi-bin/user/get`` lists the subscribed ones (``subscribe`` not 0) in
+insertion order, :data:`PAGE_SIZE` openids a page (WeChat: 10000); ``total``
+counts them too. A user who unfollowed is neither listed nor counted, but a
+``next_openid`` naming one (someone who left between two pages) still
+continues after their place. The
 blacklist is ``app.data["user"]["blacklist"]`` (a list of openids, in the
 order they were blocked), :data:`BLACKLIST_PAGE_SIZE` a page. Tests may
 monkeypatch both sizes smaller to exercise paging with a few users.
+
+Profiles (``user/info``, ``user/info/batchget``) answer what WeChat answers
+since its 2021 changes (the announcements of 2021-09-26, effective 2021-10-20,
+and 2021-12-27): ``nickname`` and ``headimgurl`` empty, ``sex`` 0,
+``country`` / ``province`` / ``city`` empty, whatever the follower's stored
+profile holds (see :data:`WITHHELD`). A user who unfollowed is
+``{"subscribe": 0, "openid", "unionid"}``.
 
 Errors: an openid that is not a follower answers 40003; more than 100 users
 in a batch get, or more than 20 (or none) in a block/unblock, 40032; a remark
@@ -21,7 +32,7 @@ from . import EmulatorRequest, QuotaRouter, WeChatAPIError, calling_app, followe
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
 
-__all__ = ["router"]
+__all__ = ["WITHHELD", "router"]
 
 #: Openids per page of ``GET /cgi-bin/user/get``.
 PAGE_SIZE = 10_000
@@ -53,10 +64,22 @@ def page(openids: Sequence[str], after: str | None, size: int) -> dict[str, Any]
     return body
 
 
+#: Profile fields WeChat no longer fills in ``user/info`` answers, with the value it answers instead:
+#: nickname and avatar since 2021-12-27, sex and region since 2021-10-20 (the keys stay, emptied).
+WITHHELD: dict[str, Any] = {
+    "nickname": "",
+    "headimgurl": "",
+    "sex": 0,
+    "country": "",
+    "province": "",
+    "city": "",
+}
+
+
 def _profile(user: dict[str, Any]) -> dict[str, Any]:
     if user.get("subscribe", 1) == 0:
         return {"subscribe": 0, "openid": user["openid"], "unionid": user.get("unionid", "")}
-    return dict(user)
+    return {**user, **WITHHELD}
 
 
 def _blacklist(app: AppState) -> list[str]:
@@ -92,8 +115,23 @@ def batch_info(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
 
 @router.route("GET", "/cgi-bin/user/get")
 def followers(emu: Emulator, req: EmulatorRequest) -> dict[str, Any]:
-    """One page of follower openids."""
-    return page(list(calling_app(req).followers), req.query.get("next_openid"), PAGE_SIZE)
+    """One page of the openids of subscribed followers (``total`` counts only them)."""
+    app = calling_app(req)
+    known = list(app.followers)
+    after = req.query.get("next_openid")
+    start = 0
+    if after:
+        if after not in app.followers:
+            raise WeChatAPIError(40003, "invalid next_openid")
+        start = known.index(after) + 1  # may be a user who unfollowed since the previous page
+    subscribed = [openid for openid in known if app.followers[openid].get("subscribe", 1)]
+    following = [openid for openid in known[start:] if app.followers[openid].get("subscribe", 1)]
+    chunk = following[:PAGE_SIZE]
+    more = len(following) > PAGE_SIZE
+    body: dict[str, Any] = {"total": len(subscribed), "count": len(chunk), "next_openid": chunk[-1] if more else ""}
+    if chunk:
+        body["data"] = {"openid": chunk}
+    return body
 
 
 @router.route("POST", "/cgi-bin/user/info/updateremark")

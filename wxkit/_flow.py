@@ -1,0 +1,152 @@
+"""One request-handling flow, two drivers: how the sync and async entry points share their code.
+
+The inbound core (:meth:`wxkit.BaseApplication.handle` / ``handle_async``) and
+the pay notification handler (:meth:`wxkit.pay.notify.PayNotificationHandler.handle`
+/ ``handle_async``) write their work once, as a generator (a *flow*). The flow
+does everything that needs no I/O itself - verifying, decrypting, parsing,
+rendering, encrypting - and *yields* a step for each call it cannot make
+itself:
+
+* ``(HOOK, func, args)`` - the user's code (a handler or a hook), which may
+  be ``async def``;
+* ``(STORE, func, args)`` - a call that may block on a storage (the replay
+  guard's claim in Redis);
+* ``(IO, func, args)`` - any other call that may block (verifying a pay
+  notification may download WeChat Pay's platform certificates).
+
+A driver runs the step and sends its result back into the flow (or throws
+its exception into it, so that the flow's own ``try`` / ``except`` decides).
+:func:`run_sync` calls everything directly and refuses ``async def`` user
+code with a :class:`~wxkit.errors.ConfigError`; :func:`run_async` awaits
+``async def`` user code, runs plain user code in a worker thread (unless told
+it does not block), storage calls in a worker thread (unless the storage
+is a :class:`~wxkit.storage.MemoryStorage`) and ``IO`` calls in a worker
+thread.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+from .errors import ConfigError
+
+__all__ = [
+    "HOOK",
+    "IO",
+    "STORE",
+    "Flow",
+    "Step",
+    "callable_name",
+    "inline",
+    "is_async_callable",
+    "run_async",
+    "run_sync",
+]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Step kinds: the user's code, a possibly blocking storage call, any other blocking call.
+HOOK = 0
+STORE = 1
+IO = 2
+Step = tuple[int, Callable[..., Any], tuple[Any, ...]]
+Flow = Generator[Step, Any, T]
+
+_INLINE = "_wxkit_inline"
+
+
+def inline(func: F) -> F:
+    """Mark a default hook that never blocks: the async driver calls it on the loop, not in a thread."""
+    setattr(func, _INLINE, True)
+    return func
+
+
+def is_async_callable(func: object) -> bool:
+    """Whether calling ``func`` gives an awaitable: an ``async def`` function, method, partial or object."""
+    if inspect.iscoroutinefunction(func):
+        return True
+    if inspect.isfunction(func) or inspect.ismethod(func):
+        return False
+    # an object whose __call__ is async def
+    return callable(func) and inspect.iscoroutinefunction(type(func).__call__)
+
+
+def _looks_async(func: Callable[..., Any]) -> bool:
+    """:func:`is_async_callable`, also through ``functools.wraps`` wrappers (a route with bound match groups)."""
+    if is_async_callable(func):
+        return True
+    try:
+        inner = inspect.unwrap(func)
+    except ValueError:  # a __wrapped__ cycle
+        return False
+    return inner is not func and is_async_callable(inner)
+
+
+def callable_name(func: Callable[..., Any]) -> str:
+    """A callable's name for messages: ``Bot.on_text``, ``my_handler``, or its class name."""
+    name = getattr(func, "__qualname__", None)
+    return name if isinstance(name, str) else type(func).__name__
+
+
+def run_sync(flow: Flow[T], refuse: Callable[[Callable[..., Any]], ConfigError]) -> T:
+    """Run ``flow`` calling every step directly; ``async def`` user code raises ``refuse(func)``."""
+    value: Any = None
+    error: Exception | None = None
+    try:
+        while True:
+            try:
+                kind, func, args = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]  # the flow's return value is a T
+            value = error = None
+            if kind == HOOK and is_async_callable(func):
+                raise refuse(func)
+            try:
+                value = func(*args)
+            except Exception as exc:  # noqa: BLE001 - handed to the flow, which decides (on_error, a 500...)
+                error = exc
+                continue
+            if kind == HOOK and inspect.isawaitable(value):  # a plain function returning a coroutine
+                close = getattr(value, "close", None)
+                if close is not None:
+                    close()  # never awaited, on purpose: no RuntimeWarning
+                raise refuse(func)
+    finally:
+        flow.close()
+
+
+async def run_async(flow: Flow[T], *, handlers_block: bool, storage_blocks: bool) -> T:
+    """Run ``flow`` awaiting ``async def`` user code; blocking calls go to :func:`asyncio.to_thread`.
+
+    ``handlers_block``: run plain user code in a worker thread (else on the
+    loop); hooks marked :func:`inline` always run on the loop.
+    ``storage_blocks``: run ``STORE`` steps in a worker thread (``IO`` steps always run in one).
+    """
+    import asyncio  # not at module level: a sync-only bot never imports asyncio
+
+    value: Any = None
+    error: Exception | None = None
+    try:
+        while True:
+            try:
+                kind, func, args = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]  # the flow's return value is a T
+            value = error = None
+            try:
+                if kind != HOOK:
+                    blocks = storage_blocks if kind == STORE else True
+                    value = await asyncio.to_thread(func, *args) if blocks else func(*args)
+                elif handlers_block and not getattr(func, _INLINE, False) and not _looks_async(func):
+                    value = await asyncio.to_thread(func, *args)
+                else:
+                    value = func(*args)
+                if kind == HOOK and inspect.isawaitable(value):
+                    value = await value
+            except Exception as exc:  # noqa: BLE001 - handed to the flow, which decides (on_error, a 500...)
+                error = exc
+    finally:
+        flow.close()
