@@ -54,15 +54,20 @@ from .storage import MemoryStorage, RedisStorage, Storage
 __version__ = "0.1.0.dev0"
 
 if typing.TYPE_CHECKING:
-    from .client import Client
+    from .client import AsyncClient, Client
 
 
 def __getattr__(name: str) -> typing.Any:
-    # wxkit.Client is imported on first use: the inbound core must not pull in requests.
+    # wxkit.Client / AsyncClient are imported on first use: the inbound core must not pull in requests
+    # (and nothing imports httpx before an AsyncClient is made).
     if name == "Client":
         from .client import Client
 
         return Client
+    if name == "AsyncClient":
+        from .client import AsyncClient
+
+        return AsyncClient
     raise AttributeError(f"module 'wxkit' has no attribute {name!r}")
 
 
@@ -70,6 +75,7 @@ __all__ = [
     "APIError",
     "AccessTokenError",
     "Article",
+    "AsyncClient",
     "BaseApplication",
     "BaseMessage",
     "Client",

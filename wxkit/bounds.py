@@ -1,7 +1,7 @@
 """Bounds on what a slow, broken or hostile server can make wxkit do: time, memory, cache lifetimes.
 
 Independent of any HTTP library (the ``requests`` layer in
-:mod:`wxkit.client.http` uses them, an ``httpx`` one can too):
+:mod:`wxkit.core.http` uses them, an ``httpx`` one can too):
 
 * :class:`Deadline` — the total time one HTTP call may take, its re-sends and
   the reading of its body included (:func:`default_deadline` is the

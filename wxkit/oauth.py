@@ -17,84 +17,35 @@ answer lacking ``openid`` or ``access_token`` (or with an empty one) is refused
 with :class:`~wxkit.errors.APIError` errcode -2, never turned into a user with
 no openid. The app secret, codes and tokens never appear in errors or reprs.
 """
+# Generated from wxkit/_async/oauth.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import attrs
-
-from .bounds import clamp_expires_in
+from .core.redact import redact_url
 from .errors import APIError, ConfigError
+from .oauth_token import (
+    _DEFAULT_BASE_URL,
+    _INVALID_TOKEN,
+    _STATE,
+    _TOKEN_FIELDS,
+    DEFAULT_OPEN_URL,
+    OAUTH_SCOPES,
+    UserToken,
+)
 
 if TYPE_CHECKING:
-    from .client.http import HTTPClient
+    from .core.http import HTTPClient
 
 __all__ = ["DEFAULT_OPEN_URL", "OAUTH_SCOPES", "OAuth", "UserToken"]
 
-#: Where the authorize page lives.
-DEFAULT_OPEN_URL = "https://open.weixin.qq.com"
-_DEFAULT_BASE_URL = "https://api.weixin.qq.com"
-#: The web OAuth scopes of an official account.
-OAUTH_SCOPES = ("snsapi_base", "snsapi_userinfo")
-_STATE = re.compile(r"[A-Za-z0-9]{0,128}")
-#: errcodes of ``/sns/auth`` meaning "this token is not valid for this openid".
-_INVALID_TOKEN = frozenset({40001, 40003, 40014, 42001})
-#: Fields a user-token answer must carry (a non-empty string each).
-_TOKEN_FIELDS = ("access_token", "openid")
-
-
-@attrs.frozen
-class UserToken:
-    """A user's web OAuth token, as ``/sns/oauth2/access_token`` or ``/refresh_token`` answer it.
-
-    ``access_token`` and ``refresh_token`` are left out of ``repr``.
-    ``scope`` is WeChat's comma-separated string (see :attr:`scopes`);
-    ``unionid`` is set only for ``snsapi_userinfo`` on an account bound to an
-    Open Platform account; ``is_snapshotuser`` is true for the virtual user of
-    WeChat's snapshot-page mode (the openid is not the real user's). ``raw`` is
-    the whole answer. ``expires_in`` is in seconds, clamped into 60 s .. 7 days
-    (7200 when missing; :func:`wxkit.bounds.clamp_expires_in`).
-    """
-
-    access_token: str = attrs.field(repr=False)
-    expires_in: int
-    refresh_token: str = attrs.field(repr=False)
-    openid: str
-    scope: str
-    unionid: str | None = None
-    is_snapshotuser: bool = False
-    raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-
-    @classmethod
-    def from_response(cls, data: dict[str, Any]) -> UserToken:
-        """Build from a decoded token answer (missing fields become empty)."""
-        # In [60 s, 7 days], 7200 when missing (wxkit.bounds): never an OverflowError for Infinity.
-        expires_in = clamp_expires_in(data.get("expires_in"), source="the web OAuth token endpoint")
-        unionid = data.get("unionid")
-        return cls(
-            access_token=str(data.get("access_token", "")),
-            expires_in=expires_in,
-            refresh_token=str(data.get("refresh_token", "")),
-            openid=str(data.get("openid", "")),
-            scope=str(data.get("scope", "")),
-            unionid=str(unionid) if unionid else None,
-            is_snapshotuser=str(data.get("is_snapshotuser", "0")) == "1",
-            raw=dict(data),
-        )
-
-    @property
-    def scopes(self) -> tuple[str, ...]:
-        """The granted scopes, split."""
-        return tuple(s for s in self.scope.split(",") if s)
-
 
 class OAuth:
-    """Web OAuth for one official account.
+    """Web OAuth for one official account (written once here; the sync ``OAuth`` is generated).
 
-    ``http`` is the :class:`~wxkit.client.http.HTTPClient` to use (the
+    ``http`` is the :class:`~wxkit.core.http.HTTPClient` to use (the
     :class:`~wxkit.Client` passes its own); without it one is made for
     ``base_url``. ``open_url`` is where :meth:`authorize_url` points (the
     emulator serves both: pass its ``url`` as both).
@@ -110,7 +61,7 @@ class OAuth:
         open_url: str = DEFAULT_OPEN_URL,
     ) -> None:
         if http is None:
-            from .client.http import HTTPClient  # requests only when OAuth is used
+            from .core.http import HTTPClient  # requests (httpx) only when OAuth is used
 
             http = HTTPClient(base_url)
         self.appid = appid
@@ -119,7 +70,7 @@ class OAuth:
         self.open_url = open_url.rstrip("/")
 
     def __repr__(self) -> str:
-        return f"OAuth(appid={self.appid!r})"  # never the secret
+        return f"{type(self).__name__}(appid={self.appid!r})"  # never the secret
 
     def authorize_url(
         self, redirect_uri: str, scope: str = "snsapi_base", state: str = "", *, force_popup: bool = False
@@ -212,11 +163,9 @@ class OAuth:
         return data
 
     def _call(self, path: str, params: dict[str, Any], *, idempotent: bool = True) -> dict[str, Any]:
-        from .client.http import redact_url
-
         safe_url = redact_url(self.http.url(path), params)
         response = self.http.send("GET", path, params=params, idempotent=idempotent)
         try:
             return self.http.decode(response, method="GET", safe_url=safe_url)
         finally:
-            response.close()
+            self.http.close_response(response)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from wxkit.testing import Emulator
+from wxkit import AsyncClient
+from wxkit.testing import AppState, Emulator
 from wxkit.testing.routes import EmulatorRequest
 
 #: A test-only authenticated endpoint: answers what it received.
@@ -25,3 +30,162 @@ def echo_route(wechat_emulator: Emulator) -> str:
     wechat_emulator.add_route("GET", ECHO, _echo)
     wechat_emulator.add_route("POST", ECHO, _echo)
     return ECHO
+
+
+# -- every client scenario runs twice: the sync Client, and the AsyncClient driven from the same test body --------
+class _Loop:
+    """One event loop in a thread, for driving async clients from sync test bodies."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, awaitable: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(_await(awaitable), self.loop).result(timeout=120)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class SyncView:
+    """A sync view of an async object: coroutines are awaited on the loop, async iterators become iterators.
+
+    ``view.template.send(...)`` runs ``await aclient.template.send(...)``; attributes that are plain values
+    (``fetch_count``, ``key``, ``base_url``) read and write through.
+    """
+
+    __slots__ = ("_loop", "_target")
+
+    def __init__(self, target: Any, loop: _Loop) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_loop", loop)
+
+    def __getattr__(self, name: str) -> Any:
+        return _wrap(getattr(self._target, name), self._loop)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target, name, value)
+
+    def __repr__(self) -> str:
+        return repr(self._target)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _wrap(self._target(*args, **kwargs), self._loop)
+
+    def __iter__(self) -> Iterator[Any]:
+        agen = self._target.__aiter__()
+        while True:
+            try:
+                yield self._loop.run(agen.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def __enter__(self) -> SyncView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.run(self._target.aclose())
+
+    def close(self) -> None:
+        """``Client.close()`` on the async twin."""
+        self._loop.run(self._target.aclose())
+
+    @property
+    def access_token(self) -> str:
+        """``Client.access_token`` on the async twin."""
+        return str(self._loop.run(self._target.get_access_token()))
+
+
+_PLAIN = (str, bytes, int, float, bool, type(None), dict, list, tuple, set, frozenset)
+
+
+def _wrap(value: Any, loop: _Loop) -> Any:
+    if inspect.isawaitable(value):
+        return _wrap(loop.run(value), loop)
+    if isinstance(value, (*_PLAIN, type)):
+        return value
+    if hasattr(value, "__aiter__") or callable(value):
+        return SyncView(value, loop)
+    if type(value).__module__.startswith(("wxkit.client", "wxkit.core", "wxkit._async")):
+        return SyncView(value, loop)
+    return value
+
+
+@pytest.fixture(scope="session")
+def async_loop() -> Iterator[_Loop]:
+    """The event loop (in its own thread) that drives the async clients of the session."""
+    loop = _Loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """``"sync"`` then ``"async"``: which client the scenario runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def make_client(wechat_emulator: Emulator, client_kind: str, async_loop: _Loop) -> Iterator[Any]:
+    """``make_client(appid, secret=None, **kwargs)``: the emulator's ``Client``, or an ``AsyncClient`` seen through
+    :class:`SyncView` (same constructor options), per ``client_kind``."""
+    made: list[Any] = []
+
+    def make(appid: str | None = None, secret: str | None = None, **kwargs: Any) -> Any:
+        if client_kind == "sync":
+            client = wechat_emulator.client(appid, secret, **kwargs)
+            made.append(client)
+            return client
+        kwargs.setdefault("sleep", _no_sleep)
+        aclient = async_loop.run(_make_async(wechat_emulator, appid, secret, kwargs))
+        view = SyncView(aclient, async_loop)
+        made.append(view)
+        return view
+
+    yield make
+    for client in made:
+        client.close()
+
+
+async def _no_sleep(seconds: float) -> None:
+    await asyncio.sleep(0)
+
+
+async def _make_async(emu: Emulator, appid: str | None, secret: str | None, kwargs: dict[str, Any]) -> AsyncClient:
+    if appid is None:
+        appid = next(iter(emu.apps), "wx_emulated_app")
+    app = emu.apps.get(appid) or emu.add_app(appid, secret or "emulated-secret")
+    kwargs.setdefault("base_url", emu.url)
+    kwargs.setdefault("backoff", 0.0)
+    return AsyncClient(appid, secret or app.secret, **kwargs)
+
+
+@pytest.fixture
+def wechat_client(make_client: Any, wechat_app: AppState) -> Any:
+    """The scenario's client for ``wechat_app``: sync, then async (through :class:`SyncView`)."""
+    return make_client(wechat_app.appid, wechat_app.secret)
+
+
+@pytest.fixture
+def stub_method(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``stub_method(client, "post", answer)``: make ``client.post`` (sync or async) answer ``answer``."""
+
+    def stub(client: Any, name: str, answer: Any) -> None:
+        target = getattr(client, "_target", client)
+        if inspect.iscoroutinefunction(getattr(target, name)):
+
+            async def fake(*args: Any, **kwargs: Any) -> Any:
+                return answer
+
+            monkeypatch.setattr(target, name, fake)
+        else:
+            monkeypatch.setattr(target, name, lambda *args, **kwargs: answer)
+
+    return stub

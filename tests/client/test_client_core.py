@@ -327,9 +327,9 @@ def test_non_json_answer_is_transport_error(wechat_emulator: Emulator, wechat_cl
     ids=["missing", "not-int", "empty", "publish_id", "url", "not-object"],
 )
 def test_success_without_the_promised_field_is_a_transport_error(
-    wechat_client: Client, monkeypatch: pytest.MonkeyPatch, answer: dict[str, Any], field: str, call: Any
+    wechat_client: Client, stub_method: Any, answer: dict[str, Any], field: str, call: Any
 ) -> None:
-    monkeypatch.setattr(wechat_client, "post", lambda *args, **kwargs: {"errcode": 0, "errmsg": "ok", **answer})
+    stub_method(wechat_client, "post", {"errcode": 0, "errmsg": "ok", **answer})
     with pytest.raises(TransportError, match=repr(field)) as info:
         call(wechat_client)
     assert info.value.method == "POST"

@@ -122,6 +122,8 @@ def test_hd_voice(wechat_client: Client, photo: Path) -> None:
 def test_upload_is_checked(
     wechat_client: Client, wechat_app: AppState, media_type: str, file: UploadFile, cls: type[APIError], errcode: int
 ) -> None:
+    if hasattr(file, "seek"):
+        file.seek(0)  # the parameter's file object is shared by the sync and the async run
     with _raises(wechat_client, cls, errcode):
         wechat_client.media.upload(media_type, file)
     assert not wechat_app.data.get("media")
@@ -166,8 +168,10 @@ def test_upload_refuses_other_objects(wechat_client: Client) -> None:
 
 
 def test_interrupted_download_leaves_no_file(
-    wechat_client: Client, photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    wechat_client: Client, photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, client_kind: str
 ) -> None:
+    if client_kind == "async":
+        pytest.skip("breaks urllib3's reads: the sync transport's test (tests/client/test_async_core.py has httpx's)")
     media_id = wechat_client.media.upload("image", photo)["media_id"]
 
     reads: list[int] = []

@@ -147,7 +147,8 @@ def test_client_oauth_shares_the_clients_http(oauth, wechat_client, wechat_app):
     set_oauth_user(wechat_app, "o_ann")
     token = wechat_client.oauth.fetch_token(authorize(oauth)["code"])
     assert token.openid == "o_ann"
-    assert wechat_client.oauth.http is wechat_client.http
+    client = getattr(wechat_client, "_target", wechat_client)  # the AsyncClient behind the async run's view
+    assert client.oauth.http is client.http
     assert wechat_client.oauth.authorize_url("https://a.example/").startswith("https://open.weixin.qq.com/")
 
 

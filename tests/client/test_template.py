@@ -107,8 +107,8 @@ def test_add(wechat_client: Client) -> None:
     raises(wechat_client, InvalidArgumentError, 40037, wechat_client.template.add, "")
 
 
-def test_answer_without_ids_is_a_transport_error(wechat_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wechat_client, "post", lambda *args, **kwargs: {"errcode": 0, "errmsg": "ok"})
+def test_answer_without_ids_is_a_transport_error(wechat_client: Client, stub_method: Any) -> None:
+    stub_method(wechat_client, "post", {"errcode": 0, "errmsg": "ok"})
     with pytest.raises(TransportError, match="msgid"):
         wechat_client.template.send("o_user", "TPL", DATA)
     with pytest.raises(TransportError, match="template_id"):

@@ -6,14 +6,15 @@
     rules = client.autoreply.export_rules()        # the same, as wxkit.rules rules
     store_rules(storage, rules)                    # served by AutoReply.from_storage()
 """
+# Generated from wxkit/client/_async/autoreply.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from ..core.base import BaseAPI
 from ..rules import import_console_rules
-from .base import BaseAPI
 
 __all__ = ["AutoReplyAPI"]
 

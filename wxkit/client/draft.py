@@ -12,13 +12,14 @@ and optionally ``author``, ``digest``, ``content_source_url``,
 ``need_open_comment``, ``only_fans_can_comment``, ``article_type``
 (``"news"`` or ``"newspic"``) ...
 """
+# Generated from wxkit/client/_async/draft.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["DraftAPI"]
 

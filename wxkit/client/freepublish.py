@@ -11,12 +11,13 @@ Publishing is asynchronous at WeChat: :meth:`FreePublishAPI.submit` only
 queues the job; poll :meth:`FreePublishAPI.get` (or handle the
 ``PUBLISHJOBFINISH`` event). A published article is not pushed to followers.
 """
+# Generated from wxkit/client/_async/freepublish.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from typing import Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["FreePublishAPI"]
 

@@ -8,9 +8,10 @@
 Tickets (``GET /cgi-bin/ticket/getticket``) have a small daily quota, so they
 are cached in the client's storage under ``wxkit:jsapi_ticket:<appid>:<type>``
 until their expiry minus a margin, and fetched under the same locking rules as
-the access token (:class:`~wxkit.client.cache.SharedValue`): with a shared
+the access token (:class:`~wxkit.core.cache.SharedValue`): with a shared
 storage, one fetch for every thread and process.
 """
+# Generated from wxkit/client/_async/jssdk.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
@@ -20,13 +21,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..bounds import clamp_expires_in
+from ..core.base import BaseAPI
+from ..core.cache import SharedValue
 from ..crypto import sha1_signature
 from ..errors import APIError
-from .base import BaseAPI
-from .cache import SharedValue
 
 if TYPE_CHECKING:
-    from . import Client
+    from .client import Client
 
 __all__ = ["JSSDKAPI", "sign_card", "sign_jsapi"]
 
@@ -59,6 +60,7 @@ class JSSDKAPI(BaseAPI):
 
     def __init__(self, client: Client) -> None:
         super().__init__(client)
+        self._client: Client = client
         self._tickets: dict[str, SharedValue] = {}
         self._tickets_lock = threading.Lock()
 
@@ -72,7 +74,7 @@ class JSSDKAPI(BaseAPI):
         """
         shared = self._shared(type)
         if force_refresh:
-            current = self._client.storage.get(shared.key)
+            current = shared.read()
             if current:
                 return shared.refresh(current)
         return shared.get()

@@ -8,13 +8,14 @@
 
 Messages sent "as" an account go through ``client.message`` (``kf_account``).
 """
+# Generated from wxkit/client/_async/kf.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 import os
 from typing import IO, Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["KfAPI"]
 

@@ -11,6 +11,7 @@ Uploads take the same file forms as :mod:`wxkit.client.media` and are never
 re-sent. Articles ("news") are made with the draft box (``client.draft``); the
 old ``add_news`` endpoint is retired by WeChat.
 """
+# Generated from wxkit/client/_async/material.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, overload
 
-from .base import BaseAPI, DownloadTarget, UploadFile
+from ..core.base import BaseAPI, DownloadTarget, UploadFile
 
 __all__ = ["MaterialAPI"]
 
@@ -94,7 +95,8 @@ class MaterialAPI(BaseAPI):
         while True:
             page = self.batch_get(material_type, offset=offset, count=page_size)
             items = page.get("item") or []
-            yield from items
+            for item in items:
+                yield item
             offset += len(items)
             if not items or offset >= int(page.get("total_count", 0)):
                 return

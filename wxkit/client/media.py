@@ -11,12 +11,13 @@ file name. An upload is sent once and never re-sent (it could store the file
 twice). Downloads are streamed to a path or a binary file object and never
 held in memory whole.
 """
+# Generated from wxkit/client/_async/media.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from typing import Any
 
-from .base import BaseAPI, DownloadTarget, UploadFile
+from ..core.base import BaseAPI, DownloadTarget, UploadFile
 
 __all__ = ["DownloadTarget", "MediaAPI", "UploadFile"]
 

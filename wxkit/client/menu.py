@@ -8,13 +8,14 @@
     ])
     menuid = client.menu.add_conditional([...], {"tag_id": "100"})
 """
+# Generated from wxkit/client/_async/menu.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["MenuAPI"]
 
@@ -59,7 +60,7 @@ class MenuAPI(BaseAPI):
         refused by WeChat (65320). A default menu must exist first (65303).
         """
         body = {"button": [dict(b) for b in buttons], "matchrule": dict(matchrule)}
-        return str(self._post("/cgi-bin/menu/addconditional", body)["menuid"])
+        return str((self._post("/cgi-bin/menu/addconditional", body))["menuid"])
 
     def delete_conditional(self, menuid: str | int) -> dict[str, Any]:
         """Delete one conditional menu: ``POST /cgi-bin/menu/delconditional``."""

@@ -11,13 +11,14 @@ broadcast to every follower, a tag, or a list of 2 to 10,000 openids.
     client.message.send_text("o_user", "Your order has shipped")
     client.message.mass_send_by_tag("mpnews", "MEDIA_ID", tag_id=2)
 """
+# Generated from wxkit/client/_async/message.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["MassContent", "MassType", "MessageAPI"]
 

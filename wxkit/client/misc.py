@@ -6,12 +6,13 @@
         ...
     client.misc.get_quota("/cgi-bin/message/custom/send")["quota"]["remain"]
 """
+# Generated from wxkit/client/_async/misc.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from typing import Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["MiscAPI"]
 
@@ -21,11 +22,11 @@ class MiscAPI(BaseAPI):
 
     def api_domain_ips(self) -> list[str]:
         """The IPs behind api.weixin.qq.com: ``GET /cgi-bin/get_api_domain_ip``; returns ``ip_list``."""
-        return list(self._get("/cgi-bin/get_api_domain_ip").get("ip_list", []))
+        return list((self._get("/cgi-bin/get_api_domain_ip")).get("ip_list", []))
 
     def callback_ips(self) -> list[str]:
         """The IPs WeChat pushes from (for an allow-list): ``GET /cgi-bin/getcallbackip``; returns ``ip_list``."""
-        return list(self._get("/cgi-bin/getcallbackip").get("ip_list", []))
+        return list((self._get("/cgi-bin/getcallbackip")).get("ip_list", []))
 
     def check_callback(self, *, action: str = "all", check_operator: str = "DEFAULT") -> dict[str, Any]:
         """Have WeChat resolve and ping your callback URL: ``POST /cgi-bin/callback/check``.

@@ -9,6 +9,7 @@
 A scan pushes a ``subscribe`` (new follower) or ``SCAN`` event carrying the
 scene to your bot.
 """
+# Generated from wxkit/client/_async/qrcode.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from ..core.base import BaseAPI
+from ..core.http_rules import Timeout
 from ..errors import TransportError
-from .base import BaseAPI
-from .http import Timeout
 
 __all__ = ["QRCodeAPI"]
 
@@ -93,7 +94,7 @@ class QRCodeAPI(BaseAPI):
         url = self.show_url(ticket, base_url=base_url)
         response, decoded = self._client.send("GET", url, timeout=timeout, with_token=False, stream=True)
         if decoded is not None or response.status_code != 200:
-            response.close()
+            self._client.http.close_response(response)
             what = "JSON" if decoded is not None else f"HTTP {response.status_code}"
             raise TransportError(f"GET {url} answered {what}, not an image", method="GET", url=url)
         http = self._client.http

@@ -12,6 +12,7 @@ Two kinds of user opt-in:
 
 A user who has not accepted answers 43101 ("user refuse to accept the msg").
 """
+# Generated from wxkit/client/_async/subscribe.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["SUBSCRIBE_CONFIRM_URL", "SubscribeAPI"]
 

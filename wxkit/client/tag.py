@@ -6,6 +6,7 @@
     client.tag.tag_users(vip["id"], ["o_user_1", "o_user_2"])
     assert vip["id"] in client.tag.tags_of("o_user_1")
 """
+# Generated from wxkit/client/_async/tag.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import builtins
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 from .user import iter_openids
 
 __all__ = ["TagAPI"]

@@ -6,13 +6,14 @@ messages. ``data`` maps each template field to its value object, e.g.
 
     msgid = client.template.send("o_user", "TEMPLATE_ID", {"thing1": {"value": "hi"}})
 """
+# Generated from wxkit/client/_async/template.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
 
 __all__ = ["TemplateAPI"]
 

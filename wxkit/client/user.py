@@ -7,18 +7,21 @@
         ...
     client.user.block(["o_spammer"])
 """
+# Generated from wxkit/client/_async/user.py by `python -m wxkit._unasync`: edit that file, not this one.
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from .base import BaseAPI
+from ..core.base import BaseAPI
+
+_Page = dict[str, Any]
 
 __all__ = ["UserAPI"]
 
 
-def iter_openids(fetch: Callable[[str | None], dict[str, Any]]) -> Iterator[str]:
+def iter_openids(fetch: Callable[[str | None], _Page]) -> Iterator[str]:
     """Yield the openids of every page ``fetch(cursor)`` returns, following ``next_openid``.
 
     Stops on an empty page, an empty ``next_openid`` or one that does not move.
@@ -27,7 +30,8 @@ def iter_openids(fetch: Callable[[str | None], dict[str, Any]]) -> Iterator[str]
     while True:
         page = fetch(cursor)
         openids: list[str] = (page.get("data") or {}).get("openid") or []
-        yield from openids
+        for openid in openids:
+            yield openid
         following = page.get("next_openid") or ""
         if not page.get("count") or not openids or not following or following == cursor:
             return
@@ -67,7 +71,7 @@ class UserAPI(BaseAPI):
         return self._get("/cgi-bin/user/get", {"next_openid": next_openid} if next_openid else None)
 
     def iter_followers(self) -> Iterator[str]:
-        """Every follower openid, page after page of ``GET /cgi-bin/user/get``."""
+        """Every follower openid, page after page of ``GET /cgi-bin/user/get`` (``for`` when async)."""
         return iter_openids(lambda cursor: self.followers(next_openid=cursor))
 
     def update_remark(self, openid: str, remark: str) -> dict[str, Any]:

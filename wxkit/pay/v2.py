@@ -41,7 +41,7 @@ from .dates import china_date
 if TYPE_CHECKING:
     import requests
 
-    from ..client.http import HTTPClient, Timeout
+    from ..core.http import HTTPClient, Timeout
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -318,7 +318,7 @@ class PayClientV2:
         max_body_size: int | None = None,
         max_bill_size: int = DEFAULT_MAX_BILL_SIZE,
     ) -> None:
-        from ..client.http import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, HTTPClient
+        from ..core.http import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, HTTPClient
 
         if not isinstance(appid, str) or not appid or not isinstance(mch_id, str) or not mch_id:
             raise ConfigError("appid and mch_id are required")
@@ -365,7 +365,7 @@ class PayClientV2:
     def _cert_session(base: requests.Session, cert: PathLike, cert_key: PathLike | None) -> requests.Session:
         import requests
 
-        from ..client.http import DeadlineAdapter
+        from ..core.http import DeadlineAdapter
 
         session = requests.Session()
         adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)

@@ -4,7 +4,7 @@ Every request is signed (:class:`~wxkit.pay.v3.signer.Signer`, over exactly
 the bytes sent) and every answer is verified
 (:class:`~wxkit.pay.v3.verifier.Verifier`) before it is returned. Errors are
 :class:`~wxkit.errors.PayError` with WeChat's ``code`` and ``message``.
-Retries follow the client rules of :mod:`wxkit.client.http`: queries (GET)
+Retries follow the client rules of :mod:`wxkit.core.http`: queries (GET)
 are retried, a POST that may have reached WeChat never is; so do the
 per-call deadline and the bounds on what is read (``max_body_size`` for
 JSON answers, ``max_bill_size`` for bills held in memory). Answers are
@@ -27,7 +27,7 @@ import requests
 from Crypto.PublicKey import RSA
 
 from ...bounds import DEFAULT_MAX_BILL_SIZE
-from ...client.http import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, HTTPClient, Timeout, dump_json
+from ...core.http import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, HTTPClient, Timeout, dump_json
 from ...errors import ConfigError, ParseError, PayError, SignatureError
 from ...jsoncodec import load_json
 from ...storage import MemoryStorage, Storage

@@ -1,4 +1,4 @@
-"""Base class of the API groups mounted on :class:`wxkit.Client`, and the helpers they share.
+"""Base class of the API groups of every platform client, and the helpers they share.
 
 Besides ``_get`` / ``_post``, :class:`BaseAPI` gives every group the same way
 to read a field a success answer promises (:meth:`BaseAPI._field`), to upload
@@ -12,19 +12,17 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from email.message import Message
 from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
-import requests
-
-from ..errors import TransportError
-from .http import redact_url
+from ...errors import TransportError
+from ..redact import redact_url
 
 if TYPE_CHECKING:
-    from . import Client
+    from .client import AsyncBaseClient
 
-__all__ = ["BaseAPI", "DownloadTarget", "UploadFile"]
+__all__ = ["AsyncBaseAPI", "DownloadTarget", "UploadFile"]
 
 #: A file to upload: a path, a binary file object, or ``(filename, bytes or binary file object)``.
 UploadFile = str | os.PathLike[str] | IO[bytes] | tuple[str, bytes | IO[bytes]]
@@ -34,20 +32,24 @@ DownloadTarget = str | os.PathLike[str] | IO[bytes]
 _T = TypeVar("_T")
 
 
-class BaseAPI:
-    """An API group: a thin, typed layer of endpoint methods over the client's ``get`` / ``post``."""
+class AsyncBaseAPI:
+    """An API group: a thin, typed layer of endpoint methods over the client's ``get`` / ``post``.
 
-    def __init__(self, client: Client) -> None:
+    Written once as ``async def`` (this source); the sync ``BaseAPI`` and
+    every sync group are generated from it (:mod:`wxkit._unasync`).
+    """
+
+    def __init__(self, client: AsyncBaseClient) -> None:
         self._client = client
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
-    def _get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
-        return self._client.get(path, params=params, **kwargs)
+    async def _get(self, path: str, params: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        return await self._client.get(path, params=params, **kwargs)
 
-    def _post(self, path: str, json: Any = None, **kwargs: Any) -> dict[str, Any]:
-        return self._client.post(path, json=json, **kwargs)
+    async def _post(self, path: str, json: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return await self._client.post(path, json=json, **kwargs)
 
     def _field(
         self, answer: Mapping[str, Any], name: str, kind: Callable[[Any], _T], *, path: str, method: str = "POST"
@@ -68,7 +70,7 @@ class BaseAPI:
         url = self._client.http.url(path)
         raise TransportError(f"{method} {url} answered without a valid {name!r}", method=method, url=url)
 
-    def _upload(
+    async def _upload(
         self,
         path: str,
         file: UploadFile,
@@ -83,10 +85,10 @@ class BaseAPI:
         sent as ``default_name``. The content type is guessed from the name.
         """
         with _open_upload(file, default_name=default_name) as part:
-            return self._client.post(path, params=params, files={"media": part}, data=data)
+            return await self._client.post(path, params=params, files={"media": part}, data=data)
 
     @overload
-    def _download(
+    async def _download(
         self,
         method: str,
         path: str,
@@ -97,7 +99,7 @@ class BaseAPI:
     ) -> dict[str, Any]: ...
 
     @overload
-    def _download(
+    async def _download(
         self,
         method: str,
         path: str,
@@ -107,7 +109,7 @@ class BaseAPI:
         json: Any = None,
     ) -> dict[str, Any] | bytes: ...
 
-    def _download(
+    async def _download(
         self,
         method: str,
         path: str,
@@ -128,7 +130,7 @@ class BaseAPI:
         """
         client = self._client
         http = client.http
-        response, decoded = client.send(method, path, params=params, json=json, idempotent=True, stream=True)
+        response, decoded = await client.send(method, path, params=params, json=json, idempotent=True, stream=True)
         if decoded is not None:
             return decoded
         safe_url = redact_url(client.http.url(path), params)
@@ -137,25 +139,22 @@ class BaseAPI:
             "content_type": response.headers.get("Content-Type", ""),
             "filename": _disposition_filename(response.headers.get("Content-Disposition", "")),
         }
-        with response:
-            try:
-                if dest is None:
-                    return http.read(response, max_size=http.max_download_size, method=method, url=safe_url)
-                chunks = http.iter_body(response, max_size=http.max_download_size, method=method, url=safe_url)
-                if isinstance(dest, (str, os.PathLike)):
-                    try:
-                        with open(dest, "wb") as handle:
-                            info["size"] = _copy(chunks, handle)
-                    except BaseException:
-                        with contextlib.suppress(OSError):
-                            os.remove(dest)
-                        raise
-                else:
-                    info["size"] = _copy(chunks, dest)
-            except requests.RequestException as exc:
-                raise TransportError(
-                    f"{method} {safe_url} download interrupted: {type(exc).__name__}", method=method, url=safe_url
-                ) from None
+        try:
+            if dest is None:
+                return await http.read(response, max_size=http.max_download_size, method=method, url=safe_url)
+            chunks = http.aiter_body(response, max_size=http.max_download_size, method=method, url=safe_url)
+            if isinstance(dest, (str, os.PathLike)):
+                try:
+                    with open(dest, "wb") as handle:
+                        info["size"] = await _copy(chunks, handle)
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        os.remove(dest)
+                    raise
+            else:
+                info["size"] = await _copy(chunks, dest)
+        finally:
+            await http.aclose_response(response)
         return info
 
 
@@ -189,9 +188,9 @@ def _disposition_filename(value: str) -> str:
     return message.get_filename() or ""
 
 
-def _copy(chunks: Iterator[bytes], handle: IO[bytes]) -> int:
+async def _copy(chunks: AsyncIterator[bytes], handle: IO[bytes]) -> int:
     size = 0
-    for chunk in chunks:
+    async for chunk in chunks:
         handle.write(chunk)
         size += len(chunk)
     return size

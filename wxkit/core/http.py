@@ -1,4 +1,4 @@
-"""The HTTP layer under :class:`wxkit.Client`: one session, timeouts, safe retries, errcodes.
+"""The sync HTTP layer under every sync platform client: one session, timeouts, safe retries, errcodes.
 
 Rules (see docs/client.md):
 
@@ -29,14 +29,11 @@ from __future__ import annotations
 
 import http.client
 import io
-import json
 import logging
-import re
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 import requests
 import requests.adapters
@@ -46,8 +43,18 @@ import urllib3.exceptions
 import urllib3.poolmanager
 
 from ..bounds import BodyDecoder, Deadline, current_deadline, default_deadline
-from ..errors import ParseError, TransportError, api_error
+from ..errors import ParseError, TransportError
 from ..jsoncodec import load_json
+from .http_rules import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_DOWNLOAD_SIZE,
+    DEFAULT_TIMEOUT,
+    Timeout,
+    check_errcode,
+    dump_json,
+)
+from .redact import RedactSecretsFilter, redact_url
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
@@ -60,60 +67,13 @@ __all__ = [
     "check_errcode",
     "dump_json",
     "redact_url",
-]
+]  # the shared names (http_rules, redact) are re-exported: ``from wxkit.core.http import DEFAULT_TIMEOUT`` works
 
 logger = logging.getLogger("wxkit.client")
 
-#: ``(connect, read)`` seconds, or one number for both.
-Timeout = float | tuple[float, float]
-#: The default timeout: 3.05 s to connect, 10 s to read.
-DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
-#: The most a JSON or XML answer may hold once decoded, in bytes (8 MiB).
-DEFAULT_MAX_BODY_SIZE = 8 * 1024 * 1024
-#: The most a download held in memory may hold once decoded, in bytes (64 MiB): media, QR codes.
-DEFAULT_MAX_DOWNLOAD_SIZE = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
-#: wxkit decodes answers itself (bounded), so it asks only for what :class:`~wxkit.bounds.BodyDecoder` reads.
-_ACCEPT_ENCODING = "gzip, deflate"
 #: The deadline of each streamed response still to be read.
 _STREAM_DEADLINES: weakref.WeakKeyDictionary[requests.Response, Deadline] = weakref.WeakKeyDictionary()
-_SECRET_PARAMS = frozenset(
-    {"access_token", "secret", "component_access_token", "suite_access_token", "code", "refresh_token"}
-)
-
-
-_SECRET_IN_TEXT = re.compile(r"\b(" + "|".join(sorted(_SECRET_PARAMS)) + r")=[^&\s\"']*")
-
-
-class RedactSecretsFilter(logging.Filter):
-    """A logging filter that masks ``access_token=...`` / ``secret=...`` in log records.
-
-    wxkit installs it on urllib3's connection-pool logger, whose DEBUG lines
-    carry full request URLs (WeChat puts tokens and, for ``/cgi-bin/token``,
-    the app secret in the query string).
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message and arguments; always keep the record."""
-        if isinstance(record.msg, str):
-            record.msg = _SECRET_IN_TEXT.sub(r"\1=***", record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_SECRET_IN_TEXT.sub(r"\1=***", a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(RedactSecretsFilter())
-
-
-def dump_json(payload: Any) -> bytes:
-    """Encode ``payload`` once as compact UTF-8 JSON without ASCII escaping (WeChat wants real UTF-8)."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def redact_url(url: str, params: Mapping[str, Any] | None = None) -> str:
-    """Return ``url`` with ``params`` appended minus secrets (``access_token``, ``secret``)."""
-    safe = {k: v for k, v in (params or {}).items() if k not in _SECRET_PARAMS and v is not None}
-    return f"{url}?{urlencode(safe)}" if safe else url
 
 
 # -- the deadline, down to each socket read ---------------------------------------------------------------
@@ -327,13 +287,18 @@ class HTTPClient:
         method = method.upper()
         url = self.url(path)
         hdrs = dict(headers or {})
-        hdrs.setdefault("Accept-Encoding", _ACCEPT_ENCODING)
+        hdrs.setdefault("Accept-Encoding", ACCEPT_ENCODING)
         if json_body is not None:
             data = dump_json(json_body)
             hdrs.setdefault("Content-Type", "application/json; charset=utf-8")
         request = requests.Request(method, url, params=dict(params or {}), data=data, files=files, headers=hdrs)
-        prepared = self.session.prepare_request(request)
         safe_url = redact_url(url, params)
+        try:
+            prepared = self.session.prepare_request(request)
+        except (UnicodeError, ValueError, TypeError) as exc:  # a lone surrogate in a parameter, a bad URL ...
+            raise TransportError(
+                f"{method} {safe_url} could not be sent: {type(exc).__name__}", method=method, url=safe_url
+            ) from None
         origin = url.split("/", 3)[2] if "://" in url else url
         env = self._env.get(origin)
         if env is None:
@@ -457,6 +422,14 @@ class HTTPClient:
             raise
         response.close()
 
+    def close_response(self, response: requests.Response) -> None:
+        """Close a streamed response without reading the rest of its body."""
+        response.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.session.close()
+
     def _read_whole(
         self, response: requests.Response, *, limit: int | None, deadline: Deadline | None, method: str, url: str
     ) -> bytes:
@@ -533,17 +506,3 @@ class HTTPClient:
                 f"{method} {safe_url} answered HTTP {response.status_code}", method=method, url=safe_url
             )
         return data
-
-
-def check_errcode(data: dict[str, Any], *, method: str, url: str) -> None:
-    """Raise the :class:`~wxkit.errors.APIError` subclass for a non-zero ``errcode`` in ``data``."""
-    errcode = data.get("errcode")
-    if errcode in (None, 0, "0"):
-        return
-    try:
-        code = int(errcode)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an errcode of Infinity or 1e400
-        code = -2
-    if code == 0:
-        return
-    raise api_error(code, str(data.get("errmsg", "")), method=method, url=url, response=data)

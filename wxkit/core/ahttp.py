@@ -1,0 +1,365 @@
+"""The async HTTP layer under :class:`wxkit.AsyncClient`: ``httpx.AsyncClient`` with the sync layer's rules.
+
+:class:`AsyncHTTPClient` is the twin of :class:`wxkit.core.http.HTTPClient`
+(see its module for the rules): one ``httpx.AsyncClient`` per client with
+keep-alive, a default ``(connect, read)`` timeout, a total deadline per call
+(enforced with ``asyncio.timeout`` around every try and the reading of the
+body), answers read in chunks and decoded here within ``max_body_size`` /
+``max_download_size``, re-sends only where they cannot duplicate an effect,
+redirects refused, network failures as :class:`~wxkit.errors.TransportError`
+and errcodes as :class:`~wxkit.errors.APIError` subclasses.
+
+``httpx`` (the ``wxkit[async]`` extra) is imported when the first
+:class:`AsyncHTTPClient` is made, so importing wxkit or using the sync client
+never imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from ..bounds import BodyDecoder, Deadline, default_deadline
+from ..errors import ConfigError, ParseError, TransportError
+from ..jsoncodec import load_json
+from .http_rules import (
+    ACCEPT_ENCODING,
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_DOWNLOAD_SIZE,
+    DEFAULT_TIMEOUT,
+    Timeout,
+    check_errcode,
+    dump_json,
+)
+from .redact import redact_url
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["AsyncHTTPClient"]
+
+logger = logging.getLogger("wxkit.client")
+_CHUNK = 64 * 1024
+
+
+class _ReadFailed(Exception):
+    def __init__(self, error: TransportError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _httpx() -> Any:
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - exercised only without the extra
+        raise ConfigError("the async client needs httpx: pip install 'wxkit[async]'") from None
+    return httpx
+
+
+class AsyncHTTPClient:
+    """Sends requests to one base URL with wxkit's timeout, deadline, size, retry and error rules, on asyncio.
+
+    ``session`` may be an ``httpx.AsyncClient`` of yours (then closing it is
+    yours too); otherwise one is made (keep-alive, 100 connections, redirects
+    off, ``trust_env`` on). ``deadline``, ``max_body_size`` and
+    ``max_download_size`` mean what they mean on
+    :class:`~wxkit.core.http.HTTPClient`; ``sleep`` (an async function) is
+    injectable for tests.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: httpx.AsyncClient | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        backoff: float = 0.2,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        deadline: float | None = None,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
+    ) -> None:
+        httpx = _httpx()
+        self.base_url = base_url.rstrip("/")
+        self._own_session = session is None
+        if session is None:
+            session = httpx.AsyncClient(
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=32),
+                timeout=httpx.Timeout(None),
+            )
+        self.session = session
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self.deadline = deadline
+        self.max_body_size = max_body_size
+        self.max_download_size = max_download_size
+        self._httpx = httpx
+        self._deadlines: dict[int, Deadline] = {}
+
+    def __repr__(self) -> str:
+        return f"AsyncHTTPClient(base_url={self.base_url!r})"
+
+    async def aclose(self) -> None:
+        """Close the connection pool (a session given by the caller is left open)."""
+        if self._own_session:
+            await self.session.aclose()
+
+    async def pause(self, attempt: int) -> None:
+        """Sleep the backoff before re-send number ``attempt`` (1-based, exponential)."""
+        await self._sleep(self.backoff * 2 ** (attempt - 1))
+
+    def new_deadline(self, timeout: Timeout | None = None) -> Deadline:
+        """A :class:`~wxkit.bounds.Deadline` for one call: ``deadline`` seconds, or the worst case of ``timeout``."""
+        if self.deadline is not None:
+            return Deadline(self.deadline)
+        wait = timeout if timeout is not None else self.timeout
+        return Deadline(default_deadline(wait, max_retries=self.max_retries, backoff=self.backoff))
+
+    def url(self, path: str) -> str:
+        """Absolute URL of an API path (absolute URLs pass through)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _timeout(self, wait: Timeout, left: float) -> httpx.Timeout:
+        connect, read = wait if isinstance(wait, tuple) else (wait, wait)
+        connect, read = min(float(connect), left), min(float(read), left)
+        return self._httpx.Timeout(connect=connect, read=read, write=read, pool=connect)  # type: ignore[no-any-return]
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout | None = None,
+        idempotent: bool | None = None,
+        stream: bool = False,
+        deadline: Deadline | None = None,
+        max_size: int | None = None,
+    ) -> httpx.Response:
+        """Send one request (re-sent only where safe) and return the response; see ``HTTPClient.send``."""
+        httpx = self._httpx
+        method = method.upper()
+        url = self.url(path)
+        hdrs = dict(headers or {})
+        hdrs.setdefault("Accept-Encoding", ACCEPT_ENCODING)
+        content: bytes | None = None
+        if json_body is not None:
+            content = dump_json(json_body)
+            hdrs.setdefault("Content-Type", "application/json; charset=utf-8")
+            data = None
+        elif isinstance(data, (bytes, str)):
+            content, data = (data.encode("utf-8") if isinstance(data, str) else data), None
+        elif isinstance(data, (list, tuple)):  # form pairs, repeated names kept in order (requests' form too)
+            if files is None:
+                content, data = urlencode([(str(k), str(v)) for k, v in data]).encode("ascii"), None
+                hdrs.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            else:
+                pairs: dict[str, list[str]] = {}
+                for k, v in data:
+                    pairs.setdefault(str(k), []).append(str(v))
+                data = pairs
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        safe_url = redact_url(url, params)
+        retry_all = (method == "GET") if idempotent is None else idempotent
+        wait = timeout if timeout is not None else self.timeout
+        if deadline is None:
+            deadline = self.new_deadline(wait)
+        limit = self.max_body_size if max_size is None else max_size
+        attempt = 0
+        while True:
+            left = deadline.remaining()
+            if left <= 0:
+                deadline.hit = True
+                raise deadline.error(method, safe_url)
+            try:
+                request = self.session.build_request(
+                    method,
+                    # httpx replaces a URL's own query by ``params``: merge them instead, as requests does.
+                    httpx.URL(url).copy_merge_params(query) if query else url,
+                    content=content,
+                    data=data,
+                    files=files,
+                    headers=hdrs,
+                    timeout=self._timeout(wait, left),
+                )
+            except (TypeError, ValueError, UnicodeError) as exc:
+                raise TransportError(
+                    f"{method} {safe_url} could not be sent: {type(exc).__name__}", method=method, url=safe_url
+                ) from None
+            try:
+                response = await asyncio.wait_for(self.session.send(request, stream=True), left)
+            except (asyncio.TimeoutError, httpx.HTTPError) as exc:
+                if isinstance(exc, asyncio.TimeoutError) or deadline.expired():
+                    deadline.hit = True
+                    raise deadline.error(method, safe_url) from None
+                never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if (never_sent or retry_all) and attempt < self.max_retries and isinstance(exc, httpx.TransportError):
+                    attempt += 1
+                    logger.info("retrying %s %s after %s", method, safe_url, type(exc).__name__)
+                    await self._pause_within(attempt, deadline, method, safe_url)
+                    continue
+                kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
+                raise TransportError(
+                    f"{method} {safe_url} {kind}: {type(exc).__name__}", method=method, url=safe_url
+                ) from None
+            status = response.status_code
+            if status >= 500:
+                await response.aclose()
+                if retry_all and attempt < self.max_retries:
+                    attempt += 1
+                    logger.info("retrying %s %s after HTTP %s", method, safe_url, status)
+                    await self._pause_within(attempt, deadline, method, safe_url)
+                    continue
+                raise TransportError(f"{method} {safe_url} answered HTTP {status}", method=method, url=safe_url)
+            if 300 <= status < 400:
+                await response.aclose()
+                raise TransportError(
+                    f"{method} {safe_url} answered a redirect (HTTP {status}), which wxkit does not follow",
+                    method=method,
+                    url=safe_url,
+                )
+            if stream:
+                self._deadlines[id(response)] = deadline
+                return response  # type: ignore[no-any-return]  # httpx is imported at run time
+            try:
+                await self._read_whole(response, limit=limit, deadline=deadline, method=method, url=safe_url)
+            except _ReadFailed as failed:
+                if retry_all and attempt < self.max_retries:
+                    attempt += 1
+                    logger.info("retrying %s %s after %s", method, safe_url, failed)
+                    await self._pause_within(attempt, deadline, method, safe_url)
+                    continue
+                raise failed.error from None
+            return response  # type: ignore[no-any-return]  # httpx is imported at run time
+
+    async def _pause_within(self, attempt: int, deadline: Deadline, method: str, url: str) -> None:
+        if self.backoff * 2 ** (attempt - 1) >= deadline.remaining():
+            deadline.hit = True
+            raise deadline.error(method, url)
+        await self.pause(attempt)
+
+    # -- reading answers -------------------------------------------------------------------------
+    async def read(
+        self,
+        response: httpx.Response,
+        *,
+        max_size: int | None = None,
+        deadline: Deadline | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> bytes:
+        """The decoded body of ``response``, read now if it was streamed; see ``HTTPClient.read``."""
+        limit = self.max_body_size if max_size is None else max_size
+        try:
+            return await self._read_whole(response, limit=limit, deadline=deadline, method=method, url=url)
+        except _ReadFailed as failed:
+            raise failed.error from None
+
+    async def aiter_body(
+        self,
+        response: httpx.Response,
+        *,
+        max_size: int | None = None,
+        deadline: Deadline | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> AsyncIterator[bytes]:
+        """Yield the decoded body of a streamed ``response`` chunk by chunk, then close it."""
+        try:
+            async for chunk in self._chunks(response, limit=max_size, deadline=deadline, method=method, url=url):
+                yield chunk
+        except _ReadFailed as failed:
+            await response.aclose()
+            raise failed.error from None
+        finally:
+            await response.aclose()
+
+    async def aclose_response(self, response: httpx.Response) -> None:
+        """Close a streamed response without reading the rest of its body."""
+        self._deadlines.pop(id(response), None)
+        await response.aclose()
+
+    async def _read_whole(
+        self, response: httpx.Response, *, limit: int | None, deadline: Deadline | None, method: str, url: str
+    ) -> bytes:
+        cached = getattr(response, "_content", None)
+        if cached is not None:
+            return bytes(cached)
+        try:
+            body = b"".join(
+                [c async for c in self._chunks(response, limit=limit, deadline=deadline, method=method, url=url)]
+            )
+        finally:
+            await response.aclose()
+        response._content = body  # what httpx caches: response.content keeps working
+        return body
+
+    async def _chunks(
+        self, response: httpx.Response, *, limit: int | None, deadline: Deadline | None, method: str, url: str
+    ) -> AsyncIterator[bytes]:
+        httpx = self._httpx
+        if deadline is None:
+            deadline = self._deadlines.pop(id(response), None) or Deadline(None)
+        what = f"{method} {url} answered".strip()
+
+        def error(message: str) -> TransportError:
+            return TransportError(message, method=method, url=url)
+
+        decoder = BodyDecoder(response.headers.get("Content-Encoding", ""), limit=limit, what=what, error=error)
+        try:
+            length = int(response.headers.get("Content-Length", ""))
+        except ValueError:
+            length = None
+        if limit is not None and not decoder.coding and length is not None and length > limit:
+            raise error(f"{what} with {length} bytes, more than the {limit} allowed")
+        raw = response.aiter_raw(_CHUNK)
+        while True:
+            left = deadline.remaining()
+            if left <= 0:
+                deadline.hit = True
+                raise deadline.error(method, url)
+            try:
+                chunk = await asyncio.wait_for(anext(raw, b""), None if left == float("inf") else left)
+            except asyncio.TimeoutError:
+                deadline.hit = True
+                raise deadline.error(method, url) from None
+            except (httpx.HTTPError, OSError) as exc:
+                raise _ReadFailed(error(f"{what} with a body cut short: {type(exc).__name__}")) from None
+            if not chunk:
+                break
+            for piece in decoder.decode(chunk):
+                yield piece
+        decoder.finish()
+
+    async def decode(self, response: httpx.Response, *, method: str, safe_url: str) -> dict[str, Any]:
+        """Decode a JSON body and raise the :class:`~wxkit.errors.APIError` for a non-zero errcode."""
+        body = await self.read(response, method=method, url=safe_url)
+        try:
+            data = load_json(body, what="a body that", max_size=None)
+        except ParseError as exc:
+            raise TransportError(
+                f"{method} {safe_url} answered HTTP {response.status_code} with {exc}", method=method, url=safe_url
+            ) from None
+        if not isinstance(data, dict):
+            raise TransportError(
+                f"{method} {safe_url} answered JSON that is not an object", method=method, url=safe_url
+            )
+        check_errcode(data, method=method, url=safe_url)
+        if not 200 <= response.status_code < 300:
+            raise TransportError(
+                f"{method} {safe_url} answered HTTP {response.status_code}", method=method, url=safe_url
+            )
+        return data
