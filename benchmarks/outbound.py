@@ -1,35 +1,45 @@
-"""Outbound throughput: template sends through wxkit.Client vs. a bare requests.Session floor.
+"""Outbound throughput: template sends through wxkit's clients vs. bare-HTTP floors, sync and async.
 
 The emulator runs in its own process on a loopback port (like a remote server).
-Both sides send the same template-message JSON over keep-alive connections:
+Every contender sends the same template-message JSON over keep-alive
+connections:
 
-* floor: a bare ``requests.Session`` posting pre-encoded JSON with a held
+* sync floor: a bare ``requests.Session`` posting pre-encoded JSON with a held
   access token, decoding the answer and checking ``errcode``;
-* wxkit: ``client.template.send(...)`` — token from storage, JSON encoded
-  once, typed errors, the works.
+* sync wxkit: ``client.template.send(...)`` on ``Client`` — token from
+  storage, JSON encoded once, typed errors, the works;
+* async floor: a bare ``httpx.AsyncClient`` (the same pool limits as wxkit's)
+  doing what the sync floor does, from ``--tasks`` concurrent tasks;
+* async wxkit: ``await aclient.template.send(...)`` on ``AsyncClient``, from
+  the same number of tasks on one event loop.
 
-Rounds alternate between the two so machine noise hits both alike; the figure
-reported is the median round. Target: wxkit >= 0.97x the floor.
+Each round times the floor and wxkit back to back, alternating which goes
+first, so machine noise hits both alike; a ratio is the median of the
+per-round ratios, a rate the median round. Targets: sync wxkit >= 0.97x its
+floor, async wxkit >= 0.95x its floor.
 
-    python benchmarks/outbound.py [--sends 1500] [--rounds 5]
+    python benchmarks/outbound.py [--sends 1500] [--rounds 5] [--tasks 50]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import multiprocessing
 import socket
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import httpx
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from wxkit import Client
+from wxkit import AsyncClient, Client
 
 APPID, SECRET, OPENID, TEMPLATE = "wxbench0000000001", "bench-secret", "o_bench_user", "BENCH_TEMPLATE"
 DATA = {"thing1": {"value": "订单已发货"}, "character_string2": {"value": "ORDER-20261121-0001"}}
@@ -52,10 +62,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _pair(first: Callable[[], float], second: Callable[[], float], swap: bool) -> tuple[float, float]:
+    """Time two contenders back to back (``swap``: the second goes first); return their rates in that order."""
+    if swap:
+        b = second()
+        return first(), b
+    a = first()
+    return a, second()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sends", type=int, default=1500)
+    ap.add_argument("--sends", type=int, default=1500, help="template sends per contender and round")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--tasks", type=int, default=50, help="concurrent tasks on the async side")
     args = ap.parse_args()
 
     port = _free_port()
@@ -69,12 +89,14 @@ def main() -> None:
         except OSError:
             time.sleep(0.05)
 
-    client = Client(APPID, SECRET, base_url=base)
-    token = client.access_token  # the floor holds the same token
-    session = requests.Session()
     url = f"{base}/cgi-bin/message/template/send"
     payload = json.dumps({"touser": OPENID, "template_id": TEMPLATE, "data": DATA}, ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json; charset=utf-8"}
+
+    # -- sync: requests.Session vs. Client -------------------------------------------------------
+    client = Client(APPID, SECRET, base_url=base)
+    token = client.access_token  # the floors hold the same token
+    session = requests.Session()
 
     def floor_send() -> None:
         resp = session.post(url, params={"access_token": token}, data=payload, headers=headers, timeout=(3.05, 10))
@@ -84,28 +106,83 @@ def main() -> None:
     def wxkit_send() -> None:
         client.template.send(OPENID, TEMPLATE, DATA)
 
-    for f in (floor_send, wxkit_send):  # warm both connections up
-        for _ in range(50):
-            f()
+    def timed(send: Callable[[], None]) -> Callable[[], float]:
+        def run() -> float:
+            t0 = time.perf_counter()
+            for _ in range(args.sends):
+                send()
+            return args.sends / (time.perf_counter() - t0)
 
-    floor_rates, wx_rates = [], []
-    for _ in range(args.rounds):
-        t0 = time.perf_counter()
-        for _ in range(args.sends):
-            floor_send()
-        t1 = time.perf_counter()
-        for _ in range(args.sends):
-            wxkit_send()
-        t2 = time.perf_counter()
-        floor_rates.append(args.sends / (t1 - t0))
-        wx_rates.append(args.sends / (t2 - t1))
+        return run
+
+    # -- async: httpx.AsyncClient vs. AsyncClient, --tasks tasks on one loop ---------------------------
+    loop = asyncio.new_event_loop()
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=32)  # what AsyncClient's own pool uses
+    asession = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(10, connect=3.05), follow_redirects=False)
+    aclient = loop.run_until_complete(_make_async(base))
+
+    async def afloor_send() -> None:
+        resp = await asession.post(url, params={"access_token": token}, content=payload, headers=headers)
+        if resp.json().get("errcode"):
+            raise RuntimeError(resp.text)
+
+    async def awxkit_send() -> None:
+        await aclient.template.send(OPENID, TEMPLATE, DATA)
+
+    def atimed(send: Callable[[], Awaitable[None]]) -> Callable[[], float]:
+        async def worker(count: int) -> None:
+            for _ in range(count):
+                await send()
+
+        async def all_tasks() -> None:
+            share, extra = divmod(args.sends, args.tasks)
+            await asyncio.gather(*(worker(share + (i < extra)) for i in range(args.tasks)))
+
+        def run() -> float:
+            t0 = time.perf_counter()
+            loop.run_until_complete(all_tasks())
+            return args.sends / (time.perf_counter() - t0)
+
+        return run
+
+    for _ in range(50):  # warm the connections up
+        floor_send()
+        wxkit_send()
+    sync_floor, sync_wx = timed(floor_send), timed(wxkit_send)
+    async_floor, async_wx = atimed(afloor_send), atimed(awxkit_send)
+    async_floor()
+    async_wx()
+
+    rates: dict[str, list[float]] = {"floor": [], "wx": [], "afloor": [], "awx": []}
+    ratios: dict[str, list[float]] = {"sync": [], "async": []}
+    for n in range(args.rounds):
+        floor, wx = _pair(sync_floor, sync_wx, swap=n % 2 == 1)
+        afloor, awx = _pair(async_floor, async_wx, swap=n % 2 == 0)
+        for key, value in (("floor", floor), ("wx", wx), ("afloor", afloor), ("awx", awx)):
+            rates[key].append(value)
+        ratios["sync"].append(wx / floor)
+        ratios["async"].append(awx / afloor)
+    loop.run_until_complete(aclient.aclose())
+    loop.run_until_complete(asession.aclose())
+    loop.close()
+    client.close()
     server.terminate()
 
-    floor, wx = statistics.median(floor_rates), statistics.median(wx_rates)
-    print(f"python {sys.version.split()[0]}, {args.sends} template sends x {args.rounds} rounds (median)")
-    print(f"floor (bare requests.Session, held token): {floor:8.0f} sends/s")
-    print(f"wxkit Client.template.send:                 {wx:8.0f} sends/s")
-    print(f"ratio wxkit/floor: {wx / floor:.3f}x  (target >= 0.97x)")
+    med = {key: statistics.median(values) for key, values in rates.items()}
+    print(f"python {sys.version.split()[0]}, {args.sends} template sends x {args.rounds} alternating rounds (median)")
+    print(f"floor (bare requests.Session, held token):            {med['floor']:8.0f} sends/s")
+    print(f"wxkit Client.template.send:                            {med['wx']:8.0f} sends/s")
+    print(f"ratio wxkit/floor: {statistics.median(ratios['sync']):.3f}x  (target >= 0.97x)")
+    print(f"async, {args.tasks} concurrent tasks on one event loop:")
+    print(f"floor (bare httpx.AsyncClient, held token):           {med['afloor']:8.0f} sends/s")
+    print(f"wxkit AsyncClient.template.send:                       {med['awx']:8.0f} sends/s")
+    print(f"ratio wxkit/floor: {statistics.median(ratios['async']):.3f}x  (target >= 0.95x)")
+
+
+async def _make_async(base: str) -> AsyncClient:
+    aclient = AsyncClient(APPID, SECRET, base_url=base)
+    await aclient.get_access_token()
+    return aclient
 
 
 if __name__ == "__main__":

@@ -89,13 +89,18 @@ def test_duplicate_push_record() -> None:
     who = safe_pusher()
     push = who.text("hi")
     assert who.deliver(bot, push).status == 200
-    assert who.deliver(bot, push).status == 400
+    assert who.deliver(bot, push).is_success  # WeChat's retry of a fast push: "success", not a 400
     first, second = records
     assert first.outcome is Outcome.HANDLED
     assert second.outcome is Outcome.DUPLICATE
     assert isinstance(second.error, DuplicateMessageError)
     assert second.message == first.message  # the retried message is known
-    assert second.reply is None
+    assert second.reply is None  # a fast push's reply is not kept: the retry answered "success"
+    bot.keep_reply_after = 0  # keep every reply: the retry answers it again
+    push = who.text("kept")
+    assert who.deliver(bot, push).content == who.deliver(bot, push).content != ""
+    assert records[-1].outcome is Outcome.DUPLICATE
+    assert records[-1].reply == records[-2].reply
 
 
 def test_rejected_signature_record() -> None:
@@ -206,6 +211,19 @@ def test_a_raising_observer_on_a_rejected_push_keeps_the_answer(caplog: pytest.L
     assert "ZeroDivisionError" in caplog.text
 
 
+def test_an_observer_returning_a_coroutine_is_logged_and_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    bot = Bot()
+
+    async def later(record: PushRecord) -> None:
+        pass
+
+    bot.add_observer(lambda record: later(record))
+    who = safe_pusher()
+    with caplog.at_level(logging.ERROR, logger="wxkit.observe"):
+        assert who.deliver(bot, who.text("hi")).content == "echo hi"
+    assert "returned an awaitable" in caplog.text
+
+
 def test_add_and_remove_observers() -> None:
     bot = Bot()
     records: list[PushRecord] = []
@@ -218,6 +236,12 @@ def test_add_and_remove_observers() -> None:
         bot.remove_observer(observer)
     with pytest.raises(TypeError):
         bot.add_observer("not callable")  # type: ignore[arg-type]
+
+    async def async_observer(record: PushRecord) -> None:
+        pass
+
+    with pytest.raises(TypeError, match="async def"):
+        bot.add_observer(async_observer)
     who = safe_pusher()
     who.deliver(bot, who.text("hi"))
     assert records == []
@@ -266,7 +290,7 @@ def test_observers_on_the_async_path() -> None:
             (await bot.handle_async("POST", dict(bad.params, msg_signature="0" * 40), bad.body)).status,
         ]
 
-    assert asyncio.run(main()) == [200, 400, 200, 403]
+    assert asyncio.run(main()) == [200, 200, 200, 403]
     assert [r.outcome for r in records] == [
         Outcome.HANDLED,
         Outcome.DUPLICATE,

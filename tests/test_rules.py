@@ -367,7 +367,8 @@ def test_a_version_check_per_push_and_one_parse_per_version(pusher: WeChatPusher
     storage.reads.clear()
     for _ in range(5):
         assert said(pusher, bot, pusher.text("x")) == "stored"
-    assert storage.reads == {DEFAULT_KEY + ":version": 5}  # the rules themselves are not read again
+    rules_reads = {key: n for key, n in storage.reads.items() if key.startswith(DEFAULT_KEY)}
+    assert rules_reads == {DEFAULT_KEY + ":version": 5}  # the rules themselves are not read again
 
 
 def test_check_interval(pusher: WeChatPusher) -> None:

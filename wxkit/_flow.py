@@ -12,7 +12,10 @@ itself:
 * ``(STORE, func, args)`` - a call that may block on a storage (the replay
   guard's claim in Redis);
 * ``(IO, func, args)`` - any other call that may block (verifying a pay
-  notification may download WeChat Pay's platform certificates).
+  notification may download WeChat Pay's platform certificates);
+* ``(SLEEP, time.sleep, (seconds,))`` - a pause (WeChat's retry polling for
+  the reply of the push it repeats): :func:`run_sync` sleeps, :func:`run_async`
+  awaits :func:`asyncio.sleep`, so the event loop never blocks.
 
 A driver runs the step and sends its result back into the flow (or throws
 its exception into it, so that the flow's own ``try`` / ``except`` decides).
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Generator
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from .errors import ConfigError
@@ -35,11 +39,13 @@ from .errors import ConfigError
 __all__ = [
     "HOOK",
     "IO",
+    "SLEEP",
     "STORE",
     "Flow",
     "Step",
     "callable_name",
     "inline",
+    "flow_loop",
     "is_async_callable",
     "run_async",
     "run_sync",
@@ -48,14 +54,20 @@ __all__ = [
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Step kinds: the user's code, a possibly blocking storage call, any other blocking call.
+#: Step kinds: the user's code, a possibly blocking storage call, any other blocking call, a pause.
 HOOK = 0
 STORE = 1
 IO = 2
+SLEEP = 3
 Step = tuple[int, Callable[..., Any], tuple[Any, ...]]
 Flow = Generator[Step, Any, T]
 
 _INLINE = "_wxkit_inline"
+
+#: The event loop running the current flow (:func:`run_async`; ``None`` elsewhere). Worker threads
+#: running plain user code see it too (:func:`asyncio.to_thread` copies the context), so such code
+#: can hand coroutines to the loop (``WxApplication.reply_later``).
+flow_loop: ContextVar[Any] = ContextVar("wxkit_flow_loop", default=None)
 
 
 def inline(func: F) -> F:
@@ -124,11 +136,13 @@ async def run_async(flow: Flow[T], *, handlers_block: bool, storage_blocks: bool
     ``handlers_block``: run plain user code in a worker thread (else on the
     loop); hooks marked :func:`inline` always run on the loop.
     ``storage_blocks``: run ``STORE`` steps in a worker thread (``IO`` steps always run in one).
+    ``SLEEP`` steps are awaited with :func:`asyncio.sleep`.
     """
     import asyncio  # not at module level: a sync-only bot never imports asyncio
 
     value: Any = None
     error: Exception | None = None
+    loop_token = flow_loop.set(asyncio.get_running_loop())
     try:
         while True:
             try:
@@ -137,7 +151,9 @@ async def run_async(flow: Flow[T], *, handlers_block: bool, storage_blocks: bool
                 return stop.value  # type: ignore[no-any-return]  # the flow's return value is a T
             value = error = None
             try:
-                if kind != HOOK:
+                if kind == SLEEP:
+                    await asyncio.sleep(*args)
+                elif kind != HOOK:
                     blocks = storage_blocks if kind == STORE else True
                     value = await asyncio.to_thread(func, *args) if blocks else func(*args)
                 elif handlers_block and not getattr(func, _INLINE, False) and not _looks_async(func):
@@ -149,4 +165,5 @@ async def run_async(flow: Flow[T], *, handlers_block: bool, storage_blocks: bool
             except Exception as exc:  # noqa: BLE001 - handed to the flow, which decides (on_error, a 500...)
                 error = exc
     finally:
+        flow_loop.reset(loop_token)
         flow.close()

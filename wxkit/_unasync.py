@@ -27,7 +27,12 @@ __all__ = ["PAIRS", "SUBS", "generate", "main", "unasync_text"]
 ROOT = Path(__file__).resolve().parent
 
 #: (async source directory, sync output directory), relative to the ``wxkit`` package.
-PAIRS: tuple[tuple[str, str], ...] = (("core/_async", "core"), ("client/_async", "client"), ("_async", "."))
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("core/_async", "core"),
+    ("client/_async", "client"),
+    ("miniprogram/_async", "miniprogram"),
+    ("_async", "."),
+)
 
 #: Whole-word renames applied to every line (after the ``async``/``await`` rewrite); besides these, every
 #: ``AsyncName`` (``Async`` then a capital) loses its ``Async``.

@@ -9,17 +9,22 @@ any web framework. One push goes through:
    ``Encrypt`` in safe mode), AES decryption and receive-id check;
 2. safe XML parsing into a typed, frozen message or event;
 3. the replay guard: timestamp window and duplicate-push suppression;
-4. dispatch to the handler, ``pre_process`` / ``post_process`` hooks;
-5. rendering the reply and, in safe mode, encrypting and signing it.
+4. dispatch to the handler, ``pre_process`` / ``post_process`` hooks, then
+   saving the sessions they changed (:mod:`wxkit.session`);
+5. rendering the reply and, in safe mode, encrypting and signing it;
+6. the message log: observers get a :class:`~wxkit.observe.PushRecord`
+   (:mod:`wxkit.observe`).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -39,8 +44,11 @@ from .events import Event, SubscribeEvent, UnknownEvent, official_registry
 from .messages import BaseMessage, Message, TypeRegistry, UnknownMessage
 from .replies import Reply, TextReply
 from .routing import Routing
-from .storage import MemoryStorage, Storage, claim
+from .storage import MemoryStorage, Storage, claim, release_claim
 from .xmlcodec import DEFAULT_MAX_BODY_SIZE, parse_xml
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["BaseApplication", "Handler", "HandlerResult", "WxApplication", "WxResponse"]
 
@@ -53,6 +61,58 @@ HandlerResult = Reply | str | None
 Handler = Callable[[Any], HandlerResult] | str
 
 _UNSET: Any = object()
+
+# -- replies kept for WeChat's retries (see BaseApplication.retry_wait and docs/receiving.md) --
+#: The replay-guard key's value once the push's reply was kept: "finished; the reply key tells the rest".
+_DONE = "done"
+#: The reply key holds ``done:<length>:<reply>`` (written in one ``set``) or a waiting retry's ``wait:<id>``.
+_KEPT = "done:"
+_WAIT = "wait:"
+#: A waiting retry polls the reply key at once, then after 10 ms, the pause growing to 100 ms.
+_POLL_FIRST = 0.01
+_POLL_MAX = 0.1
+#: Owner ids of this process's claims: a random prefix (new in a forked child) and a counter - unique
+#: like a uuid4, and cheaper. A retry finding one of ours on the replay-guard key that is not in
+#: ``_running`` knows its original is over (its reply kept, or not to be kept) and need not wait.
+_owner_prefix = uuid.uuid4().hex[:20] + "."
+_owner_count = itertools.count()
+#: The owner ids of the pushes this process is handling (claimed, not yet settled).
+_running: set[str] = set()
+
+
+def _new_owner_prefix() -> None:
+    global _owner_prefix
+    _owner_prefix = uuid.uuid4().hex[:20] + "."
+
+
+if hasattr(os, "register_at_fork"):  # a forked worker must not pass its parent's claims for its own
+    os.register_at_fork(after_in_child=_new_owner_prefix)
+
+
+def _new_owner() -> str:
+    return f"{_owner_prefix}{next(_owner_count)}"
+
+
+def _is_over(held: str) -> bool:
+    """Whether the claim value ``held`` says its push is finished: marked done, or ours and not running."""
+    return held == _DONE or (held.startswith(_owner_prefix) and held not in _running)
+
+
+def _pack_reply(body: str) -> str:
+    """The reply key's value for a kept reply: its length says whether the value arrived whole."""
+    return f"{_KEPT}{len(body)}:{body}"
+
+
+def _unpack_reply(value: str | None) -> str | None:
+    """The reply kept in ``value``, or None (absent, a waiting retry's marker, cut short or foreign)."""
+    if value is None or not value.startswith(_KEPT):
+        return None
+    size, sep, body = value[len(_KEPT) :].partition(":")
+    if not sep or not (size.isascii() and size.isdigit()) or len(size) > 9 or int(size) != len(body):
+        return None
+    return body
+
+
 _TEXT = "text/plain; charset=utf-8"
 _XML = "application/xml; charset=utf-8"
 
@@ -133,6 +193,11 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         message, or names of methods. They are checked at construction.
     ``unsupported_reply`` / ``welcome_reply``
         text answered to messages nobody handles / to a subscribe nobody handles.
+
+    WeChat's retries (class attributes, see :attr:`retry_wait`,
+    :attr:`keep_reply_after`, :attr:`reply_ttl`): a retry of a push being
+    handled waits for its reply and answers it; a retry of a push handled
+    already answers its kept reply, or ``"success"``. The handler runs once.
     """
 
     registry: ClassVar[TypeRegistry] = official_registry
@@ -145,9 +210,20 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
     event_handlers: Mapping[str, Handler] = {}
     unsupported_reply: str | None = None
     welcome_reply: str | None = None
-    #: What :meth:`handle` answers a duplicate push (WeChat's retry): 400 by default; set it to
-    #: 200 to answer "success" instead, so WeChat never shows the user "service unavailable".
+    #: Deprecated: WeChat's retries are no longer refused (see :attr:`retry_wait`). What
+    #: :meth:`handle` answers a :class:`~wxkit.errors.DuplicateMessageError` raised by your own
+    #: code (a ``dispatch`` override): 400 by default, 200 answers "success".
     duplicate_status: int = 400
+    #: Seconds a retry of a push still being handled waits for the original's reply (polling the
+    #: storage) before answering "success". WeChat waits 5 seconds for each try: the default 4.5
+    #: lets the retry answer inside its own window. 0: never wait (a kept reply is still answered).
+    retry_wait: float = 4.5
+    #: Seconds of handling after which a push's reply is kept for WeChat's retries (a faster push
+    #: costs no storage write: WeChat retries only after 5 seconds without an answer). A retry that
+    #: is waiting gets the reply however fast the rest of the handler is. 0 keeps every reply.
+    keep_reply_after: float = 1.0
+    #: Seconds a kept reply stays in the storage (WeChat's three tries span about 15 seconds).
+    reply_ttl: float = 30.0
     #: On the async path (:meth:`handle_async`, the ASGI adapter), plain (not ``async def``)
     #: handlers and hooks run in a worker thread (:func:`asyncio.to_thread`) so that a blocking
     #: one cannot stall the event loop. Set this to False when none of them blocks: they then
@@ -406,12 +482,35 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         message, receive_id = self._open_push(params, xml, crypto)
         if note is not None:
             note.message = message
-        yield (_flow.STORE, self._check_duplicate, (message,))
-        if type(self).dispatch is BaseApplication.dispatch:
-            reply = yield from self._dispatch_flow(message)
-        else:  # a subclass's dispatch() (wxkit.compat's): called as plain user code
-            reply = _checked((yield (_flow.HOOK, self.dispatch, (message,))))
-        body = yield from self._render_flow(message, reply)
+        ttl = self.dedup_ttl
+        owner = suffix = ""
+        start = 0.0
+        try:
+            if ttl is not None:  # else duplicate suppression is off: every copy is handled
+                start = time.monotonic()
+                suffix = f"{message.to_user_name}:{message.dedup_key}"
+                owner = _new_owner()
+                # A unique owner value: a claim stored but whose reply was lost is recognised as ours
+                # (wxkit.storage.claim), and a storage failure raises StorageError before the handler runs.
+                held = yield (_flow.STORE, self._claim_push, ("wxkit:seen:" + suffix, owner, ttl))
+                if held is not None:  # WeChat's retry (or a replay): answer the original's reply
+                    body = yield from self._retry_flow("wxkit:reply:" + suffix, held)
+                    if note is not None:
+                        note.failure = DuplicateMessageError(
+                            "a retry of a push handled or being handled: answered its reply", key=message.dedup_key
+                        )
+                        note.reply = None if body == "success" else body
+                    return self._seal_reply(body, crypto, receive_id)
+            if type(self).dispatch is BaseApplication.dispatch:
+                reply = yield from self._dispatch_flow(message)
+            else:  # a subclass's dispatch() (wxkit.compat's): called as plain user code
+                reply = _checked((yield (_flow.HOOK, self.dispatch, (message,))))
+            body = yield from self._render_flow(message, reply)
+            if owner:
+                yield (_flow.STORE, self._settle, ("wxkit:seen:" + suffix, "wxkit:reply:" + suffix, body, start, ttl))
+        finally:
+            if owner:  # after _settle: a retry in this process that sees our claim now need not wait
+                _running.discard(owner)
         if note is not None:
             note.reply = None if body == "success" else body
         return self._seal_reply(body, crypto, receive_id)
@@ -454,16 +553,92 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             body, timestamp=str(int(self._clock())), nonce=random_nonce(), receive_id=receive_id
         )
 
-    def _check_duplicate(self, message: BaseMessage) -> None:
-        ttl = self.dedup_ttl
-        if ttl is None:
-            return
-        key = f"wxkit:seen:{message.to_user_name}:{message.dedup_key}"
+    # -- the replay guard and WeChat's retries (the protocol: docs/receiving.md, "Retries and slow handlers") --
+    def _claim_push(self, seen: str, owner: str, ttl: float) -> str | None:
+        """Claim the push's replay-guard key: None when won, else what the key holds (the original's state)."""
         assert self.storage is not None  # set in __init__
-        # A unique owner value: a claim stored but whose reply was lost is recognised as ours
-        # (wxkit.storage.claim), and a storage failure raises StorageError before the handler runs.
-        if not claim(self.storage, key, uuid.uuid4().hex, ttl):
-            raise DuplicateMessageError("duplicate push (already handled)", key=message.dedup_key)
+        _running.add(owner)  # before the claim: a retry here never sees our claim without this mark
+        got = claim(self.storage, seen, owner, ttl)
+        return None if got.won else (got.value or "")
+
+    def _settle(self, seen: str, reply_key: str, body: str, start: float, ttl: float) -> None:
+        """After the handler: keep the reply for WeChat's retries if the push was slow or a retry is waiting.
+
+        Never raises: the handler has run, so the push is answered whatever the storage does.
+        """
+        storage = self.storage
+        assert storage is not None
+        elapsed = time.monotonic() - start
+        if elapsed < self.keep_reply_after:
+            # Fast: keep the reply only if a retry's marker is there. A retry writes its marker
+            # before it starts waiting, so a marker written before this read is seen here.
+            try:
+                if storage.get(reply_key) is None:
+                    return
+            except Exception as exc:  # noqa: BLE001 - cannot tell: keep it, in case a retry waits
+                logger.warning("could not check for a waiting retry (%s): keeping the reply", type(exc).__name__)
+        try:
+            # The reply first, then the mark: "done" on the replay-guard key always finds its reply
+            # written (or expired). Each value is one set, and a cut one fails its length check.
+            storage.set(reply_key, _pack_reply(body), self.reply_ttl)
+            if elapsed < ttl:  # else the claim may have expired and been taken again: leave it alone
+                storage.set(seen, _DONE, ttl)
+        except Exception as exc:  # noqa: BLE001 - the push is answered anyway; only its retries lose
+            logger.warning("could not keep the reply for WeChat's retries (%s)", type(exc).__name__)
+
+    def _retry_flow(self, reply_key: str, held: str) -> _flow.Flow[str]:
+        """A retry: answer the reply its original kept, waiting up to :attr:`retry_wait`; else ``"success"``."""
+        wait = self.retry_wait
+        marker = _WAIT + _new_owner() if wait > 0 else None
+        body, waiting = yield (_flow.STORE, self._retry_begin, (reply_key, held, marker))
+        if waiting:
+            assert marker is not None
+            deadline = time.monotonic() + wait
+            pause = _POLL_FIRST
+            while True:
+                body, final = yield (_flow.STORE, self._retry_poll, (reply_key, held))
+                left = deadline - time.monotonic()
+                if final or left <= 0:
+                    break
+                yield (_flow.SLEEP, time.sleep, (min(pause, left),))
+                pause = min(pause * 1.5, _POLL_MAX)
+            if body is None:  # the reply may still come: no longer ours to wait for
+                yield (_flow.STORE, self._retry_end, (reply_key, marker))
+        return "success" if body is None else body
+
+    def _retry_begin(self, reply_key: str, held: str, marker: str | None) -> tuple[str | None, bool]:
+        """``(kept reply or None, whether to wait)``: answer now, or wait with this retry's marker written."""
+        storage = self.storage
+        assert storage is not None
+        try:
+            if marker is None or _is_over(held):  # the original is over: no waiting
+                return _unpack_reply(storage.get(reply_key)), False
+            got = claim(storage, reply_key, marker, self.retry_wait + 1.0)
+        except Exception as exc:  # noqa: BLE001 - a retry is never refused: it answers "success"
+            logger.warning("a retry could not read the kept reply (%s): answering success", type(exc).__name__)
+            return None, False
+        if got.won:
+            return None, True
+        # The reply is there - or another copy of this push is waiting already (at most one waits:
+        # a replayed push cannot pin many workers), or the key kept changing: answer now.
+        return _unpack_reply(got.value), False
+
+    def _retry_poll(self, reply_key: str, held: str) -> tuple[str | None, bool]:
+        """``(kept reply or None, whether that is final)``; the original finished here is final."""
+        storage = self.storage
+        assert storage is not None
+        over = _is_over(held)  # read before the reply: an original over has written it (if it keeps it)
+        try:
+            body = _unpack_reply(storage.get(reply_key))
+        except Exception as exc:  # noqa: BLE001 - a retry is never refused: it answers "success"
+            logger.warning("a retry could not read the kept reply (%s): answering success", type(exc).__name__)
+            return None, True
+        return body, over or body is not None
+
+    def _retry_end(self, reply_key: str, marker: str) -> None:
+        """Remove this retry's marker unless the reply replaced it (never raises)."""
+        assert self.storage is not None
+        release_claim(self.storage, reply_key, marker)
 
     def _render_flow(self, message: BaseMessage, reply: HandlerResult) -> _flow.Flow[str]:
         # A reply that cannot be rendered (a None field...) is a handler failure like any other:
@@ -609,6 +784,11 @@ class WxApplication(BaseApplication):
     ENCODING_AES_KEY: ClassVar[str | None] = None
     UNSUPPORT_TXT: ClassVar[str | None] = None
     WELCOME_TXT: ClassVar[str | None] = None
+    #: The :class:`wxkit.Client` (or ``AsyncClient``) :meth:`reply_later` sends its results through.
+    client: Any = None
+    #: The executor running :meth:`reply_later`'s plain work; ``None``: a pool of 8 threads shared
+    #: by the process (:data:`wxkit._later.WORKERS`).
+    reply_executor: Executor | None = None
 
     def __init__(
         self,
@@ -639,6 +819,26 @@ class WxApplication(BaseApplication):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} app_id={self.app_id!r} safe_mode={self._crypto is not None}>"
+
+    def reply_later(
+        self, message: BaseMessage, fn: Callable[..., Any], *args: Any, interim: HandlerResult = None
+    ) -> HandlerResult:
+        """Answer the push now with ``interim`` and send ``fn(*args)``'s result later, as a customer-service message.
+
+        For work longer than WeChat waits (5 seconds a try, about 15 in all):
+        ``return self.reply_later(msg, fn, *args)`` from a handler. A plain
+        ``fn`` runs in :attr:`reply_executor` (default: a bounded thread pool),
+        an ``async def`` one as an asyncio task on the async path. Its result
+        (a ``str``, a text / image / voice / video / music / news reply, or
+        ``None`` for nothing) is sent to the message's sender through
+        :attr:`client`; failures are logged on the ``wxkit.app`` logger. A
+        missing client, or async work outside :meth:`handle_async`, raises
+        :class:`~wxkit.errors.ConfigError` here.
+        """
+        from . import _later  # not at module level: a bot that never replies later never loads it
+
+        _later.submit(self.client, self.reply_executor, message.from_user_name, fn, args)
+        return interim
 
     def process(
         self,

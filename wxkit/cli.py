@@ -258,6 +258,7 @@ def _emulator(args: argparse.Namespace) -> int:
         print(f"wxkit emulator: serving WeChat's API at {url} (Ctrl-C to stop)")
         print(f"  app: appid={app.appid} secret={app.secret}  followers: {len(app.followers)}")
         print(f"  use: Client({app.appid!r}, {app.secret!r}, base_url={url!r})")
+        print(f"  WeCom (qyapi.weixin.qq.com's role): {emulator.work_url}")
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):
             emulator.serve_forever(args.host, args.port)  # already listening: this only waits

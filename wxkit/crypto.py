@@ -19,7 +19,9 @@ import hmac
 import os
 import secrets
 import string
+import sys
 import time
+from typing import Any
 
 from Crypto.Cipher import AES
 
@@ -36,6 +38,16 @@ __all__ = [
 
 _BLOCK = 32
 _B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/")
+
+if sys.version_info >= (3, 11):  # base64.b64decode(validate=True) is this call plus a Python frame
+
+    def _b64decode(data: str | bytes) -> bytes:
+        return binascii.a2b_base64(data, strict_mode=True)
+
+else:  # pragma: no cover - Python 3.10
+
+    def _b64decode(data: str | bytes) -> bytes:
+        return base64.b64decode(data, validate=True)
 
 
 def sha1_signature(*parts: str) -> str:
@@ -103,7 +115,7 @@ class MessageCrypto:
     here, not at the first message.
     """
 
-    __slots__ = ("_ecb", "_iv", "_key", "receive_id", "token")
+    __slots__ = ("_ecb", "_encryptors", "_iv", "_iv_int", "_key", "receive_id", "token")
 
     def __init__(self, token: str, encoding_aes_key: str, receive_id: str) -> None:
         if not token:
@@ -115,6 +127,15 @@ class MessageCrypto:
         # (cipher object built once, safe to share between threads) and one
         # big-integer XOR, instead of a fresh CBC cipher per message.
         self._ecb = AES.new(self._key, AES.MODE_ECB)
+        self._iv_int = int.from_bytes(self._iv, "big")
+        # CBC encryption: long-lived CBC ciphers instead of a fresh one per message (building one
+        # costs more than encrypting a reply). A cipher used before chains from the last block it
+        # wrote, not from the IV; :meth:`_encrypt_padded` folds that difference into the first
+        # plaintext block, so every message encrypts byte for byte as under a fresh cipher.
+        # A free-list, not a lock: list.pop / append are atomic, each thread takes its own cipher
+        # (the list grows to the number of concurrent encryptions), and a fork cannot inherit a
+        # held lock. Entries: [cipher, last block written XOR IV as an int].
+        self._encryptors: list[list[Any]] = []
         self.receive_id = receive_id
 
     def __repr__(self) -> str:
@@ -142,9 +163,29 @@ class MessageCrypto:
         if len(prefix) != 16:
             raise ValueError("random_prefix must be 16 bytes")
         rid = self.receive_id if receive_id is None else receive_id
-        plain = prefix + len(message).to_bytes(4, "big") + message + rid.encode()
-        cipher = AES.new(self._key, AES.MODE_CBC, self._iv)
-        return base64.b64encode(cipher.encrypt(pkcs7_pad(plain))).decode("ascii")
+        tail = len(message).to_bytes(4, "big") + message + rid.encode()
+        n = _BLOCK - (16 + len(tail)) % _BLOCK  # PKCS#7 to 32 bytes (pkcs7_pad) over prefix + tail
+        return binascii.b2a_base64(self._encrypt_padded(prefix, tail + bytes((n,)) * n), newline=False).decode("ascii")
+
+    def _encrypt_padded(self, first: bytes, rest: bytes) -> bytes:
+        """AES-256-CBC with the IV over ``first`` (one 16-byte block) + ``rest`` (padded): one long-lived cipher.
+
+        The same bytes as ``AES.new(key, AES.MODE_CBC, iv).encrypt(first + rest)``
+        (tests/test_crypto.py checks it with Hypothesis). A CBC cipher that
+        last wrote block ``C`` encrypts ``E(P0 XOR C)`` first; given
+        ``P0 XOR C XOR IV`` it encrypts ``E(P0 XOR IV)``, as a fresh one does.
+        """
+        try:
+            entry = self._encryptors.pop()
+        except IndexError:  # the first encryption, or every cipher is in use by another thread
+            entry = [AES.new(self._key, AES.MODE_CBC, self._iv), 0]
+        fold = entry[1]
+        if fold:
+            first = (int.from_bytes(first, "big") ^ fold).to_bytes(16, "big")
+        out: bytes = entry[0].encrypt(first + rest)
+        entry[1] = int.from_bytes(out[-16:], "big") ^ self._iv_int
+        self._encryptors.append(entry)
+        return out
 
     def encrypt(self, message: str, *, random_prefix: bytes | None = None, receive_id: str | None = None) -> str:
         """Encrypt ``message`` and return the base64 ``Encrypt`` text."""
@@ -164,7 +205,7 @@ class MessageCrypto:
         empty; every failure is a :class:`DecryptError`.
         """
         try:
-            raw = base64.b64decode(encrypted, validate=True)
+            raw = _b64decode(encrypted)
         except (binascii.Error, ValueError) as exc:
             raise DecryptError("ciphertext is not valid base64") from exc
         if not raw or len(raw) % 16:
@@ -204,9 +245,16 @@ class MessageCrypto:
         random_prefix: bytes | None = None,
         receive_id: str | None = None,
     ) -> str:
-        """Encrypt a reply and return the signed ``<xml><Encrypt>...`` envelope."""
+        """Encrypt a reply and return the signed ``<xml><Encrypt>...`` envelope.
+
+        Without ``nonce`` and ``random_prefix``, both come from one ``os.urandom`` call.
+        """
         ts = timestamp or str(int(time.time()))
-        nc = nonce or random_nonce()
+        if not nonce and random_prefix is None:
+            rnd = os.urandom(24)
+            nc, random_prefix = rnd[16:].hex(), rnd[:16]
+        else:
+            nc = nonce or random_nonce()
         enc = self.encrypt(message, random_prefix=random_prefix, receive_id=receive_id)
         sig = self.signature(ts, nc, enc)
         return (

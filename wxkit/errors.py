@@ -29,7 +29,8 @@ anything the SDK raises on purpose. The tree::
         └── SystemBusyError        errcode -1, "system busy" (retried for reads)
 
 Messages never contain secrets (tokens, AES keys, app secrets) nor the content
-of user messages; URLs in errors have ``access_token`` and ``secret`` removed.
+of user messages; URLs in errors have every secret parameter (tokens, secrets,
+codes, tickets: ``wxkit.core.redact.SECRET_PARAMS``) removed.
 """
 
 from __future__ import annotations
@@ -109,7 +110,11 @@ class StaleTimestampError(ReplayError):
 class DuplicateMessageError(ReplayError):
     """The same push was already handled (WeChat retries unanswered pushes).
 
-    ``key`` is the de-duplication key (MsgId, or FromUserName/CreateTime/Event).
+    The applications no longer raise it: WeChat's retry is answered with the
+    original's reply, or ``"success"``. It is the ``error`` of a ``duplicate``
+    :class:`~wxkit.observe.PushRecord`, and stays for code that catches or
+    raises it. ``key`` is the de-duplication key (MsgId, or
+    FromUserName/CreateTime/Event).
     """
 
     def __init__(self, message: str, key: str = "") -> None:
@@ -160,7 +165,7 @@ class APIError(WxError):
     """WeChat answered a non-zero ``errcode``.
 
     Attributes: ``errcode`` (int), ``errmsg`` (str), ``method`` and ``url``
-    (the request's, with ``access_token`` and ``secret`` removed), and
+    (the request's, with every secret parameter removed), and
     ``response`` (the decoded JSON body).
     """
 
@@ -185,8 +190,11 @@ class APIError(WxError):
 class AccessTokenError(APIError):
     """The access token is refused or cannot be fetched.
 
-    Invalid or expired (40001, 40014, 42001) even after one refresh, or a bad
-    appid / secret when fetching it (40013, 40125).
+    Invalid or expired (40001, 40014, 42001; WeCom's suite and provider
+    tokens: 40082) even after one refresh, or a bad appid / secret when
+    fetching it (40013, 40125); on the open platform, a component verify
+    ticket that is expired or invalid (61005, 61006) or an authorizer refresh
+    token that is invalid (61023).
     """
 
 
@@ -232,6 +240,10 @@ _FAMILIES: dict[int, type[APIError]] = {
     42001: AccessTokenError,
     40013: AccessTokenError,
     40125: AccessTokenError,
+    40082: AccessTokenError,  # WeCom: invalid suite_access_token or provider_access_token
+    61005: AccessTokenError,  # open platform: component ticket is expired
+    61006: AccessTokenError,  # open platform: component ticket is invalid
+    61023: AccessTokenError,  # open platform: authorizer refresh_token is invalid
     40002: InvalidArgumentError,
     40003: InvalidArgumentError,
     40004: InvalidArgumentError,
@@ -299,6 +311,10 @@ _FAMILIES: dict[int, type[APIError]] = {
 
 #: errcodes meaning "the access token used is not valid": drop it and retry once.
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
+#: The same for WeCom (``qyapi.weixin.qq.com``): 40014 invalid access_token, 42001 access_token
+#: expired, 40082 invalid suite/provider token. Not 40001: on WeCom it means a wrong corpsecret
+#: (answered by ``gettoken``), which a refetch cannot cure.
+WORK_TOKEN_ERRCODES = frozenset({40014, 42001, 40082})
 
 
 def api_error(

@@ -25,6 +25,7 @@ only cost per push is one attribute test.
 from __future__ import annotations
 
 import enum
+import inspect
 import logging
 import time
 from collections.abc import Callable, Generator
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ._flow import is_async_callable
 from .errors import DuplicateMessageError, StorageError, WxError
 
 if TYPE_CHECKING:
@@ -48,7 +50,9 @@ class Outcome(str, enum.Enum):
 
     #: The handler (or a fallback) ran and its reply - or ``"success"`` - was answered.
     HANDLED = "handled"
-    #: WeChat's retry of a push already handled: refused by the replay guard (``error`` says so).
+    #: WeChat's retry of a push handled or being handled: the handler did not run again; ``reply``
+    #: is the original's reply it was answered (``None``: "success"), ``error`` a
+    #: :class:`~wxkit.errors.DuplicateMessageError` saying so (not raised).
     DUPLICATE = "duplicate"
     #: Bad input, refused before any handler ran: a signature that does not match, a stale
     #: timestamp, a body that does not decrypt or parse (``error`` is the :class:`~wxkit.errors.WxError`).
@@ -102,6 +106,8 @@ class Observable:
         """Call ``observer(record)`` after every push; returns ``observer``, so it works as a decorator too."""
         if not callable(observer):
             raise TypeError(f"an observer must be callable, not {type(observer).__name__}")
+        if is_async_callable(observer):
+            raise TypeError("an observer must be a plain callable, not async def (it runs after the push, not awaited)")
         observers = self.__dict__.get("_observers")
         if observers is None:
             observers = self._observers = []
@@ -158,7 +164,12 @@ def notify(observers: list[Observer] | tuple[()], record: PushRecord) -> None:
     """Call each observer with ``record``; one that raises is logged and ignored."""
     for observer in tuple(observers):
         try:
-            observer(record)
+            result = observer(record)
+            if inspect.isawaitable(result):  # a plain callable that returned a coroutine: never awaited
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+                raise TypeError("the observer returned an awaitable; observers must be plain callables")
         except Exception:
             name = getattr(observer, "__qualname__", None) or type(observer).__name__
             logger.exception("observer %s failed on a %s push record (ignored)", name, record.outcome.value)
@@ -191,7 +202,12 @@ def observed(
         yield (hook_kind, notify, (observers, record))
         raise
     failure = note.failure
-    outcome = Outcome.HANDLED if failure is None else Outcome.HANDLER_FAILED
+    if failure is None:
+        outcome = Outcome.HANDLED
+    elif isinstance(failure, DuplicateMessageError):  # WeChat's retry, answered with its original's reply
+        outcome = Outcome.DUPLICATE
+    else:
+        outcome = Outcome.HANDLER_FAILED
     record = PushRecord(outcome, note.message, note.reply, time.perf_counter() - note.start, failure)
     yield (hook_kind, notify, (observers, record))
     return body

@@ -132,8 +132,9 @@ class Sessions:
         """The session of the user who sent ``message`` (a ``dict`` of JSON values), saved after the push.
 
         Works in handlers (methods, ``handlers`` entries, decorator routes),
-        ``pre_process``, ``post_process`` and ``on_error``, on the sync and the
-        async path. Outside a dispatch it raises
+        ``pre_process``, ``post_process`` and ``on_error`` (when a handler or hook
+        raised; not after a reply failed to render, the session being saved by
+        then), on the sync and the async path. Outside a dispatch it raises
         :class:`~wxkit.errors.SessionError` (nothing would save the changes);
         a storage that fails to load raises :class:`~wxkit.errors.StorageError`.
         """

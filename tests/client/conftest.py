@@ -189,3 +189,45 @@ def stub_method(monkeypatch: pytest.MonkeyPatch) -> Any:
             monkeypatch.setattr(target, name, lambda *args, **kwargs: answer)
 
     return stub
+
+
+@pytest.fixture
+def make_core(client_kind: str, async_loop: _Loop) -> Iterator[Any]:
+    """``make_core(module, name, base_url, *args, **kwargs)``: ``wxkit.core.<module>.<name>(http, *args, **kwargs)``
+    (sync) or its ``Async`` twin seen through :class:`SyncView` (async), on a transport to ``base_url`` made for
+    it (no backoff sleeps). ``SyncView`` arguments are passed as the async objects they wrap."""
+    import importlib
+
+    from wxkit.core.ahttp import AsyncHTTPClient
+    from wxkit.core.http import HTTPClient
+
+    transports: list[Any] = []
+
+    def make(module: str, name: str, base_url: str, *args: Any, **kwargs: Any) -> Any:
+        args = tuple(getattr(a, "_target", a) if isinstance(a, SyncView) else a for a in args)
+        if client_kind == "sync":
+            http = HTTPClient(base_url, backoff=0.0)
+            transports.append(http)
+            return getattr(importlib.import_module(f"wxkit.core.{module}"), name)(http, *args, **kwargs)
+
+        async def build() -> Any:
+            ahttp = AsyncHTTPClient(base_url, backoff=0.0, sleep=_no_sleep)
+            transports.append(ahttp)
+            return getattr(importlib.import_module(f"wxkit.core._async.{module}"), f"Async{name}")(
+                ahttp, *args, **kwargs
+            )
+
+        return SyncView(async_loop.run(build()), async_loop)
+
+    yield make
+    for http in transports:
+        if client_kind == "sync":
+            http.close()
+        else:
+            async_loop.run(http.aclose())
+
+
+@pytest.fixture
+def sync_view(async_loop: _Loop) -> Any:
+    """``sync_view(async_object)``: a :class:`SyncView` of it on the session's loop."""
+    return lambda target: SyncView(target, async_loop)

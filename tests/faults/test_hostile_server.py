@@ -6,7 +6,8 @@ JSON, JSON nested 100 000 deep, bodies of 200 MB (declared or chunked), a gzip b
 invalid UTF-8, a wrong content type or encoding, redirects (to another host, and to itself), 5xx,
 too many headers, and errcode answers. A ``wxkit.Client`` (``token_source`` skips token fetches), a v3
 ``PayClient`` (answers signed with the WeChat Pay public key it trusts, so that its JSON layer is
-reached), a ``PayClientV2`` and an ``OAuth`` are pointed at it in turn.
+reached), a ``PayClientV2`` and an ``OAuth`` are pointed at it in turn, and the async twins
+``AsyncClient`` and ``AsyncOAuth`` (httpx) with the same expectations.
 
 For every behaviour and client: the result is a documented wxkit exception of the expected type (or
 the expected success), never another exception; time is bounded by the per-call deadline, checked
@@ -19,6 +20,7 @@ exceptions (must be 0), wrong results (must be 0); one line of figures each (``p
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
 import socket
@@ -35,8 +37,10 @@ import attrs
 import pytest
 from Crypto.PublicKey import RSA
 
-from wxkit import Client, WxError
-from wxkit.client.http import HTTPClient
+from wxkit import AsyncClient, Client, WxError
+from wxkit._async.oauth import AsyncOAuth
+from wxkit.core.ahttp import AsyncHTTPClient
+from wxkit.core.http import HTTPClient
 from wxkit.errors import (
     AccessTokenError,
     APIError,
@@ -476,26 +480,54 @@ def server() -> Iterator[HostileServer]:
 LIMITS: dict[str, Any] = {"timeout": TIMEOUT, "max_retries": 1, "backoff": 0.0, "deadline": DEADLINE}
 
 
-def test_client(server: HostileServer, tmp_path: Path) -> None:
-    client = Client("wxhostile", base_url=server.url, token_source=lambda: "TOKEN", max_body_size=LIMIT,
-                    max_download_size=LIMIT, **LIMITS)  # fmt: skip
-    figures = Figures("Client")
-    run(server, "client", lambda: client.get("/cgi-bin/hostile"), figures, idempotent=True)
+def _same(value: Any) -> Any:
+    return value
+
+
+def _client_figures(name: str, server: HostileServer, tmp_path: Path, client: Any, go: Callable[[Any], Any]) -> Figures:
+    """Every behaviour against ``client`` (a Client, or an AsyncClient whose calls ``go`` runs to the end)."""
+    figures = Figures(name)
+    run(server, "client", lambda: go(client.get("/cgi-bin/hostile")), figures, idempotent=True)
+    # A promised field that is no number: int(Infinity) overflowed out of the group method.
+    server.behaviour = "ok"
+    server.ok_body = lambda signed: b'{"errcode": 0, "msgid": Infinity}'
+    outcome = _attempt(lambda: go(client.template.send("o_user", "TEMPLATE_ID", {"thing1": {"value": "hi"}})))
+    figures.record("template.send msgid=Infinity", outcome, (TransportError,), None)
+    server.ok_body = lambda signed: b'{"errcode": 0, "ok": true}'
     # Downloads: streamed, the same deadline, bounded even when written to a file.
     server.content_type = "image/jpeg"
     for behaviour in ("ok", "drip_body", "huge_chunked", "gzip_bomb", "close_mid_body"):
         server.behaviour = behaviour
         target = tmp_path / f"{behaviour}.jpg"
         before = len(server.of(behaviour))
-        outcome = _attempt(lambda: client.media.download("MEDIA_ID", target))  # noqa: B023 - called at once
+        outcome = _attempt(lambda: go(client.media.download("MEDIA_ID", target)))  # noqa: B023 - called at once
         want = None if behaviour == "ok" else (TransportError,)
         sends = len(server.of(behaviour)) - before
         figures.record(f"media.download {behaviour}", outcome, want, structural(server, behaviour, sends))
         if behaviour != "ok" and target.exists():
             figures.wrong += 1
             figures.problems.append(f"media.download {behaviour}: a partial file was left")
-        outcome = _attempt(lambda: client.material.get("MEDIA_ID"))  # the bytes, held in memory
+        outcome = _attempt(lambda: go(client.material.get("MEDIA_ID")))  # the bytes, held in memory
         figures.record(f"material.get {behaviour}", outcome, want, structural(server, behaviour, 1))
+    return figures
+
+
+def test_client(server: HostileServer, tmp_path: Path) -> None:
+    client = Client("wxhostile", base_url=server.url, token_source=lambda: "TOKEN", max_body_size=LIMIT,
+                    max_download_size=LIMIT, **LIMITS)  # fmt: skip
+    _client_figures("Client", server, tmp_path, client, _same).check()
+
+
+def test_async_client(server: HostileServer, tmp_path: Path) -> None:
+    """The same behaviours, expectations and figures for the AsyncClient (httpx), run on one event loop."""
+    loop = asyncio.new_event_loop()
+    try:
+        client = AsyncClient("wxhostile", base_url=server.url, token_source=lambda: "TOKEN", max_body_size=LIMIT,
+                             max_download_size=LIMIT, **LIMITS)  # fmt: skip
+        figures = _client_figures("AsyncClient", server, tmp_path, client, loop.run_until_complete)
+        loop.run_until_complete(client.aclose())
+    finally:
+        loop.close()
     figures.check()
 
 
@@ -506,6 +538,23 @@ def test_oauth(server: HostileServer) -> None:
     oauth = OAuth("wxhostile", "secret", http=HTTPClient(server.url, max_body_size=LIMIT, **LIMITS))
     figures = Figures("OAuth")
     run(server, "oauth", lambda: oauth.fetch_token("CODE"), figures, idempotent=False)
+    figures.check()
+
+
+def test_async_oauth(server: HostileServer) -> None:
+    server.ok_body = lambda signed: (
+        b'{"access_token": "A", "expires_in": 7200, "refresh_token": "R", "openid": "O", "scope": "snsapi_base"}'
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        http = AsyncHTTPClient(server.url, max_body_size=LIMIT, **LIMITS)
+        oauth = AsyncOAuth("wxhostile", "secret", http=http)
+        figures = Figures("AsyncOAuth")
+        go = loop.run_until_complete
+        run(server, "oauth", lambda: go(oauth.fetch_token("CODE")), figures, idempotent=False)
+        loop.run_until_complete(http.aclose())
+    finally:
+        loop.close()
     figures.check()
 
 

@@ -279,7 +279,9 @@ def drive_inbound(storage: Storage, *, safe: bool, count: int, scenario: str) ->
             break
         if not answered:
             continue
-        # WeChat's copy of a push it got no answer to in time: refused as a duplicate, the handler not rerun.
+        # WeChat's copy of a push it got no answer to in time: not handled again, answered "success" (its
+        # handler was fast, so its reply was not kept) or the very reply (kept when the storage could not
+        # tell whether a retry was waiting) - never a 4xx.
         for _ in range(MAX_DELIVERIES):
             figures.deliveries += 1
             try:
@@ -291,7 +293,12 @@ def drive_inbound(storage: Storage, *, safe: bool, count: int, scenario: str) ->
                 figures.answered_5xx += 1
                 figures.storage_errors += response.status == 500
                 continue
-            figures.wrong += response.status != 400
+            try:
+                again = pusher.read_reply(response.status, response.body)
+            except WxError:
+                figures.wrong += 1
+                break
+            figures.wrong += not (again.is_success or again.content == f"echo:{ident}")
             break
     figures.lost = sum(1 for ident in idents if bot.ran[ident] == 0)
     figures.twice = sum(1 for ident in idents if bot.ran[ident] > 1)

@@ -20,6 +20,7 @@ no openid. The app secret, codes and tokens never appear in errors or reprs.
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -36,6 +37,8 @@ from ..oauth_token import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ..core.ahttp import AsyncHTTPClient
 
 __all__ = ["AsyncOAuth", "DEFAULT_OPEN_URL", "OAUTH_SCOPES", "UserToken"]
@@ -47,7 +50,9 @@ class AsyncOAuth:
     ``http`` is the :class:`~wxkit.core.http.HTTPClient` to use (the
     :class:`~wxkit.Client` passes its own); without it one is made for
     ``base_url``. ``open_url`` is where :meth:`authorize_url` points (the
-    emulator serves both: pass its ``url`` as both).
+    emulator serves both: pass its ``url`` as both). Used as a context
+    manager, or closed explicitly, it closes the connection pool it made; a
+    given ``http`` (a client's) is its owner's to close.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class AsyncOAuth:
         base_url: str = _DEFAULT_BASE_URL,
         open_url: str = DEFAULT_OPEN_URL,
     ) -> None:
+        self._own_http = http is None
         if http is None:
             from ..core.ahttp import AsyncHTTPClient  # requests (httpx) only when OAuth is used
 
@@ -70,6 +76,19 @@ class AsyncOAuth:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(appid={self.appid!r})"  # never the secret
+
+    async def aclose(self) -> None:
+        """Close the connection pool this OAuth made (an ``http`` given to it, e.g. a client's, is left open)."""
+        if self._own_http:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
 
     def authorize_url(
         self, redirect_uri: str, scope: str = "snsapi_base", state: str = "", *, force_popup: bool = False

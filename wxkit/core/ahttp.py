@@ -6,8 +6,11 @@ keep-alive, a default ``(connect, read)`` timeout, a total deadline per call
 (enforced with ``asyncio.timeout`` around every try and the reading of the
 body), answers read in chunks and decoded here within ``max_body_size`` /
 ``max_download_size``, re-sends only where they cannot duplicate an effect,
-redirects refused, network failures as :class:`~wxkit.errors.TransportError`
-and errcodes as :class:`~wxkit.errors.APIError` subclasses.
+redirects refused (a caller's session that follows them included), more than
+100 headers refused (``http.client``'s bound on the sync side), network
+failures and calls on a closed client as
+:class:`~wxkit.errors.TransportError` and errcodes as
+:class:`~wxkit.errors.APIError` subclasses.
 
 ``httpx`` (the ``wxkit[async]`` extra) is imported when the first
 :class:`AsyncHTTPClient` is made, so importing wxkit or using the sync client
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from ..bounds import BodyDecoder, Deadline, default_deadline
@@ -43,6 +48,24 @@ __all__ = ["AsyncHTTPClient"]
 
 logger = logging.getLogger("wxkit.client")
 _CHUNK = 64 * 1024
+#: The most header lines an answer may carry: http.client's bound, which the sync transport has too.
+_MAX_HEADERS = 100
+
+
+_T = TypeVar("_T")
+
+if sys.version_info >= (3, 11):
+
+    async def _within(awaitable: Awaitable[_T], seconds: float | None) -> _T:
+        """``await awaitable``, or raise ``TimeoutError`` after ``seconds``: in this task, no task made per call."""
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # pragma: no cover - Python 3.10 has no asyncio.timeout
+
+    async def _within(awaitable: Awaitable[_T], seconds: float | None) -> _T:
+        """``await awaitable``, or raise ``asyncio.TimeoutError`` after ``seconds``."""
+        return await asyncio.wait_for(awaitable, seconds)
 
 
 class _ReadFailed(Exception):
@@ -69,6 +92,9 @@ class AsyncHTTPClient:
     :class:`~wxkit.core.http.HTTPClient`; ``sleep`` (an async function) is
     injectable for tests.
     """
+
+    #: The deadline of each streamed response still to be read (gone with the response).
+    _deadlines: weakref.WeakKeyDictionary[httpx.Response, Deadline]
 
     def __init__(
         self,
@@ -101,7 +127,7 @@ class AsyncHTTPClient:
         self.max_body_size = max_body_size
         self.max_download_size = max_download_size
         self._httpx = httpx
-        self._deadlines: dict[int, Deadline] = {}
+        self._deadlines = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"AsyncHTTPClient(base_url={self.base_url!r})"
@@ -178,6 +204,10 @@ class AsyncHTTPClient:
         if deadline is None:
             deadline = self.new_deadline(wait)
         limit = self.max_body_size if max_size is None else max_size
+        if self.session.is_closed:  # httpx would raise a RuntimeError
+            raise TransportError(
+                f"{method} {safe_url} could not be sent: the client is closed", method=method, url=safe_url
+            )
         attempt = 0
         while True:
             left = deadline.remaining()
@@ -195,12 +225,13 @@ class AsyncHTTPClient:
                     headers=hdrs,
                     timeout=self._timeout(wait, left),
                 )
-            except (TypeError, ValueError, UnicodeError) as exc:
+            except (TypeError, ValueError, UnicodeError, httpx.InvalidURL) as exc:
                 raise TransportError(
                     f"{method} {safe_url} could not be sent: {type(exc).__name__}", method=method, url=safe_url
                 ) from None
             try:
-                response = await asyncio.wait_for(self.session.send(request, stream=True), left)
+                # Never followed, even by a caller's session made with follow_redirects=True.
+                response = await _within(self.session.send(request, stream=True, follow_redirects=False), left)
             except (asyncio.TimeoutError, httpx.HTTPError) as exc:
                 if isinstance(exc, asyncio.TimeoutError) or deadline.expired():
                     deadline.hit = True
@@ -231,8 +262,13 @@ class AsyncHTTPClient:
                     method=method,
                     url=safe_url,
                 )
+            if len(response.headers.raw) > _MAX_HEADERS:
+                await response.aclose()
+                raise TransportError(
+                    f"{method} {safe_url} answered more than {_MAX_HEADERS} headers", method=method, url=safe_url
+                )
             if stream:
-                self._deadlines[id(response)] = deadline
+                self._deadlines[response] = deadline
                 return response  # type: ignore[no-any-return]  # httpx is imported at run time
             try:
                 await self._read_whole(response, limit=limit, deadline=deadline, method=method, url=safe_url)
@@ -289,7 +325,7 @@ class AsyncHTTPClient:
 
     async def aclose_response(self, response: httpx.Response) -> None:
         """Close a streamed response without reading the rest of its body."""
-        self._deadlines.pop(id(response), None)
+        self._deadlines.pop(response, None)
         await response.aclose()
 
     async def _read_whole(
@@ -312,7 +348,7 @@ class AsyncHTTPClient:
     ) -> AsyncIterator[bytes]:
         httpx = self._httpx
         if deadline is None:
-            deadline = self._deadlines.pop(id(response), None) or Deadline(None)
+            deadline = self._deadlines.pop(response, None) or Deadline(None)
         what = f"{method} {url} answered".strip()
 
         def error(message: str) -> TransportError:
@@ -332,7 +368,7 @@ class AsyncHTTPClient:
                 deadline.hit = True
                 raise deadline.error(method, url)
             try:
-                chunk = await asyncio.wait_for(anext(raw, b""), None if left == float("inf") else left)
+                chunk = await _within(anext(raw, b""), None if left == float("inf") else left)
             except asyncio.TimeoutError:
                 deadline.hit = True
                 raise deadline.error(method, url) from None

@@ -22,7 +22,8 @@ Rules (see docs/client.md):
 * network failures, an exceeded deadline or size bound are
   :class:`~wxkit.errors.TransportError`, non-zero errcodes
   :class:`~wxkit.errors.APIError` subclasses; URLs in errors and logs have
-  ``access_token`` and ``secret`` removed.
+  every secret parameter removed (:data:`wxkit.core.redact.SECRET_PARAMS`:
+  tokens, secrets, codes, tickets, keys).
 """
 
 from __future__ import annotations
@@ -197,7 +198,8 @@ class _ReadFailed(Exception):
 class HTTPClient:
     """Sends requests to one base URL with wxkit's timeout, deadline, size, retry and error rules.
 
-    ``session`` may be supplied (its adapters are kept); otherwise one is made
+    ``session`` may be supplied (its adapters are kept, and :meth:`close`
+    leaves it open); otherwise one is made
     with a keep-alive pool on a :class:`DeadlineAdapter`. ``deadline`` is the
     total seconds one call may take, its re-sends and body included (default
     ``None``: :func:`~wxkit.bounds.default_deadline` of the call's timeout).
@@ -219,6 +221,7 @@ class HTTPClient:
         max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._own_session = session is None
         if session is None:
             session = requests.Session()
             adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
@@ -427,8 +430,9 @@ class HTTPClient:
         response.close()
 
     def close(self) -> None:
-        """Close the connection pool."""
-        self.session.close()
+        """Close the connection pool (a session given by the caller is left open: closing it is the caller's)."""
+        if self._own_session:
+            self.session.close()
 
     def _read_whole(
         self, response: requests.Response, *, limit: int | None, deadline: Deadline | None, method: str, url: str

@@ -18,6 +18,14 @@ connections, errcodes) and counters (``app.token_fetches``). Routes live in
 :mod:`wxkit.testing.routes`, one module per API group. From the command line:
 ``wxkit emulator --port 8000``.
 
+WeChat's platforms answer on different hosts, and so does the emulator:
+:attr:`Emulator.url` plays ``api.weixin.qq.com`` (official accounts, mini
+programs, the open platform, and WeChat Pay's routes) and
+:attr:`Emulator.work_url` plays ``qyapi.weixin.qq.com`` (WeCom: corps from
+:meth:`Emulator.add_corp`, see :mod:`wxkit.testing.work`). Each serves only
+its own routes: a path of the other site answers HTTP 404, as WeChat answers
+a path it does not serve.
+
 :meth:`Emulator.start_tls` adds an HTTPS listener on the same state (see
 :func:`wxkit.testing.x509.make_tls_files` for test certificates) that can
 require a client certificate, as WeChat Pay v2's ``/secapi`` endpoints do;
@@ -48,11 +56,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-from .routes import EmulatorRequest, EmulatorResponse, Route, RouteHandler, WeChatAPIError
+from .routes import SITES, EmulatorRequest, EmulatorResponse, Route, RouteHandler, WeChatAPIError
 
 if TYPE_CHECKING:
     from ..client import Client
+    from .open import ComponentState
     from .pay import MerchantState
+    from .work import CorpState
 
 __all__ = ["AppState", "Emulator", "Fault", "ROUTE_MODULES", "TOKEN_OVERLAP"]
 
@@ -78,6 +88,10 @@ ROUTE_MODULES = (
     "pay_v3_orders",
     "pay_v3_funds",
     "pay_v2",
+    "component",
+    "work_token",
+    "miniprogram_auth",
+    "miniprogram_phone",
 )
 
 
@@ -106,6 +120,8 @@ class AppState:
     token_fetches: int = 0
     classic_token: str | None = None
     stable_token: str | None = None
+    #: The current token issued through the open platform (``api_authorizer_token``), for authorizers.
+    authorizer_token: str | None = None
     quota: Counter[str] = attrs.field(factory=Counter)
     quota_limits: dict[str, int] = attrs.field(factory=dict)
 
@@ -140,6 +156,7 @@ class Fault:
     Exactly one of: ``status`` (answer that HTTP status), ``errcode`` (answer
     that WeChat errcode), ``drop`` (close the connection without answering);
     ``delay`` seconds are slept first (alone: a slow but normal answer).
+    ``site`` limits it to one listener (``"api"`` or ``"qyapi"``; ``None``: both).
     """
 
     path: str
@@ -151,6 +168,7 @@ class Fault:
     drop: bool = False
     times: int = 1
     fired: int = 0
+    site: str | None = None
 
 
 class Emulator:
@@ -183,15 +201,27 @@ class Emulator:
         #: replaced token -> the expiry it had before (to answer 40001 "not latest", not 42001, after the overlap).
         self._replaced: dict[str, float] = {}
         self.faults: list[Fault] = []
-        #: Every request served: (method, path, appid or None).
+        #: WeCom corps by corpid (see :meth:`add_corp`).
+        self.corps: dict[str, CorpState] = {}
+        #: WeCom token -> (corpid, secret name, expires_at).
+        self.work_tokens: dict[str, tuple[str, str, float]] = {}
+        #: Open-platform third-party platforms by component appid (see :meth:`add_component`).
+        self.components: dict[str, ComponentState] = {}
+        #: component_access_token -> (component appid, expires_at, replaced by a newer one).
+        self.component_tokens: dict[str, tuple[str, float, bool]] = {}
+        #: Every request served: (method, path, appid or None); for WeCom routes, the corpid.
         self.requests: list[tuple[str, str, str | None]] = []
+        #: The routes of the ``api`` site; :attr:`_site_routes` has every site's.
         self._routes: dict[tuple[str, str], Route] = {}
+        self._site_routes: dict[str, dict[tuple[str, str], Route]] = {site: {} for site in SITES}
+        self._site_routes["api"] = self._routes
         for name in ROUTE_MODULES:
             module = importlib.import_module(f"{__package__}.routes.{name}")
             for route in module.router.routes:
-                self._routes[(route.method, route.path)] = route
+                self._site_routes[route.site][(route.method, route.path)] = route
         self._ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
+        self._work_server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._tls_server: ThreadingHTTPServer | None = None
 
@@ -199,15 +229,27 @@ class Emulator:
         return f"<Emulator {self.url if self._server else '(stopped)'} apps={sorted(self.apps)}>"
 
     # -- lifecycle ---------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> Emulator:
-        """Serve on ``host:port`` (0: a free port) in a background thread; return self."""
+    def start(self, host: str = "127.0.0.1", port: int = 0, *, work_port: int = 0) -> Emulator:
+        """Serve on ``host:port`` (0: a free port) in background threads; return self.
+
+        The WeCom site (:attr:`work_url`) listens on ``host:work_port`` (0: a free port).
+        """
         if self._server is not None:
             return self
         server = _Server((host, port), _Handler)
         server.emulator = self
+        try:
+            work_server = _Server((host, work_port), _Handler)
+        except OSError:
+            server.server_close()
+            raise
+        work_server.emulator = self
+        work_server.site = "qyapi"
         self._server = server
+        self._work_server = work_server
         self._thread = threading.Thread(target=server.serve_forever, name="wxkit-emulator", daemon=True)
         self._thread.start()
+        threading.Thread(target=work_server.serve_forever, name="wxkit-emulator-work", daemon=True).start()
         return self
 
     def start_tls(
@@ -253,11 +295,15 @@ class Emulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving (both listeners)."""
+        """Stop serving (every listener)."""
         if self._tls_server is not None:
             self._tls_server.shutdown()
             self._tls_server.server_close()
             self._tls_server = None
+        if self._work_server is not None:
+            self._work_server.shutdown()
+            self._work_server.server_close()
+            self._work_server = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -280,6 +326,14 @@ class Emulator:
         return f"http://{host!s}:{port}"
 
     @property
+    def work_url(self) -> str:
+        """The base URL of the WeCom site (``qyapi.weixin.qq.com``'s role) to give WeCom clients."""
+        if self._work_server is None:
+            raise RuntimeError("the emulator is not started")
+        host, port = self._work_server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
     def tls_url(self) -> str:
         """The HTTPS base URL of the :meth:`start_tls` listener."""
         if self._tls_server is None:
@@ -287,9 +341,9 @@ class Emulator:
         host, port = self._tls_server.server_address[:2]
         return f"https://{host!s}:{port}"
 
-    def serve_forever(self, host: str = "127.0.0.1", port: int = 8000) -> None:
+    def serve_forever(self, host: str = "127.0.0.1", port: int = 8000, *, work_port: int = 0) -> None:
         """Serve in the foreground until interrupted (``wxkit emulator``)."""
-        self.start(host, port)
+        self.start(host, port, work_port=work_port)
         assert self._thread is not None
         try:
             while self._thread.is_alive():
@@ -306,6 +360,55 @@ class Emulator:
                 app = AppState(appid, secret)
                 self.apps[appid] = app
             return app
+
+    def add_corp(self, corpid: str = "ww_emulated_corp") -> CorpState:
+        """Register a WeCom corp (served on :attr:`work_url`); add its apps and secrets on the state returned.
+
+        Adding a corpid that is already registered returns its state. See :mod:`wxkit.testing.work`.
+        """
+        from .work import CorpState
+
+        with self.lock:
+            corp = self.corps.get(corpid)
+            if corp is None:
+                corp = CorpState(corpid)
+                self.corps[corpid] = corp
+            return corp
+
+    def corp(self, corpid: str) -> CorpState:
+        """The state of a registered WeCom corp."""
+        return self.corps[corpid]
+
+    def invalidate_work_tokens(self, corpid: str, name: str | None = None) -> None:
+        """Revoke the WeCom tokens of ``corpid`` (of its secret ``name`` only, if given): they answer 40014."""
+        with self.lock:
+            corp = self.corps[corpid]
+            for token in [t for t, (c, n, _) in self.work_tokens.items() if c == corpid and name in (None, n)]:
+                del self.work_tokens[token]
+            for secret_name in [n for n in corp.tokens if name in (None, n)]:
+                del corp.tokens[secret_name]
+
+    def add_component(
+        self,
+        appid: str = "wx_emulated_component",
+        secret: str = "emulated-component-secret",  # noqa: S107 - a test platform's secret
+    ) -> ComponentState:
+        """Register an open-platform third-party platform; see :mod:`wxkit.testing.open`.
+
+        Adding an appid that is already registered returns its state.
+        """
+        from .open import ComponentState
+
+        with self.lock:
+            component = self.components.get(appid)
+            if component is None:
+                component = ComponentState(appid, secret, self)
+                self.components[appid] = component
+            return component
+
+    def component(self, appid: str) -> ComponentState:
+        """The state of a registered third-party platform."""
+        return self.components[appid]
 
     def add_merchant(
         self,
@@ -359,6 +462,33 @@ class Emulator:
         """The state of a registered app."""
         return self.apps[appid]
 
+    # -- mini programs (the user's side; see wxkit.testing.miniprogram) --------------------------
+    def miniprogram_login(self, appid: str, openid: str, *, unionid: str | None = None, rotate_key: bool = True) -> str:
+        """The user ``openid`` runs ``wx.login()`` in the mini program ``appid``: a one-time, 5-minute ``js_code``.
+
+        Each login gives a returning user a new ``session_key`` unless
+        ``rotate_key=False``; ``unionid`` is answered by ``code2session``.
+        See :mod:`wxkit.testing.miniprogram`.
+        """
+        from .miniprogram import login
+
+        return login(self, self.apps[appid], openid, unionid=unionid, rotate_key=rotate_key)
+
+    def miniprogram_phone_code(
+        self, appid: str, phone_number: str, *, country_code: str = "86", openid: str | None = None
+    ) -> str:
+        """The user allows ``getPhoneNumber`` for ``phone_number``: a one-time, 5-minute code for ``appid``."""
+        from .miniprogram import phone_code
+
+        return phone_code(self, self.apps[appid], phone_number, country_code=country_code, openid=openid)
+
+    def miniprogram_session_key(self, appid: str, openid: str) -> str:
+        """The current ``session_key`` of the mini-program user ``openid`` (registered if new)."""
+        from .miniprogram import user
+
+        with self.lock:
+            return str(user(self.apps[appid], openid)["session_key"])
+
     def client(self, appid: str | None = None, secret: str | None = None, **kwargs: Any) -> Client:
         """A :class:`wxkit.Client` for ``appid`` pointed at this emulator (the app is added if new)."""
         from ..client import Client
@@ -391,7 +521,7 @@ class Emulator:
     def _match_pattern(self, request: EmulatorRequest) -> Route | None:
         """Routes whose path has ``{name}`` segments, e.g. ``/v3/pay/transactions/id/{transaction_id}``."""
         parts = request.path.split("/")
-        for (method, path), route in self._routes.items():
+        for (method, path), route in self._site_routes.get(request.site, {}).items():
             if method != request.method or "{" not in path:
                 continue
             pattern = path.split("/")
@@ -410,14 +540,19 @@ class Emulator:
                 return route
         return None
 
-    def add_route(self, method: str, path: str, handler: RouteHandler, *, auth: bool = True) -> None:
-        """Serve ``handler(emulator, request)`` at ``METHOD path`` (for endpoints the emulator lacks)."""
+    def add_route(self, method: str, path: str, handler: RouteHandler, *, auth: bool = True, site: str = "api") -> None:
+        """Serve ``handler(emulator, request)`` at ``METHOD path`` on ``site`` (for endpoints the emulator lacks).
+
+        ``site`` is ``"api"`` (:attr:`url`) or ``"qyapi"`` (:attr:`work_url`, WeCom tokens).
+        """
+        if site not in SITES:
+            raise ValueError(f"site must be one of {sorted(SITES)}, not {site!r}")
         with self.lock:
-            self._routes[(method.upper(), path)] = Route(method.upper(), path, handler, auth)
+            self._site_routes[site][(method.upper(), path)] = Route(method.upper(), path, handler, auth, site)
 
     # -- tokens ----------------------------------------------------------------------
     def issue_token(self, app: AppState, kind: str, *, kill_previous: bool = False) -> str:
-        """Issue a ``classic`` or ``stable`` token, replacing the app's previous one of that kind.
+        """Issue a ``classic``, ``stable`` or ``authorizer`` token, replacing the app's previous one of that kind.
 
         As WeChat documents it, the previous token keeps working for
         :attr:`token_overlap` seconds of emulator time (or until its own
@@ -426,8 +561,10 @@ class Emulator:
         ``force_refresh`` does.
         """
         with self.lock:
+            if kind not in ("classic", "stable", "authorizer"):
+                raise ValueError(f"unknown token kind {kind!r}")
             token = f"{kind[:1].upper()}TK_{secrets.token_urlsafe(24)}"
-            previous = app.classic_token if kind == "classic" else app.stable_token
+            previous = getattr(app, f"{kind}_token")
             now = self.now()
             entry = self.tokens.get(previous) if previous is not None else None
             if previous is not None and entry is not None:
@@ -439,10 +576,7 @@ class Emulator:
                     self.tokens[previous] = (appid, min(expires_at, now + self.token_overlap))
                     self._replaced[previous] = expires_at
             self.tokens[token] = (app.appid, now + self.token_lifetime)
-            if kind == "classic":
-                app.classic_token = token
-            else:
-                app.stable_token = token
+            setattr(app, f"{kind}_token", token)
             app.token_fetches += 1
             return token
 
@@ -453,7 +587,7 @@ class Emulator:
             for token in [t for t, (a, _) in self.tokens.items() if a == appid]:
                 del self.tokens[token]
                 self._replaced.pop(token, None)
-            app.classic_token = app.stable_token = None
+            app.classic_token = app.stable_token = app.authorizer_token = None
 
     def app_for_token(self, token: str) -> AppState:
         """The app owning ``token``: 40001 if unknown, killed, or replaced and past its overlap; 42001 if expired."""
@@ -480,9 +614,13 @@ class Emulator:
         delay: float = 0.0,
         drop: bool = False,
         times: int = 1,
+        site: str | None = None,
     ) -> Fault:
-        """Make the next ``times`` requests to ``path`` fail (or be slow); return the :class:`Fault`."""
-        fault = Fault(path, method.upper() if method else None, status, errcode, errmsg, delay, drop, times)
+        """Make the next ``times`` requests to ``path`` fail (or be slow); return the :class:`Fault`.
+
+        ``site`` (``"api"`` or ``"qyapi"``) limits it to one listener; by default it fires on either.
+        """
+        fault = Fault(path, method.upper() if method else None, status, errcode, errmsg, delay, drop, times, site=site)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -492,10 +630,14 @@ class Emulator:
         with self.lock:
             self.faults.clear()
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
+    def _take_fault(self, method: str, path: str, site: str = "api") -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.path == path and (fault.method is None or fault.method == method):
+                if (
+                    fault.path == path
+                    and (fault.method is None or fault.method == method)
+                    and (fault.site is None or fault.site == site)
+                ):
                     fault.fired += 1
                     if fault.fired >= fault.times:
                         self.faults.remove(fault)
@@ -505,21 +647,29 @@ class Emulator:
     # -- dispatch --------------------------------------------------------------------
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one request (used by the HTTP handler; callable directly in unit tests)."""
-        route = self._routes.get((request.method, request.path))
+        routes = self._site_routes.get(request.site, {})
+        route = routes.get((request.method, request.path))
         if route is None:
             route = self._match_pattern(request)
         appid: str | None = None
         try:
             if route is None:
-                if any(path == request.path for _, path in self._routes):
+                if any(path == request.path for _, path in routes):
                     return _json_response({"errcode": 43002, "errmsg": "require POST method"})
+                # A path this site does not serve (another site's too): HTTP 404, as WeChat's hosts answer.
                 return _json_response({"errcode": 404, "errmsg": "unknown api (wxkit emulator)"}, status=404)
             if route.auth:
                 token = request.query.get("access_token", "")
                 if not token:
                     raise WeChatAPIError(41001, "access_token missing")
-                request.app = self.app_for_token(token)
-                appid = request.app.appid
+                if route.site == "qyapi":
+                    from .work import corp_for_token
+
+                    request.corp, request.secret_name = corp_for_token(self, token)
+                    appid = request.corp.corpid
+                else:
+                    request.app = self.app_for_token(token)
+                    appid = request.app.appid
             result = route.handler(self, request)
         except WeChatAPIError as exc:
             result = {"errcode": exc.errcode, "errmsg": exc.errmsg}
@@ -543,7 +693,11 @@ _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops connections when many clients (an async client's pool) open at once.
+    request_queue_size = 1024
     emulator: Emulator
+    #: Which site this listener plays (``"api"``, or ``"qyapi"`` for WeCom).
+    site: str = "api"
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that timed out or dropped the connection is expected in fault tests.
@@ -563,7 +717,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
-        fault = emulator._take_fault(self.command, parts.path)
+        fault = emulator._take_fault(self.command, parts.path, self.server.site)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
@@ -587,6 +741,7 @@ class _Handler(BaseHTTPRequestHandler):
             target=self.path,
             client_cert=self._client_cert(),
             origin=self._origin(),
+            site=self.server.site,
         )
         try:
             response = emulator.dispatch(request)

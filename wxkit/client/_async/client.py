@@ -1,4 +1,4 @@
-"""The official-account API client, written once: ``AsyncClient`` here, ``Client`` generated from it.
+"""The official-account API client, written once here (the async source) with its sync twin generated from it.
 
 ::
 

@@ -17,10 +17,21 @@ until its expiry minus a safety margin, through a
   then never fetches or caches tokens itself.
 
 Providers: :class:`TokenManager` (official accounts and mini programs: the
-stable-token endpoint by default, ``mode="classic"`` for ``/cgi-bin/token``)
-and :class:`WorkTokenManager` (WeCom: ``/cgi-bin/gettoken``, one token per
+stable-token endpoint by default, ``mode="classic"`` for ``/cgi-bin/token``),
+:class:`WorkTokenManager` (WeCom: ``/cgi-bin/gettoken``, one token per
 ``corpid`` and secret, since every WeCom app and the contacts and
-external-contact secrets have their own).
+external-contact secrets have their own), and the open platform's two:
+:class:`ComponentTokenManager` (a third-party platform's
+``component_access_token``, made from the ``component_verify_ticket`` WeChat
+pushes) and :class:`AuthorizerTokenManager` (the ``authorizer_access_token``
+of an account that authorized the platform, made from its refresh token).
+
+Storage keys the open platform's other parts write (nothing secret in a key):
+:func:`component_verify_ticket_key` (``wxkit:component_verify_ticket:<component_appid>``,
+written by the push handler) and :func:`authorizer_refresh_token_key`
+(``wxkit:authorizer_refresh_token:<component_appid>:<authorizer_appid>``,
+written by the authorization flow and kept current by
+:class:`AuthorizerTokenManager`).
 """
 
 from __future__ import annotations
@@ -32,14 +43,26 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ...bounds import clamp_expires_in
-from ...errors import AccessTokenError, APIError, ConfigError
+from ...errors import TOKEN_ERRCODES, AccessTokenError, APIError, ConfigError, StorageError
 from ...storage import Storage
+from ..redact import redact_url
 from .cache import AsyncSharedValue
 
 if TYPE_CHECKING:
     from ..ahttp import AsyncHTTPClient
 
-__all__ = ["AsyncTokenManager", "AsyncTokenProvider", "AsyncWorkTokenManager", "TOKEN_MODES", "TokenSource"]
+__all__ = [
+    "AsyncAuthorizerTokenManager",
+    "AsyncComponentTokenManager",
+    "AsyncTokenManager",
+    "AsyncTokenProvider",
+    "AsyncWorkTokenManager",
+    "COMPONENT_VERIFY_TICKET_TTL",
+    "TOKEN_MODES",
+    "TokenSource",
+    "authorizer_refresh_token_key",
+    "component_verify_ticket_key",
+]
 
 logger = logging.getLogger("wxkit.client")
 
@@ -47,6 +70,30 @@ logger = logging.getLogger("wxkit.client")
 TOKEN_MODES = ("stable", "classic")
 #: A central token service: returns the current token (sync, or ``async def`` for the async clients).
 TokenSource = Callable[[], "str | Awaitable[str]"]
+#: Seconds a ``component_verify_ticket`` is valid (WeChat: 12 hours; a new one is pushed every 10 minutes).
+COMPONENT_VERIFY_TICKET_TTL = 12 * 3600
+
+
+def component_verify_ticket_key(component_appid: str) -> str:
+    """The storage key of a third-party platform's latest ``component_verify_ticket``.
+
+    ``wxkit:component_verify_ticket:<component_appid>``: the open platform's
+    push handler writes the ticket WeChat pushes every 10 minutes there (for
+    :data:`COMPONENT_VERIFY_TICKET_TTL` seconds); :class:`ComponentTokenManager`
+    reads it.
+    """
+    return f"wxkit:component_verify_ticket:{component_appid}"
+
+
+def authorizer_refresh_token_key(component_appid: str, authorizer_appid: str) -> str:
+    """The storage key of an authorizer's refresh token (``authorizer_refresh_token``).
+
+    ``wxkit:authorizer_refresh_token:<component_appid>:<authorizer_appid>``,
+    stored without expiry: the authorization flow writes the first one, and
+    :class:`AuthorizerTokenManager` replaces it whenever WeChat hands back a
+    new one.
+    """
+    return f"wxkit:authorizer_refresh_token:{component_appid}:{authorizer_appid}"
 
 
 def default_lock_ttl(http: AsyncHTTPClient, *, fetches: int = 2) -> float:
@@ -83,6 +130,8 @@ class AsyncTokenProvider:
             lock_ttl = default_lock_ttl(http)
         if wait_timeout is None:
             wait_timeout = lock_ttl + 5
+        # unasync-sync: if token_source is not None and inspect.iscoroutinefunction(token_source):
+        # unasync-sync:     raise ConfigError("token_source is async: use it with the async client")
         self.http = http
         self.storage = storage
         self.token_source = token_source
@@ -128,6 +177,8 @@ class AsyncTokenProvider:
         assert self.token_source is not None
         token: Any = self.token_source()
         if inspect.isawaitable(token):
+            # unasync-sync: if inspect.iscoroutine(token):
+            # unasync-sync:     token.close()  # never awaited: no "coroutine was never awaited" warning later
             token = await token  # unasync: raise ConfigError("token_source is async: use it with the async client")
         if not token or not isinstance(token, str):
             raise AccessTokenError(40001, "token_source returned no token")
@@ -140,6 +191,20 @@ class AsyncTokenProvider:
         self, method: str, path: str, safe_url: str, *, params: dict[str, Any] | None = None, json_body: Any = None
     ) -> tuple[str, int]:
         """Send a token request; return ``(token, expires_in)`` (clamped), errors as AccessTokenError."""
+        token, expires_in, _ = await self._token_answer(method, path, safe_url, params=params, json_body=json_body)
+        return token, expires_in
+
+    async def _token_answer(
+        self,
+        method: str,
+        path: str,
+        safe_url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        field: str = "access_token",
+    ) -> tuple[str, int, dict[str, Any]]:
+        """Send a token request; return ``(data[field], expires_in, data)``, errors as AccessTokenError."""
         self.fetch_count += 1
         response = await self.http.send(method, path, params=params, json_body=json_body, idempotent=True)
         try:
@@ -148,11 +213,18 @@ class AsyncTokenProvider:
             raise AccessTokenError(
                 exc.errcode, exc.errmsg, method=method, url=safe_url, response=exc.response
             ) from None
-        token = data.get("access_token")
+        token = data.get(field)
         if not isinstance(token, str) or not token:
-            raise AccessTokenError(-2, "token endpoint answered without access_token", method=method, url=safe_url)
+            raise AccessTokenError(-2, f"token endpoint answered without {field}", method=method, url=safe_url)
         # Infinity, 1e30, 0 or -5 would overflow, be refused by Redis, or mean a fetch per call.
-        return token, clamp_expires_in(data.get("expires_in"), source=f"the token endpoint ({self.key})")
+        return token, clamp_expires_in(data.get("expires_in"), source=f"the token endpoint ({self.key})"), data
+
+    async def _storage(self, what: str, key: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call the storage (in a thread on the async side); a failure is a StorageError naming ``key``."""
+        try:
+            return await self.shared._io(fn, *args)
+        except Exception as exc:
+            raise StorageError(f"the storage failed {what} ({type(exc).__name__})", key=key) from exc
 
 
 class AsyncTokenManager(AsyncTokenProvider):
@@ -218,7 +290,7 @@ class AsyncTokenManager(AsyncTokenProvider):
             return await self._token_call("POST", path, self.http.url(path), json_body=body)
         path = "/cgi-bin/token"
         params = {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret}
-        safe_url = self.http.url(path) + "?grant_type=client_credential&appid=" + self.appid
+        safe_url = redact_url(self.http.url(path), params)  # the secret stays out of errors and logs
         return await self._token_call("GET", path, safe_url, params=params)
 
 
@@ -268,8 +340,219 @@ class AsyncWorkTokenManager(AsyncTokenProvider):
     async def _fetch_new(self, failed: str | None) -> tuple[str, float]:
         path = "/cgi-bin/gettoken"
         params = {"corpid": self.corpid, "corpsecret": self._secret}
-        token, expires_in = await self._token_call(
-            "GET", path, self.http.url(path) + "?corpid=" + self.corpid, params=params
-        )
+        token, expires_in = await self._token_call("GET", path, redact_url(self.http.url(path), params), params=params)
         logger.info("fetched a new WeCom access token for %s", self.corpid)
+        return token, float(expires_in)
+
+
+class AsyncComponentTokenManager(AsyncTokenProvider):
+    """A third-party platform's ``component_access_token`` (the open platform, 第三方平台).
+
+    ``POST /cgi-bin/component/api_component_token`` with ``component_appid``,
+    ``component_appsecret`` and the latest ``component_verify_ticket``, read
+    from the storage key :func:`component_verify_ticket_key` (the open
+    platform's push handler writes it; :meth:`set_verify_ticket` does the same).
+    No ticket stored is an :class:`~wxkit.errors.AccessTokenError` with errcode
+    -2 naming that key; WeChat's 61005 / 61006 (ticket expired / invalid) come
+    through as they are. The token is cached under
+    ``wxkit:component_access_token:<component_appid>`` (lock: ``..._lock:``),
+    with every rule of :class:`TokenProvider`.
+    """
+
+    def __init__(
+        self,
+        http: AsyncHTTPClient,
+        component_appid: str,
+        component_appsecret: str | None,
+        storage: Storage,
+        *,
+        token_source: TokenSource | None = None,
+        margin: float = 300.0,
+        lock_ttl: float | None = None,
+        wait_timeout: float | None = None,
+        poll_interval: float = 0.02,
+    ) -> None:
+        if token_source is None and not component_appsecret:
+            raise ConfigError("a component_appsecret (or a token_source) is required")
+        if not component_appid:
+            raise ConfigError("a component_appid is required")
+        self.component_appid = component_appid
+        self._secret = component_appsecret
+        #: Where the latest ``component_verify_ticket`` is read from.
+        self.ticket_key = component_verify_ticket_key(component_appid)
+        super().__init__(
+            http,
+            storage,
+            key=f"wxkit:component_access_token:{component_appid}",
+            lock_key=f"wxkit:component_access_token_lock:{component_appid}",
+            what="the component access token",
+            token_source=token_source,
+            margin=margin,
+            lock_ttl=lock_ttl,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(component_appid={self.component_appid!r})"  # never the secret or a token
+
+    async def set_verify_ticket(self, ticket: str, *, ttl: float = COMPONENT_VERIFY_TICKET_TTL) -> None:
+        """Store a ``component_verify_ticket`` (what the push handler does with each one WeChat pushes)."""
+        if not ticket or not isinstance(ticket, str):
+            raise ConfigError("a component_verify_ticket must be a non-empty string")
+        await self._storage(
+            "storing the component_verify_ticket", self.ticket_key, self.storage.set, self.ticket_key, ticket, ttl
+        )
+
+    async def _fetch_new(self, failed: str | None) -> tuple[str, float]:
+        ticket = await self._storage(
+            "reading the component_verify_ticket", self.ticket_key, self.storage.get, self.ticket_key
+        )
+        path = "/cgi-bin/component/api_component_token"
+        safe_url = self.http.url(path)
+        if not ticket:
+            raise AccessTokenError(
+                -2,
+                f"no component_verify_ticket in the storage under {self.ticket_key!r}: WeChat pushes one every"
+                " 10 minutes to the platform's authorization event URL, whose handler stores it there",
+                method="POST",
+                url=safe_url,
+            )
+        body = {
+            "component_appid": self.component_appid,
+            "component_appsecret": self._secret,
+            "component_verify_ticket": ticket,
+        }
+        token, expires_in, _ = await self._token_answer(
+            "POST", path, safe_url, json_body=body, field="component_access_token"
+        )
+        logger.info("fetched a new component access token for %s", self.component_appid)
+        return token, float(expires_in)
+
+
+class AsyncAuthorizerTokenManager(AsyncTokenProvider):
+    """The ``authorizer_access_token`` of an account (official account, mini program) that authorized a platform.
+
+    ``POST /cgi-bin/component/api_authorizer_token?component_access_token=...``
+    with ``component_appid``, ``authorizer_appid`` and the refresh token read
+    from :func:`authorizer_refresh_token_key`. ``component`` provides the
+    platform's token: when WeChat refuses it (40001 / 40014 / 42001) it is
+    dropped (if still current) and the call is made once more.
+
+    The refresh token is read, sent and, when WeChat answers a new one,
+    replaced, all while this authorizer's token lock is held, so two
+    processes never use and overwrite it at the same time; the new one is
+    stored before the access token is returned (a storage that fails that
+    write is a :class:`~wxkit.errors.StorageError`, since losing it would
+    mean asking the account to authorize again). If WeChat answers 61023
+    (refresh token invalid) while another process stored a newer one meanwhile
+    (a lock that expired mid-fetch), the call is made once more with that one.
+    No refresh token stored is an :class:`~wxkit.errors.AccessTokenError` with
+    errcode -2 naming the key. The token is cached under
+    ``wxkit:authorizer_access_token:<component_appid>:<authorizer_appid>``.
+    """
+
+    def __init__(
+        self,
+        http: AsyncHTTPClient,
+        component: AsyncComponentTokenManager,
+        authorizer_appid: str,
+        storage: Storage,
+        *,
+        token_source: TokenSource | None = None,
+        margin: float = 300.0,
+        lock_ttl: float | None = None,
+        wait_timeout: float | None = None,
+        poll_interval: float = 0.02,
+    ) -> None:
+        if not authorizer_appid:
+            raise ConfigError("an authorizer_appid is required")
+        self.component = component
+        self.component_appid = component.component_appid
+        self.authorizer_appid = authorizer_appid
+        #: Where the authorizer's refresh token is kept.
+        self.refresh_key = authorizer_refresh_token_key(self.component_appid, authorizer_appid)
+        if lock_ttl is None:  # a fetch may first wait for, and make, the component token
+            lock_ttl = component.shared.wait_timeout + default_lock_ttl(http)
+        name = f"{self.component_appid}:{authorizer_appid}"
+        super().__init__(
+            http,
+            storage,
+            key=f"wxkit:authorizer_access_token:{name}",
+            lock_key=f"wxkit:authorizer_access_token_lock:{name}",
+            what="the authorizer access token",
+            token_source=token_source,
+            margin=margin,
+            lock_ttl=lock_ttl,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(component_appid={self.component_appid!r},"
+            f" authorizer_appid={self.authorizer_appid!r})"  # never a token
+        )
+
+    async def set_refresh_token(self, refresh_token: str) -> None:
+        """Store the authorizer's refresh token (what the authorization flow does after ``api_query_auth``)."""
+        if not refresh_token or not isinstance(refresh_token, str):
+            raise ConfigError("an authorizer_refresh_token must be a non-empty string")
+        await self._write_refresh_token(refresh_token)
+
+    async def _read_refresh_token(self) -> str | None:
+        value: str | None = await self._storage(
+            "reading the authorizer refresh token", self.refresh_key, self.storage.get, self.refresh_key
+        )
+        return value
+
+    async def _write_refresh_token(self, refresh_token: str) -> None:
+        await self._storage(
+            "storing the authorizer refresh token", self.refresh_key, self.storage.set, self.refresh_key, refresh_token
+        )
+
+    async def _fetch_new(self, failed: str | None) -> tuple[str, float]:
+        path = "/cgi-bin/component/api_authorizer_token"
+        refresh_token = await self._read_refresh_token()
+        if not refresh_token:
+            raise AccessTokenError(
+                -2,
+                f"no authorizer_refresh_token in the storage under {self.refresh_key!r}: the authorization flow"
+                " (api_query_auth) stores it when the account authorizes the platform",
+                method="POST",
+                url=self.http.url(path),
+            )
+        component_token = await self.component.get()
+        component_retried = refresh_retried = False
+        while True:
+            params = {"component_access_token": component_token}
+            body = {
+                "component_appid": self.component_appid,
+                "authorizer_appid": self.authorizer_appid,
+                "authorizer_refresh_token": refresh_token,
+            }
+            safe_url = redact_url(self.http.url(path), params)  # the component token stays out of errors and logs
+            try:
+                token, expires_in, data = await self._token_answer(
+                    "POST", path, safe_url, params=params, json_body=body, field="authorizer_access_token"
+                )
+            except AccessTokenError as exc:
+                if exc.errcode in TOKEN_ERRCODES and not component_retried:
+                    component_retried = True
+                    component_token = await self.component.refresh(component_token)
+                    continue
+                if exc.errcode == 61023 and not refresh_retried:
+                    refresh_retried = True
+                    stored = await self._read_refresh_token()
+                    if stored and stored != refresh_token:
+                        logger.info("refresh token of %s replaced meanwhile; retrying with it", self.authorizer_appid)
+                        refresh_token = stored
+                        continue
+                raise
+            break
+        rotated = data.get("authorizer_refresh_token")
+        if isinstance(rotated, str) and rotated and rotated != refresh_token:
+            await self._write_refresh_token(rotated)
+            logger.info("stored the new refresh token of %s", self.authorizer_appid)
+        logger.info("fetched a new authorizer access token for %s", self.authorizer_appid)
         return token, float(expires_in)

@@ -12,7 +12,16 @@ Route modules whose endpoints have a daily quota register them on a
 :func:`charge` against its full API path (``app.quota["/cgi-bin/user/info"]``),
 answering 45009 once ``app.quota_limits`` for that path is reached; the
 ``misc`` routes report (``openapi/quota/get``) and reset (``clear_quota``)
-those counters. The helpers :func:`calling_app`, :func:`json_object`,
+those counters.
+
+Every route belongs to one site, as WeChat's endpoints belong to one host:
+``"api"`` (``api.weixin.qq.com``: official accounts, mini programs, the open
+platform; WeChat Pay's routes share it) or ``"qyapi"`` (``qyapi.weixin.qq.com``:
+WeCom), set with ``Router(site="qyapi")``. The emulator serves each site on
+its own listener (``emu.url``, ``emu.work_url``); a token-checked ``"qyapi"``
+route gets ``request.corp`` (the calling corp's
+:class:`~wxkit.testing.work.CorpState`) and ``request.secret_name`` instead of
+``request.app``. The helpers :func:`calling_app`, :func:`json_object`,
 :func:`require_object`, :func:`as_text` and :func:`follower` hold the checks
 most routes share (47001 for a body that is not an object, 40003 for an
 unknown openid ...).
@@ -36,6 +45,7 @@ __all__ = [
     "Route",
     "RouteHandler",
     "Router",
+    "SITES",
     "WeChatAPIError",
     "as_text",
     "calling_app",
@@ -80,6 +90,12 @@ class EmulatorRequest:
     #: the client sent (the listener's address when missing or malformed); ``""`` for a
     #: request built by hand (routes then fall back to :attr:`Emulator.url`).
     origin: str = ""
+    #: The site whose listener received the request: ``"api"`` or ``"qyapi"`` (WeCom).
+    site: str = "api"
+    #: On a token-checked WeCom route: the calling corp (:class:`~wxkit.testing.work.CorpState`) and
+    #: the name of the secret its token was issued for (an app's agentid as text, ``"contacts"`` ...).
+    corp: Any = None
+    secret_name: str = ""
     _json: Any = attrs.field(default=None, init=False)
     _json_loaded: bool = attrs.field(default=False, init=False)
 
@@ -139,19 +155,28 @@ class Route:
     path: str
     handler: RouteHandler
     auth: bool
+    #: ``"api"`` (api.weixin.qq.com) or ``"qyapi"`` (qyapi.weixin.qq.com, WeCom).
+    site: str = "api"
+
+
+#: The emulator's sites, each served on its own listener: name -> the WeChat host it plays.
+SITES = {"api": "api.weixin.qq.com", "qyapi": "qyapi.weixin.qq.com"}
 
 
 class Router:
-    """Collects the routes of one API group."""
+    """Collects the routes of one API group, all on one ``site`` (``"api"`` or ``"qyapi"``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, site: str = "api") -> None:
+        if site not in SITES:
+            raise ValueError(f"site must be one of {sorted(SITES)}, not {site!r}")
+        self.site = site
         self.routes: list[Route] = []
 
     def route(self, method: str, path: str, *, auth: bool = True) -> Callable[[RouteHandler], RouteHandler]:
         """Register ``handler`` for ``METHOD path``; ``auth=False`` for token and OAuth endpoints."""
 
         def register(handler: RouteHandler) -> RouteHandler:
-            self.routes.append(Route(method.upper(), path, handler, auth))
+            self.routes.append(Route(method.upper(), path, handler, auth, self.site))
             return handler
 
         return register

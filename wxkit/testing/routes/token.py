@@ -14,7 +14,9 @@ Semantics (WeChat's documented ones):
   ``token_lifetime`` shorter than twice the overlap, the early renewal starts
   at half the lifetime instead.
 
-Classic and stable tokens do not affect each other.
+Classic and stable tokens do not affect each other. A third-party
+platform's appid (:meth:`Emulator.add_component`) answers 61024: it gets its
+token from ``api_component_token`` (:mod:`wxkit.testing.routes.component`).
 :meth:`Emulator.invalidate_tokens` kills every token of an app at once.
 """
 
@@ -36,6 +38,8 @@ def _credentials(emu: Emulator, appid: Any, secret: Any, grant_type: Any) -> App
     if grant_type != "client_credential":
         raise WeChatAPIError(40002, "invalid grant_type")
     app = emu.apps.get(str(appid or ""))
+    if app is None and str(appid or "") in emu.components:
+        raise WeChatAPIError(61024, "must use api(api_component_token) to get token for component acct")
     if app is None:
         raise WeChatAPIError(40013, "invalid appid")
     if secret != app.secret:

@@ -1,0 +1,125 @@
+"""Cold start: how long a fresh interpreter takes to import wxkit, against its bare dependencies.
+
+Each measure is a whole process (``python -c "<statement>"``), started many
+times; the figure is the median wall time. The contenders alternate within a
+round and the order rotates between rounds, so that machine noise hits all of
+them alike.
+
+* ``from wxkit import WxApplication``: the inbound core.
+* bare dependencies: the same process importing only the non-wxkit modules
+  that ``from wxkit import WxApplication`` leaves in ``sys.modules`` (the
+  stdlib, ``attrs``, ``xmltodict``, ``Crypto`` ...), found by a probe process
+  at start. Their ratio is wxkit's own cost on top of what it imports.
+* ``import wxkit.client`` and ``import wxkit.pay.v3``: the outbound and pay
+  entry points (wechatpayv3's ``import wechatpayv3`` beside them when it is
+  installed, as a reference; it is not a wxkit dependency).
+* ``python -c pass``: the interpreter alone, for scale.
+
+Each process's wall time and its CPU time (user + system, from
+``getrusage``) are printed; on a machine busy with other work, CPU time is
+the steadier of the two.
+
+    python benchmarks/coldstart.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_PROBE = """
+import sys, json
+before = set(sys.modules)
+from wxkit import WxApplication
+print(json.dumps([m for m in sys.modules if m not in before and m != "wxkit" and not m.startswith("wxkit.")]))
+"""
+
+
+def bare_dependencies() -> list[str]:
+    """The non-wxkit modules ``from wxkit import WxApplication`` imports, in import order."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    modules: list[str] = json.loads(out.stdout)
+    return modules
+
+
+def bare_statement(modules: list[str]) -> str:
+    """A statement importing ``modules`` (each one that imports on its own) and nothing of wxkit."""
+    return (
+        "import importlib\n"
+        f"for m in {modules!r}:\n"
+        "    try:\n"
+        "        importlib.import_module(m)\n"
+        "    except ImportError:\n"
+        "        pass\n"
+    )
+
+
+def run_once(statement: str) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one fresh interpreter running ``statement``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", statement], check=True, cwd=ROOT)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="processes per measure (default 30)")
+    args = parser.parse_args()
+
+    deps = bare_dependencies()
+    third_party = sorted({m.split(".")[0] for m in deps if m.split(".")[0] in {"attr", "attrs", "xmltodict", "Crypto"}})
+    contenders: dict[str, str] = {
+        "python -c pass": "pass",
+        "bare dependencies": bare_statement(deps),
+        "from wxkit import WxApplication": "from wxkit import WxApplication",
+        "import wxkit.client": "import wxkit.client",
+        "import wxkit.pay.v3": "import wxkit.pay.v3",
+    }
+    if importlib.util.find_spec("wechatpayv3") is not None:
+        contenders["import wechatpayv3 (reference)"] = "import wechatpayv3"
+    for statement in contenders.values():  # warm the file cache and the bytecode caches
+        run_once(statement)
+
+    walls: dict[str, list[float]] = {name: [] for name in contenders}
+    cpus: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for round_no in range(args.runs):
+        shift = round_no % len(names)
+        for name in names[shift:] + names[:shift]:
+            wall, cpu = run_once(contenders[name])
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    wall_median = {name: statistics.median(values) for name, values in walls.items()}
+    cpu_median = {name: statistics.median(values) for name, values in cpus.items()}
+
+    print(
+        f"python {sys.version.split()[0]}, {args.runs} fresh processes per measure (medians);"
+        f" bare dependencies = {len(deps)} modules ({', '.join(third_party)} + stdlib)"
+    )
+    width = max(map(len, names))
+    print(f"  {'':<{width}}       wall        CPU")
+    for name in names:
+        print(f"  {name:<{width}}  {wall_median[name] * 1000:7.1f} ms {cpu_median[name] * 1000:7.1f} ms")
+    wxapp, bare = "from wxkit import WxApplication", "bare dependencies"
+    print(
+        f"ratio WxApplication/bare dependencies: {wall_median[wxapp] / wall_median[bare]:.2f}x wall,"
+        f" {cpu_median[wxapp] / cpu_median[bare]:.2f}x CPU  (target <= 1.3x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
