@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import inspect
 import os
 import shutil
 import socket
@@ -133,3 +135,106 @@ def serve_bot(wsgi_server: Callable[[Any], str]) -> Callable[[Any], str]:
     from wxkit.adapters.wsgi import make_wsgi_app
 
     return lambda app: f"{wsgi_server(make_wsgi_app(app))}/wechat"
+
+
+# -- async clients driven from sync test bodies (tests/client, tests/miniprogram): every client scenario runs
+# twice, the sync client and its async twin seen through a SyncView, from one test body ------------------------
+class _Loop:
+    """One event loop in a thread, for driving async clients from sync test bodies."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, awaitable: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(_await(awaitable), self.loop).result(timeout=120)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class SyncView:
+    """A sync view of an async object: coroutines are awaited on the loop, async iterators become iterators.
+
+    ``view.template.send(...)`` runs ``await aclient.template.send(...)``; attributes that are plain values
+    (``fetch_count``, ``key``, ``base_url``) read and write through.
+    """
+
+    __slots__ = ("_loop", "_target")
+
+    def __init__(self, target: Any, loop: _Loop) -> None:
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_loop", loop)
+
+    def __getattr__(self, name: str) -> Any:
+        return _wrap(getattr(self._target, name), self._loop)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target, name, value)
+
+    def __repr__(self) -> str:
+        return repr(self._target)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _wrap(self._target(*args, **kwargs), self._loop)
+
+    def __iter__(self) -> Iterator[Any]:
+        agen = self._target.__aiter__()
+        while True:
+            try:
+                yield self._loop.run(agen.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def __enter__(self) -> SyncView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.run(self._target.aclose())
+
+    def close(self) -> None:
+        """``Client.close()`` on the async twin."""
+        self._loop.run(self._target.aclose())
+
+    @property
+    def access_token(self) -> str:
+        """``Client.access_token`` on the async twin."""
+        return str(self._loop.run(self._target.get_access_token()))
+
+
+_PLAIN = (str, bytes, int, float, bool, type(None), dict, list, tuple, set, frozenset)
+#: Modules whose objects (API groups, core helpers) are wrapped in a SyncView rather than returned as values.
+_ASYNC_MODULES = ("wxkit.client", "wxkit.core", "wxkit._async", "wxkit.miniprogram._async", "wxkit.work._async")
+
+
+def _wrap(value: Any, loop: _Loop) -> Any:
+    if inspect.isawaitable(value):
+        return _wrap(loop.run(value), loop)
+    if isinstance(value, (*_PLAIN, type)):
+        return value
+    if hasattr(value, "__aiter__") or callable(value):
+        return SyncView(value, loop)
+    if type(value).__module__.startswith(_ASYNC_MODULES):
+        return SyncView(value, loop)
+    return value
+
+
+@pytest.fixture(scope="session")
+def async_loop() -> Iterator[_Loop]:
+    """The event loop (in its own thread) that drives the async clients of the session."""
+    loop = _Loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def sync_view(async_loop: _Loop) -> Any:
+    """``sync_view(async_object)``: a :class:`SyncView` of it on the session's loop."""
+    return lambda target: SyncView(target, async_loop)

@@ -104,28 +104,29 @@ def callable_name(func: Callable[..., Any]) -> str:
 
 
 def run_sync(flow: Flow[T], refuse: Callable[[Callable[..., Any]], ConfigError]) -> T:
-    """Run ``flow`` calling every step directly; ``async def`` user code raises ``refuse(func)``."""
-    value: Any = None
-    error: Exception | None = None
+    """Run ``flow`` calling every step directly; ``async def`` user code raises ``refuse(func)``.
+
+    User code is refused by what it returns: calling an ``async def`` function
+    (or anything returning an awaitable) only builds the awaitable, which is
+    closed unawaited, so nothing of it runs.
+    """
     try:
+        step = flow.send(None)
         while True:
-            try:
-                kind, func, args = flow.send(value) if error is None else flow.throw(error)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]  # the flow's return value is a T
-            value = error = None
-            if kind == HOOK and is_async_callable(func):
-                raise refuse(func)
+            kind, func, args = step
             try:
                 value = func(*args)
             except Exception as exc:  # noqa: BLE001 - handed to the flow, which decides (on_error, a 500...)
-                error = exc
+                step = flow.throw(exc)
                 continue
-            if kind == HOOK and inspect.isawaitable(value):  # a plain function returning a coroutine
+            if kind == HOOK and value is not None and value.__class__ is not str and inspect.isawaitable(value):
                 close = getattr(value, "close", None)
                 if close is not None:
                     close()  # never awaited, on purpose: no RuntimeWarning
                 raise refuse(func)
+            step = flow.send(value)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]  # the flow's return value is a T
     finally:
         flow.close()
 
@@ -160,7 +161,7 @@ async def run_async(flow: Flow[T], *, handlers_block: bool, storage_blocks: bool
                     value = await asyncio.to_thread(func, *args)
                 else:
                     value = func(*args)
-                if kind == HOOK and inspect.isawaitable(value):
+                if kind == HOOK and value is not None and value.__class__ is not str and inspect.isawaitable(value):
                     value = await value
             except Exception as exc:  # noqa: BLE001 - handed to the flow, which decides (on_error, a 500...)
                 error = exc

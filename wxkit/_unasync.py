@@ -31,6 +31,9 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("core/_async", "core"),
     ("client/_async", "client"),
     ("miniprogram/_async", "miniprogram"),
+    ("work/_async", "work"),
+    ("ilink/_async", "ilink"),
+    ("open/_async", "open"),
     ("_async", "."),
 )
 

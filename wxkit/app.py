@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from . import _flow, observe, session
-from .crypto import MessageCrypto, check_signature, random_nonce
+from ._eventbase import Event, OfficialRegistry, SubscribeEvent, UnknownEvent
+from .crypto import MessageCrypto, check_signature
 from .errors import (
     ConfigError,
     DecryptError,
@@ -40,12 +41,11 @@ from .errors import (
     StorageError,
     WxError,
 )
-from .events import Event, SubscribeEvent, UnknownEvent, official_registry
 from .messages import BaseMessage, Message, TypeRegistry, UnknownMessage
-from .replies import Reply, TextReply
+from .replies import Reply, _render_text
 from .routing import Routing
-from .storage import MemoryStorage, Storage, claim, release_claim
-from .xmlcodec import DEFAULT_MAX_BODY_SIZE, parse_xml
+from .storage import MemoryStorage, Storage, _claim, claim, release_claim
+from .xmlcodec import DEFAULT_MAX_BODY_SIZE, _scan_envelope, parse_xml
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -163,7 +163,7 @@ class _AsyncHandlerError(ConfigError):
 
 def _checked(reply: Any) -> HandlerResult:
     """Refuse handler results that are not a Reply, str or None (raised inside dispatch's guard)."""
-    if reply is None or isinstance(reply, (str, Reply)):
+    if reply is None or reply.__class__ is str or isinstance(reply, (str, Reply)):
         return reply
     raise TypeError(f"a handler must return a Reply, str or None, not {type(reply).__name__}")
 
@@ -200,7 +200,10 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
     already answers its kept reply, or ``"success"``. The handler runs once.
     """
 
-    registry: ClassVar[TypeRegistry] = official_registry
+    if TYPE_CHECKING:
+        registry: ClassVar[TypeRegistry]
+    else:  # wxkit.events.official_registry, imported (with every event class) on the first push parsed
+        registry = OfficialRegistry()
     token: str | None = None
     timestamp_window: float | None = 300
     dedup_ttl: float | None = 600
@@ -313,10 +316,11 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         """
         if xml is None:
             return self.verify_url(params)
+        storage_blocks = not isinstance(self.storage, MemoryStorage)
         return await _flow.run_async(
-            self._push_flow(params, xml),
+            self._push_flow(params, xml, not storage_blocks),
             handlers_block=self.handlers_block,
-            storage_blocks=not isinstance(self.storage, MemoryStorage),
+            storage_blocks=storage_blocks,
         )
 
     def handle(self, method: str, params: Mapping[str, Any] | None, body: str | bytes | None) -> WxResponse:
@@ -466,16 +470,21 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             raise StaleTimestampError(f"timestamp outside the {window:g}-second window")
 
     # -- one push: a sans-IO prefix and suffix around the calls the two drivers make --
-    def _push_flow(self, params: Mapping[str, Any] | None, xml: str | bytes) -> _flow.Flow[str]:
-        """One push as a flow (see :mod:`wxkit._flow`): only the replay guard and user code are yielded steps."""
+    def _push_flow(self, params: Mapping[str, Any] | None, xml: str | bytes, direct: bool = True) -> _flow.Flow[str]:
+        """One push as a flow (see :mod:`wxkit._flow`): only the replay guard and user code are yielded steps.
+
+        ``direct``: the driver would call the replay guard's storage steps
+        right away (the sync driver; the async one with a storage that does
+        not block): the flow then calls them itself instead of yielding them.
+        """
         observers = self._observers
         if not observers:  # the message log costs nothing without observers
-            return self._push_steps(params, xml, None)
+            return self._push_steps(params, xml, None, direct)
         note = observe._Note()
-        return observe.observed(observers, self._push_steps(params, xml, note), note, _flow.HOOK)
+        return observe.observed(observers, self._push_steps(params, xml, note, direct), note, _flow.HOOK)
 
     def _push_steps(
-        self, params: Mapping[str, Any] | None, xml: str | bytes, note: observe._Note | None
+        self, params: Mapping[str, Any] | None, xml: str | bytes, note: observe._Note | None, direct: bool
     ) -> _flow.Flow[str]:
         """:meth:`_push_flow`'s steps; ``note`` (observers only) learns the message and the rendered reply."""
         crypto = self._crypto_for_request(params)
@@ -483,16 +492,20 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         if note is not None:
             note.message = message
         ttl = self.dedup_ttl
-        owner = suffix = ""
+        owner = suffix = seen = ""
         start = 0.0
         try:
             if ttl is not None:  # else duplicate suppression is off: every copy is handled
                 start = time.monotonic()
                 suffix = f"{message.to_user_name}:{message.dedup_key}"
-                owner = _new_owner()
+                seen = "wxkit:seen:" + suffix
+                owner = f"{_owner_prefix}{next(_owner_count)}"  # _new_owner(), inlined
                 # A unique owner value: a claim stored but whose reply was lost is recognised as ours
                 # (wxkit.storage.claim), and a storage failure raises StorageError before the handler runs.
-                held = yield (_flow.STORE, self._claim_push, ("wxkit:seen:" + suffix, owner, ttl))
+                if direct:
+                    held = self._claim_push(seen, owner, ttl)
+                else:
+                    held = yield (_flow.STORE, self._claim_push, (seen, owner, ttl))
                 if held is not None:  # WeChat's retry (or a replay): answer the original's reply
                     body = yield from self._retry_flow("wxkit:reply:" + suffix, held)
                     if note is not None:
@@ -505,9 +518,15 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                 reply = yield from self._dispatch_flow(message)
             else:  # a subclass's dispatch() (wxkit.compat's): called as plain user code
                 reply = _checked((yield (_flow.HOOK, self.dispatch, (message,))))
-            body = yield from self._render_flow(message, reply)
+            try:
+                body = self.render(message, reply)
+            except Exception as exc:
+                body = yield from self._render_failed(message, exc)
             if owner:
-                yield (_flow.STORE, self._settle, ("wxkit:seen:" + suffix, "wxkit:reply:" + suffix, body, start, ttl))
+                if direct:
+                    self._settle(seen, "wxkit:reply:" + suffix, body, start, ttl)
+                else:
+                    yield (_flow.STORE, self._settle, (seen, "wxkit:reply:" + suffix, body, start, ttl))
         finally:
             if owner:  # after _settle: a retry in this process that sees our claim now need not wait
                 _running.discard(owner)
@@ -534,8 +553,10 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             self.check_timestamp(timestamp)  # signed, so checked before any further work
             data = parse_xml(xml, max_size=None)
         else:
-            envelope = parse_xml(xml, max_size=None)
-            encrypted = envelope.get("Encrypt")
+            # WeChat's envelope in its exact shape takes one regex pass; anything else the full parser.
+            encrypted = _scan_envelope(xml)
+            if encrypted is None:
+                encrypted = parse_xml(xml, max_size=None).get("Encrypt")
             if not encrypted or not isinstance(encrypted, str):
                 raise ParseError("missing <Encrypt> in a safe-mode push")
             crypto.check_signature(_param(params, "msg_signature"), timestamp, nonce, encrypted)
@@ -549,17 +570,16 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         if crypto is None or body == "success":
             return body
         # The reply carries the receive id the push carried (the same one, unless the check is off).
-        return crypto.encrypt_reply(
-            body, timestamp=str(int(self._clock())), nonce=random_nonce(), receive_id=receive_id
-        )
+        # No nonce given: encrypt_reply draws it and the random prefix from one os.urandom call.
+        return crypto.encrypt_reply(body, timestamp=str(int(self._clock())), receive_id=receive_id)
 
     # -- the replay guard and WeChat's retries (the protocol: docs/receiving.md, "Retries and slow handlers") --
     def _claim_push(self, seen: str, owner: str, ttl: float) -> str | None:
         """Claim the push's replay-guard key: None when won, else what the key holds (the original's state)."""
         assert self.storage is not None  # set in __init__
         _running.add(owner)  # before the claim: a retry here never sees our claim without this mark
-        got = claim(self.storage, seen, owner, ttl)
-        return None if got.won else (got.value or "")
+        won, value = _claim(self.storage, seen, owner, ttl)
+        return None if won else (value or "")
 
     def _settle(self, seen: str, reply_key: str, body: str, start: float, ttl: float) -> None:
         """After the handler: keep the reply for WeChat's retries if the push was slow or a retry is waiting.
@@ -640,28 +660,28 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         assert self.storage is not None
         release_claim(self.storage, reply_key, marker)
 
-    def _render_flow(self, message: BaseMessage, reply: HandlerResult) -> _flow.Flow[str]:
-        # A reply that cannot be rendered (a None field...) is a handler failure like any other:
-        # logged, handed to on_error, and answered "success" - never a 500 after the push was marked seen.
+    def _render_failed(self, message: BaseMessage, exc: Exception) -> _flow.Flow[str]:
+        """The body when :meth:`render` raised ``exc``: ``on_error``'s reply, rendered, or ``"success"``.
+
+        A reply that cannot be rendered (a None field...) is a handler failure like any other:
+        logged, handed to on_error, and answered "success" - never a 500 after the push was marked seen.
+        """
+        observe.handler_failed(exc)
+        logger.exception(
+            "rendering the reply failed for %s push (create time %s)", type(message).__name__, message.create_time
+        )
         try:
-            return self.render(message, reply)
-        except Exception as exc:
-            observe.handler_failed(exc)
-            logger.exception(
-                "rendering the reply failed for %s push (create time %s)", type(message).__name__, message.create_time
-            )
-            try:
-                return self.render(message, _checked((yield (_flow.HOOK, self.on_error, (message, exc)))))
-            except Exception:
-                logger.exception("on_error failed")
-                return "success"
+            return self.render(message, _checked((yield (_flow.HOOK, self.on_error, (message, exc)))))
+        except Exception:
+            logger.exception("on_error failed")
+            return "success"
 
     def render(self, message: BaseMessage, reply: HandlerResult) -> str:
         """Render a handler result (checked by :meth:`dispatch`) as the response body for ``message``."""
         if reply is None:
             return "success"
-        if isinstance(reply, str):
-            reply = TextReply(reply)
+        if isinstance(reply, str):  # TextReply(reply).render(...), without building the TextReply
+            return _render_text(message.from_user_name, message.to_user_name, int(self._clock()), reply)
         return reply.render(message.from_user_name, message.to_user_name, int(self._clock()))
 
     def dispatch(self, message: BaseMessage) -> HandlerResult:
@@ -674,10 +694,17 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
     def _dispatch_flow(self, message: BaseMessage) -> _flow.Flow[HandlerResult]:
         """:meth:`dispatch` as a flow: each call of user code is a yielded step (see :mod:`wxkit._flow`)."""
         step = "pre_process"  # what is running, named in the log line if it raises
+        handler: Callable[[Any], HandlerResult] | None = None  # named in that line while step is "handler"
+        cls = type(self)
+        own = self.__dict__
         sessions = session.open_scope()  # self.session(msg) in user code; saved below, dropped on failure
         try:
             try:
-                reply = yield (_flow.HOOK, self.pre_process, (message,))
+                # The default hooks do nothing: not called (an override, or an instance attribute, is).
+                if cls.pre_process is _DEFAULT_PRE and "pre_process" not in own:
+                    reply = None
+                else:
+                    reply = yield (_flow.HOOK, self.pre_process, (message,))
                 if reply is None:
                     step = "handler lookup"
                     router = self._router  # decorator routes and included rules come before on_* (None: no routes)
@@ -687,10 +714,13 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                     if handler is None:
                         reply = self._fallback_reply(message)
                     else:
-                        step = f"handler {_callable_name(handler)}"
+                        step = "handler"
                         reply = _checked((yield (_flow.HOOK, handler, (message,))))
                 step = "post_process"
-                reply = _checked((yield (_flow.HOOK, self.post_process, (message, reply))))
+                if cls.post_process is not _DEFAULT_POST or "post_process" in own:
+                    reply = _checked((yield (_flow.HOOK, self.post_process, (message, reply))))
+                else:  # what the default answers, checked as its answer is (a pre_process result may be bad)
+                    reply = _checked(reply)
                 if sessions.entries:
                     step = "saving the session"
                     yield (_flow.STORE, sessions.commit, ())
@@ -700,6 +730,8 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                 # and answer, never a 500 or a retry; the session changes made so far are dropped
                 sessions.rollback()
                 observe.handler_failed(exc)
+                if step == "handler" and handler is not None:
+                    step = f"handler {_callable_name(handler)}"
                 logger.exception(
                     "%s failed for %s push: %s (msg id %s, create time %s)",
                     step,
@@ -762,6 +794,11 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         if self.unsupported_reply is not None and isinstance(message, Message):
             return self.unsupported_reply
         return None
+
+
+#: The default hooks, skipped by dispatch unless overridden (they do nothing).
+_DEFAULT_PRE = BaseApplication.pre_process
+_DEFAULT_POST = BaseApplication.post_process
 
 
 class WxApplication(BaseApplication):

@@ -4,8 +4,21 @@
     serve the echo bot from ``examples/`` on a loopback port (stdlib wsgiref),
     push a text message, a subscribe event and a menu click in safe mode as
     WeChat would, print each decrypted reply, and exit 0.
+``wxkit demo miniprogram``
+    log a simulated mini-program user in through the emulator with
+    :class:`wxkit.miniprogram.Login` (code2session, ``rawData``,
+    ``encryptedData``, phone number, a stale ``encryptedData`` refused) and
+    push a JSON safe-mode event to a :class:`wxkit.miniprogram.MiniProgramApplication`,
+    printing each step; exit 0.
 ``wxkit push URL --token T [--app-id A --aes-key K | --corp-id C --aes-key K] (--text S | --event E | --click KEY)``
     push one message or event to any running bot and print its reply.
+``wxkit demo ilink``
+    log a personal-account echo bot in on the iLink emulator
+    (:mod:`wxkit.testing.ilink`), send it a text and a voice message, print
+    its replies; exit 0.
+``wxkit ilink login --out FILE [--base-url URL]``
+    log an iLink bot in by QR code (see :mod:`wxkit.ilink.cli`) and write
+    its credentials to FILE with mode 0600.
 ``wxkit decrypt --aes-key K --receive-id ID [--token T --timestamp TS --nonce N --msg-signature SIG] DATA``
     decrypt an ``Encrypt`` value (or a whole encrypted XML body), checking
     the signature when one is given.
@@ -134,6 +147,14 @@ def _load_demo_module() -> ModuleType:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.which == "miniprogram":
+        return _demo_miniprogram()
+    if args.which == "ilink":
+        from .testing.ilink import run_demo
+
+        ok = run_demo()
+        print("wxkit demo: done" if ok else "wxkit demo: FAILED")
+        return 0 if ok else 1
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
     from .adapters.wsgi import make_wsgi_app
@@ -195,6 +216,63 @@ def _demo(args: argparse.Namespace) -> int:
         server.shutdown()
         server.server_close()
         emulator.stop()
+    print("wxkit demo: done" if ok else "wxkit demo: FAILED")
+    return 0 if ok else 1
+
+
+def _demo_miniprogram() -> int:
+    import json
+
+    from .miniprogram import Login, MiniProgramApplication, MiniProgramClient
+    from .miniprogram._login import raw_signature
+    from .testing import Emulator
+    from .testing.miniprogram import encrypt_user_data
+    from .testing.miniprogram_push import MiniProgramPusher
+
+    appid, secret, openid = "wx_demo_miniprogram", "demo-secret", "o_demo_user"
+    ok = True
+    with Emulator() as emulator:
+        app = emulator.add_app(appid, secret)
+        print(f"wxkit demo: mini program {appid} on the WeChat API emulator at {emulator.url}")
+        with MiniProgramClient(appid, secret, base_url=emulator.url, backoff=0.0) as client:
+            login = Login(client)  # session keys in a MemoryStorage here; a RedisStorage in production
+            code = emulator.miniprogram_login(appid, openid, unionid="o_demo_union")
+            print(f"-> the user opens the mini program; wx.login() gives a one-time code ({code[:6]}...)")
+            user = login.login(code)
+            print(f"<- code2session: openid={user.openid} unionid={user.unionid}; the session_key stays server-side")
+            profile = {"nickName": "Demo User", "gender": 1, "city": "Guangzhou"}
+            raw_data = json.dumps(profile, ensure_ascii=False)
+            signature = raw_signature(raw_data, emulator.miniprogram_session_key(appid, openid))
+            login.check_raw_data(user.openid, raw_data, signature)
+            print("-> wx.getUserInfo: rawData and its signature (sha1 over rawData + session_key)")
+            print("<- signature checked with the stored session_key")
+            encrypted, iv = encrypt_user_data(emulator, app, openid, profile)
+            info = login.decrypt(user.openid, encrypted, iv)
+            print(f"-> encryptedData ({len(encrypted)} characters of base64) and iv")
+            print(f"<- decrypted: nickName={info['nickName']!r}, watermark appid {info.watermark.appid} checked")
+            phone_code = emulator.miniprogram_phone_code(appid, "13800138000", openid=openid)
+            phone = client.phone.get_phone_number(phone_code, openid=user.openid)
+            print(f"-> the getPhoneNumber button gives a code; <- phone number {phone.pure_phone_number[:3]}****")
+            login.login(emulator.miniprogram_login(appid, openid))  # a new session_key
+            try:
+                login.decrypt(user.openid, encrypted, iv)
+            except WxError as exc:
+                print(f"-> the user logs in again, then sends the old encryptedData; <- refused: {exc}")
+            else:
+                ok = False
+                print("<- the old encryptedData was accepted after a new login")
+    token, aes_key = "demo-token", "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"
+
+    class Push(MiniProgramApplication):
+        def on_user_enter_tempsession(self, event: Any) -> None:
+            print(f"   on_user_enter_tempsession: {event.from_user_name}, session-from {event.session_from!r}")
+
+    pusher = MiniProgramPusher(token, app_id=appid, aes_key=aes_key, data_format="json", mode="safe", openid=openid)
+    push = pusher.user_enter_tempsession("demo-button")
+    print(f"-> WeChat pushes user_enter_tempsession (JSON, safe mode, {len(push.body)} bytes)")
+    reply = pusher.deliver(Push(token=token, app_id=appid, aes_key=aes_key), push)
+    print(f"<- answered {reply.body!r} (HTTP {reply.status})")
+    ok = ok and reply.is_success
     print("wxkit demo: done" if ok else "wxkit demo: FAILED")
     return 0 if ok else 1
 
@@ -318,6 +396,13 @@ def _pay_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ilink_login(args: argparse.Namespace) -> int:
+    from .ilink.cli import login_command
+
+    login_command(args.out, base_url=args.base_url)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``wxkit`` argument parser."""
     parser = argparse.ArgumentParser(prog="wxkit", description="wxkit: WeChat SDK tools")
@@ -325,6 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="the command to run")
 
     demo = sub.add_parser("demo", help="run the echo bot and push messages to it end to end")
+    demo.add_argument(
+        "which",
+        nargs="?",
+        choices=["bot", "miniprogram", "ilink"],
+        default="bot",
+        help="bot (default): the official-account echo bot; miniprogram: a mini-program login and push; "
+        "ilink: a personal-account (iLink) echo bot on the iLink emulator",
+    )
     demo.add_argument("--port", type=int, default=0, help="port to serve the bot on (default: a free one)")
     demo.set_defaults(func=_demo, name="demo")
 
@@ -367,6 +460,13 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--timestamp", required=True, help="the timestamp query parameter")
     sign.add_argument("--nonce", required=True, help="the nonce query parameter")
     sign.set_defaults(func=_sign, name="sign")
+
+    ilink = sub.add_parser("ilink", help="personal-account bots (iLink) tools")
+    ilink_sub = ilink.add_subparsers(dest="ilink_command", required=True, metavar="COMMAND", help="the ilink command")
+    ilink_login = ilink_sub.add_parser("login", help="log a bot in by QR code and write its credentials (0600)")
+    ilink_login.add_argument("--out", required=True, help="the credentials file to write (JSON, mode 0600)")
+    ilink_login.add_argument("--base-url", default="https://ilinkai.weixin.qq.com", help="iLink's API origin")
+    ilink_login.set_defaults(func=_ilink_login, name="ilink login")
 
     pay = sub.add_parser("pay", help="WeChat Pay tools")
     pay_sub = pay.add_subparsers(dest="pay_command", required=True, metavar="COMMAND", help="the pay command to run")

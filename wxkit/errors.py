@@ -199,7 +199,7 @@ class AccessTokenError(APIError):
 
 
 class RateLimitError(APIError):
-    """A frequency or quota limit was hit (45009 daily quota, 45011 per-minute, 45047, ...)."""
+    """A frequency or quota limit was hit (45009 daily quota, 45011 per-minute, 45047, WeCom robots' 130101 ...)."""
 
 
 class InvalidArgumentError(APIError):
@@ -209,7 +209,8 @@ class InvalidArgumentError(APIError):
     file type or size (40005, 40006, 40009-40012), missing or empty media
     (41005, 41006, 44001), empty articles or text (44003, 44004), menu buttons
     (40015-40027), a content field over its limit (45001-45008), a mass-send
-    openid list, msg id or article index (40130, 40059, 40060) ...
+    openid list, msg id or article index (40130, 40059, 40060); WeCom: an
+    unknown userid (60111), a send whose every recipient is invalid (81013) ...
     """
 
 
@@ -225,7 +226,8 @@ class UserStateError(APIError):
 class PermissionDeniedError(APIError):
     """The account lacks the API permission or the caller is not whitelisted.
 
-    48001, 48004, 50001, 50002; IP not whitelisted: 40164, 61004.
+    48001, 48004, 50001, 50002; IP not whitelisted: 40164, 61004; WeCom: a
+    secret without rights on those contacts (60011), another app's token (301002).
     """
 
 
@@ -294,6 +296,7 @@ _FAMILIES: dict[int, type[APIError]] = {
     42002: InvalidArgumentError,  # web OAuth: refresh_token expired
     42003: InvalidArgumentError,  # web OAuth: code expired
     45009: RateLimitError,
+    130101: RateLimitError,  # WeCom group robot: over 20 messages a minute (also answered as 45009)
     45011: RateLimitError,
     45047: RateLimitError,
     45033: RateLimitError,
@@ -307,6 +310,10 @@ _FAMILIES: dict[int, type[APIError]] = {
     50002: PermissionDeniedError,
     40164: PermissionDeniedError,
     61004: PermissionDeniedError,
+    60011: PermissionDeniedError,  # WeCom: the secret may not touch these contacts / parties / agent
+    301002: PermissionDeniedError,  # WeCom: the token is another app's (agentid)
+    60111: InvalidArgumentError,  # WeCom: userid not found
+    81013: InvalidArgumentError,  # WeCom: every user, party and tag of a send invalid
 }
 
 #: errcodes meaning "the access token used is not valid": drop it and retry once.

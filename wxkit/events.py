@@ -47,9 +47,10 @@ from typing import Any, ClassVar
 
 import attrs
 
+from ._eventbase import Event, SubscribeEvent, UnknownEvent
 from ._model import Converter, WxObject, as_float, as_int, nested, nested_list, wxfield
 from .errors import ParseError
-from .messages import MESSAGE_CLASSES, BaseMessage, Coordinates, TypeRegistry, UnknownMessage
+from .messages import MESSAGE_CLASSES, Coordinates, TypeRegistry, UnknownMessage
 
 __all__ = [
     "AnnualRenewEvent",
@@ -124,60 +125,11 @@ def _int_list(name: str, value: Any) -> tuple[int, ...]:
     return tuple(as_int(name, it) for it in items if not (isinstance(it, str) and not it.strip()))
 
 
-# --------------------------------------------------------------------------- base
-
-
-@attrs.frozen(kw_only=True)
-class Event(BaseMessage):
-    """Base of every event: ``event`` is WeChat's ``Event`` value as sent."""
-
-    event: str = wxfield("Event")
-
-    @property
-    def dedup_key(self) -> str:
-        """Sender + CreateTime + Event (WeChat's advice), plus EventKey / MsgID when present.
-
-        A retry repeats every field, so the extra fields never split one
-        event's retries; they keep two different events of one second apart
-        (two menu clicks, two template-send reports).
-        """
-        raw = self.raw
-        extra = raw.get("EventKey") or raw.get("MsgID") or raw.get("MsgId") or ""
-        base = f"{self.from_user_name}:{self.create_time}:{self.event}"
-        return f"{base}:{extra}" if extra and isinstance(extra, str) else base
-
-
-@attrs.frozen(kw_only=True)
-class UnknownEvent(Event):
-    """An event wxkit does not know; everything is in ``raw``."""
-
-    handler: ClassVar[str] = "on_unknown"
-
-
 # --------------------------------------------------------------------------- follow, QR codes, location
+# (Event, UnknownEvent and SubscribeEvent are defined in wxkit._eventbase: the inbound core needs them at import.)
 
 
-@attrs.frozen(kw_only=True)
-class SubscribeEvent(Event):
-    """A user followed the account; ``event_key`` is ``qrscene_<scene>`` when via a QR code."""
-
-    wx_type: ClassVar[str] = "subscribe"
-    handler: ClassVar[str] = "on_subscribe"
-    event_key: str = wxfield("EventKey")
-    ticket: str = wxfield("Ticket")
-
-    @property
-    def is_scan(self) -> bool:
-        """Whether the user followed by scanning a parametric QR code."""
-        return self.event_key.startswith("qrscene_")
-
-    @property
-    def scene(self) -> str:
-        """The QR scene (``event_key`` without ``qrscene_``), or ``""``."""
-        return self.event_key[8:] if self.is_scan else ""
-
-
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UnsubscribeEvent(Event):
     """A user unfollowed the account; WeChat asks that their data be deleted."""
 
@@ -185,7 +137,7 @@ class UnsubscribeEvent(Event):
     handler: ClassVar[str] = "on_unsubscribe"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ScanEvent(Event):
     """A follower scanned a parametric QR code; ``event_key`` is the scene (no ``qrscene_`` prefix)."""
 
@@ -200,7 +152,7 @@ class ScanEvent(Event):
         return self.event_key
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class LocationEvent(Event):
     """A location report sent when the user enters the chat (or every 5 seconds), if they agreed."""
 
@@ -214,7 +166,7 @@ class LocationEvent(Event):
 # --------------------------------------------------------------------------- custom menu
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ClickEvent(Event):
     """A click on a menu button of type ``click``."""
 
@@ -223,7 +175,7 @@ class ClickEvent(Event):
     event_key: str = wxfield("EventKey")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ViewEvent(Event):
     """A click on a menu button of type ``view``; ``event_key`` is the URL opened."""
 
@@ -239,7 +191,7 @@ class ViewEvent(Event):
         return self.event_key
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ScanCodeInfo(WxObject):
     """``<ScanCodeInfo>``: what the menu-launched scanner read."""
 
@@ -247,7 +199,7 @@ class ScanCodeInfo(WxObject):
     scan_result: str = wxfield("ScanResult")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ScanCodePushEvent(Event):
     """A ``scancode_push`` menu button: the user scanned a code, WeChat handled it itself."""
 
@@ -257,7 +209,7 @@ class ScanCodePushEvent(Event):
     scan_code_info: ScanCodeInfo | None = wxfield("ScanCodeInfo", nested(ScanCodeInfo), None)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ScanCodeWaitMsgEvent(Event):
     """A ``scancode_waitmsg`` menu button: the user scanned a code and waits for a reply."""
 
@@ -267,14 +219,14 @@ class ScanCodeWaitMsgEvent(Event):
     scan_code_info: ScanCodeInfo | None = wxfield("ScanCodeInfo", nested(ScanCodeInfo), None)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PicItem(WxObject):
     """One ``<PicList><item>``: the MD5 of a sent picture."""
 
     pic_md5_sum: str = wxfield("PicMd5Sum")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SendPicsInfo(WxObject):
     """``<SendPicsInfo>``: the pictures sent through a picture menu button."""
 
@@ -282,7 +234,7 @@ class SendPicsInfo(WxObject):
     pic_list: tuple[PicItem, ...] = wxfield("PicList", nested_list(PicItem), ())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PicSysPhotoEvent(Event):
     """A ``pic_sysphoto`` menu button: the user took photos with the system camera."""
 
@@ -292,7 +244,7 @@ class PicSysPhotoEvent(Event):
     send_pics_info: SendPicsInfo | None = wxfield("SendPicsInfo", nested(SendPicsInfo), None)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PicPhotoOrAlbumEvent(Event):
     """A ``pic_photo_or_album`` menu button: the user took or picked photos."""
 
@@ -302,7 +254,7 @@ class PicPhotoOrAlbumEvent(Event):
     send_pics_info: SendPicsInfo | None = wxfield("SendPicsInfo", nested(SendPicsInfo), None)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PicWeixinEvent(Event):
     """A ``pic_weixin`` menu button: the user picked photos from the WeChat album."""
 
@@ -312,7 +264,7 @@ class PicWeixinEvent(Event):
     send_pics_info: SendPicsInfo | None = wxfield("SendPicsInfo", nested(SendPicsInfo), None)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SendLocationInfo(Coordinates, WxObject):
     """``<SendLocationInfo>``: latitude ``location_x``, longitude ``location_y``, map scale, label, POI name."""
 
@@ -323,7 +275,7 @@ class SendLocationInfo(Coordinates, WxObject):
     poiname: str = wxfield("Poiname")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class LocationSelectEvent(Event):
     """A ``location_select`` menu button: the user picked a location."""
 
@@ -333,7 +285,7 @@ class LocationSelectEvent(Event):
     send_location_info: SendLocationInfo | None = wxfield("SendLocationInfo", nested(SendLocationInfo), None)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ViewMiniProgramEvent(Event):
     """A ``miniprogram`` menu button; ``event_key`` is the mini program page path opened."""
 
@@ -352,7 +304,7 @@ class ViewMiniProgramEvent(Event):
 # --------------------------------------------------------------------------- template and mass messages
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TemplateSendJobFinishEvent(Event):
     """Delivery result of a template message: ``status`` is ``success`` or ``failed:<reason>``."""
 
@@ -362,7 +314,7 @@ class TemplateSendJobFinishEvent(Event):
     status: str = wxfield("Status")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CopyrightCheckItem(WxObject):
     """One ``<CopyrightCheckResult><ResultList><item>``: the originality check of one article."""
 
@@ -376,7 +328,7 @@ class CopyrightCheckItem(WxObject):
     need_show_reprint_source: int = wxfield("NeedShowReprintSource", as_int, 0)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class CopyrightCheckResult(WxObject):
     """``<CopyrightCheckResult>``; ``check_state`` 1 = not a reprint, 2 = reprint allowed, 3 = reprint refused."""
 
@@ -385,7 +337,7 @@ class CopyrightCheckResult(WxObject):
     check_state: int = wxfield("CheckState", as_int, 0)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ArticleUrlItem(WxObject):
     """One ``<ArticleUrlResult><ResultList><item>``: the URL of one sent article."""
 
@@ -393,7 +345,7 @@ class ArticleUrlItem(WxObject):
     article_url: str = wxfield("ArticleUrl")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ArticleUrlResult(WxObject):
     """``<ArticleUrlResult>``: the URLs of the articles of a mass send."""
 
@@ -401,7 +353,7 @@ class ArticleUrlResult(WxObject):
     result_list: tuple[ArticleUrlItem, ...] = wxfield("ResultList", nested_list(ArticleUrlItem), ())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class MassSendJobFinishEvent(Event):
     """Result of a mass send: ``status`` is ``send success``, ``send fail`` or ``err(<code>)``."""
 
@@ -424,7 +376,7 @@ class MassSendJobFinishEvent(Event):
 # --------------------------------------------------------------------------- subscription notifications
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SubscribeMsgPopupItem(WxObject):
     """One ``<List>`` of a popup event: ``accept`` / ``reject`` for one template; scene 1 = H5, 2 = article."""
 
@@ -433,7 +385,7 @@ class SubscribeMsgPopupItem(WxObject):
     popup_scene: int = wxfield("PopupScene", as_int, 0)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SubscribeMsgChangeItem(WxObject):
     """One ``<List>`` of a change event: the user turned a template off (``reject``)."""
 
@@ -441,7 +393,7 @@ class SubscribeMsgChangeItem(WxObject):
     subscribe_status_string: str = wxfield("SubscribeStatusString")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SubscribeMsgSentItem(WxObject):
     """One ``<List>`` of a sent event: delivery result of one notification (``error_code`` 0 = success)."""
 
@@ -451,7 +403,7 @@ class SubscribeMsgSentItem(WxObject):
     error_status: str = wxfield("ErrorStatus")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SubscribeMsgPopupEvent(Event):
     """The user answered a subscription-notification popup (one item per template)."""
 
@@ -462,7 +414,7 @@ class SubscribeMsgPopupEvent(Event):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SubscribeMsgChangeEvent(Event):
     """The user changed subscription notifications in the service-notification settings."""
 
@@ -473,7 +425,7 @@ class SubscribeMsgChangeEvent(Event):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class SubscribeMsgSentEvent(Event):
     """Delivery result of subscription notifications sent by the account."""
 
@@ -487,7 +439,7 @@ class SubscribeMsgSentEvent(Event):
 # --------------------------------------------------------------------------- customer service sessions
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KfCreateSessionEvent(Event):
     """A customer-service agent took the user's session."""
 
@@ -496,7 +448,7 @@ class KfCreateSessionEvent(Event):
     kf_account: str = wxfield("KfAccount")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KfCloseSessionEvent(Event):
     """A customer-service agent closed the user's session."""
 
@@ -505,7 +457,7 @@ class KfCloseSessionEvent(Event):
     kf_account: str = wxfield("KfAccount")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class KfSwitchSessionEvent(Event):
     """The user's session moved from one customer-service agent to another."""
 
@@ -518,7 +470,7 @@ class KfSwitchSessionEvent(Event):
 # --------------------------------------------------------------------------- publishing
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PublishedArticle(WxObject):
     """One ``<article_detail><item>``: number and permanent URL of a published article."""
 
@@ -526,7 +478,7 @@ class PublishedArticle(WxObject):
     article_url: str = wxfield("article_url")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ArticleDetail(WxObject):
     """``<article_detail>``: the articles of a successful publish."""
 
@@ -534,7 +486,7 @@ class ArticleDetail(WxObject):
     items: tuple[PublishedArticle, ...] = wxfield("item", _repeated(PublishedArticle), ())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PublishEventInfo(WxObject):
     """``<PublishEventInfo>``; ``publish_status`` 0 = success, 1 = publishing, 2-6 = failures."""
 
@@ -547,7 +499,7 @@ class PublishEventInfo(WxObject):
     fail_idx: tuple[int, ...] = wxfield("fail_idx", _int_list, ())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class PublishJobFinishEvent(Event):
     """Result of a publish job (freepublish)."""
 
@@ -559,7 +511,7 @@ class PublishJobFinishEvent(Event):
 # --------------------------------------------------------------------------- account verification
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _VerifyExpiryEvent(Event):
     """Base of the verification events that carry ``ExpiredTime``."""
 
@@ -567,7 +519,7 @@ class _VerifyExpiryEvent(Event):
     expired_time: int = wxfield("ExpiredTime", as_int, 0)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class _VerifyFailureEvent(Event):
     """Base of the verification events that carry ``FailTime`` / ``FailReason``."""
 
@@ -575,7 +527,7 @@ class _VerifyFailureEvent(Event):
     fail_reason: str = wxfield("FailReason")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class QualificationVerifySuccessEvent(_VerifyExpiryEvent):
     """Qualification verification passed (API permissions granted at once)."""
 
@@ -583,7 +535,7 @@ class QualificationVerifySuccessEvent(_VerifyExpiryEvent):
     handler: ClassVar[str] = "on_qualification_verify_success"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class QualificationVerifyFailEvent(_VerifyFailureEvent):
     """Qualification verification failed."""
 
@@ -591,7 +543,7 @@ class QualificationVerifyFailEvent(_VerifyFailureEvent):
     handler: ClassVar[str] = "on_qualification_verify_fail"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class NamingVerifySuccessEvent(_VerifyExpiryEvent):
     """Name verification passed (the account gets the verified tick)."""
 
@@ -599,7 +551,7 @@ class NamingVerifySuccessEvent(_VerifyExpiryEvent):
     handler: ClassVar[str] = "on_naming_verify_success"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class NamingVerifyFailEvent(_VerifyFailureEvent):
     """Name verification failed (API permissions stay, without the verified tick)."""
 
@@ -607,7 +559,7 @@ class NamingVerifyFailEvent(_VerifyFailureEvent):
     handler: ClassVar[str] = "on_naming_verify_fail"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class AnnualRenewEvent(_VerifyExpiryEvent):
     """The annual verification review is due (``expired_time``: when it lapses unless renewed)."""
 
@@ -615,7 +567,7 @@ class AnnualRenewEvent(_VerifyExpiryEvent):
     handler: ClassVar[str] = "on_annual_renew"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class VerifyExpiredEvent(_VerifyExpiryEvent):
     """The account verification has expired."""
 

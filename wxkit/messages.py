@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class BaseMessage(WxObject):
     """Fields every push carries. ``raw`` is the whole parsed XML dict."""
 
@@ -66,7 +66,7 @@ class BaseMessage(WxObject):
         return f"{self.from_user_name}:{self.create_time}:{self.msg_type}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Message(BaseMessage):
     """A user message (anything but an event): carries ``MsgId``."""
 
@@ -84,7 +84,7 @@ class Message(BaseMessage):
         return f"{self.from_user_name}:{self.create_time}:{self.msg_type}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class TextMessage(Message):
     """A text message (``MsgType=text``)."""
 
@@ -95,7 +95,7 @@ class TextMessage(Message):
     biz_msg_menu_id: str = wxfield("bizmsgmenuid")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ImageMessage(Message):
     """An image message (``MsgType=image``)."""
 
@@ -105,7 +105,7 @@ class ImageMessage(Message):
     media_id: str = wxfield("MediaId")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class VoiceMessage(Message):
     """A voice message; ``recognition`` holds speech-to-text when enabled."""
 
@@ -117,7 +117,7 @@ class VoiceMessage(Message):
     recognition: str = wxfield("Recognition")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class VideoMessage(Message):
     """A video message (``MsgType=video``)."""
 
@@ -127,7 +127,7 @@ class VideoMessage(Message):
     thumb_media_id: str = wxfield("ThumbMediaId")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ShortVideoMessage(Message):
     """A short video message (``MsgType=shortvideo``)."""
 
@@ -155,7 +155,7 @@ class Coordinates:
         return self.location_y
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class LocationMessage(Coordinates, Message):
     """A location message: latitude ``location_x``, longitude ``location_y``."""
 
@@ -167,7 +167,7 @@ class LocationMessage(Coordinates, Message):
     label: str = wxfield("Label")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class LinkMessage(Message):
     """A link message (``MsgType=link``)."""
 
@@ -178,7 +178,7 @@ class LinkMessage(Message):
     url: str = wxfield("Url")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UnknownMessage(Message):
     """A message type wxkit does not know; everything is in ``raw``."""
 
@@ -207,6 +207,11 @@ class TypeRegistry:
         #: ``change_contact`` on ``ChangeType``: classes register as
         #: ``"change_contact:create_user"`` and fall back to ``"change_contact"``.
         self.subtype_fields: dict[str, str] = {k.lower(): v for k, v in (subtype_fields or {}).items()}
+        #: Callbacks that carry ``InfoType`` instead of ``MsgType`` (WeCom third-party suites:
+        #: ``suite_ticket``, ``create_auth`` ...), by lower-cased InfoType; see :meth:`register_info`.
+        self.infos: dict[str, type[BaseMessage]] = {}
+        #: The class of an ``InfoType`` callback not registered (``None``: such a push is a ParseError).
+        self.unknown_info: type[BaseMessage] | None = None
 
     def register_message(self, cls: type[BaseMessage]) -> type[BaseMessage]:
         """Register a message class under its ``wx_type``."""
@@ -218,10 +223,20 @@ class TypeRegistry:
         self.events[cls.wx_type.lower()] = cls
         return cls
 
+    def register_info(self, cls: type[BaseMessage]) -> type[BaseMessage]:
+        """Register an ``InfoType`` callback class under its ``wx_type`` (matched case-insensitively)."""
+        self.infos[cls.wx_type.lower()] = cls
+        return cls
+
     def class_for(self, data: dict[str, Any]) -> type[BaseMessage]:
         """Return the class a parsed push dict maps to."""
         msg_type = data.get("MsgType")
         if not msg_type or not isinstance(msg_type, str):
+            info = data.get("InfoType")
+            if msg_type is None and isinstance(info, str) and info and (self.infos or self.unknown_info):
+                found = self.infos.get(info.lower(), self.unknown_info)
+                if found is not None:
+                    return found
             raise ParseError("missing MsgType")
         if msg_type == "event":
             event = data.get("Event")

@@ -9,10 +9,12 @@ can never close the section and inject elements.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 import attrs
 
+from ._model import AttrsValue
 from .xmlcodec import cdata
 
 __all__ = [
@@ -29,8 +31,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Reply:
+@attrs.frozen(repr=False, eq=False)
+class Reply(AttrsValue):
     """Base of every passive reply."""
 
     msg_type: ClassVar[str] = ""
@@ -40,15 +42,29 @@ class Reply:
 
     def render(self, to_user_name: str, from_user_name: str, create_time: int) -> str:
         """Render the reply XML addressed to ``to_user_name`` from ``from_user_name``."""
-        return (
-            f"<xml><ToUserName>{cdata(to_user_name)}</ToUserName>"
-            f"<FromUserName>{cdata(from_user_name)}</FromUserName>"
-            f"<CreateTime>{int(create_time)}</CreateTime>"
-            f"<MsgType><![CDATA[{self.msg_type}]]></MsgType>{self._body()}</xml>"
-        )
+        return _render(to_user_name, from_user_name, create_time, self.msg_type, self._body())
 
 
-@attrs.frozen
+def _render(to_user_name: str, from_user_name: str, create_time: int, msg_type: str, body: str) -> str:
+    """A reply's XML: the addressing, ``MsgType`` and the type's elements (``body``)."""
+    return (
+        f"<xml><ToUserName>{cdata(to_user_name)}</ToUserName>"
+        f"<FromUserName>{cdata(from_user_name)}</FromUserName>"
+        f"<CreateTime>{int(create_time)}</CreateTime>"
+        f"<MsgType><![CDATA[{msg_type}]]></MsgType>{body}</xml>"
+    )
+
+
+def _render_text(to_user_name: str, from_user_name: str, create_time: int, content: str) -> str:
+    """``TextReply(content).render(...)`` without building the reply object (a handler's ``str``)."""
+    return _render(to_user_name, from_user_name, create_time, "text", _text_body(content))
+
+
+def _text_body(content: str) -> str:
+    return f"<Content>{cdata(content)}</Content>"
+
+
+@attrs.frozen(repr=False, eq=False)
 class SuccessReply(Reply):
     """The empty answer: WeChat shows nothing and does not retry (body ``success``)."""
 
@@ -57,7 +73,7 @@ class SuccessReply(Reply):
         return "success"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class TextReply(Reply):
     """A text reply."""
 
@@ -65,10 +81,10 @@ class TextReply(Reply):
     content: str
 
     def _body(self) -> str:
-        return f"<Content>{cdata(self.content)}</Content>"
+        return _text_body(self.content)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class ImageReply(Reply):
     """An image reply by ``media_id``."""
 
@@ -79,7 +95,7 @@ class ImageReply(Reply):
         return f"<Image><MediaId>{cdata(self.media_id)}</MediaId></Image>"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class VoiceReply(Reply):
     """A voice reply by ``media_id``."""
 
@@ -90,7 +106,7 @@ class VoiceReply(Reply):
         return f"<Voice><MediaId>{cdata(self.media_id)}</MediaId></Voice>"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class VideoReply(Reply):
     """A video reply by ``media_id`` with optional title and description."""
 
@@ -106,7 +122,7 @@ class VideoReply(Reply):
         )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class MusicReply(Reply):
     """A music reply; ``thumb_media_id`` is the cover image's media id."""
 
@@ -125,8 +141,8 @@ class MusicReply(Reply):
         )
 
 
-@attrs.frozen
-class Article:
+@attrs.frozen(repr=False, eq=False)
+class Article(AttrsValue):
     """One article of a :class:`NewsReply`."""
 
     title: str
@@ -142,6 +158,12 @@ class Article:
         )
 
 
+def _articles(articles: Iterable[Article]) -> tuple[Article, ...]:
+    # A typed function rather than ``tuple``: attrs reads a converter's signature when the class is made,
+    # and a builtin's costs a tokenizer run at import; mypy also types NewsReply's parameter from it.
+    return tuple(articles)
+
+
 def _check_articles(_inst: object, _attr: object, value: tuple[Article, ...]) -> None:
     if not 1 <= len(value) <= 8:
         raise ValueError(f"a news reply carries 1 to 8 articles, got {len(value)}")
@@ -150,19 +172,19 @@ def _check_articles(_inst: object, _attr: object, value: tuple[Article, ...]) ->
             raise TypeError("NewsReply articles must be Article instances")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class NewsReply(Reply):
     """A news (article card) reply with 1 to 8 :class:`Article` items."""
 
     msg_type: ClassVar[str] = "news"
-    articles: tuple[Article, ...] = attrs.field(converter=tuple, validator=_check_articles)
+    articles: tuple[Article, ...] = attrs.field(converter=_articles, validator=_check_articles)
 
     def _body(self) -> str:
         items = "".join(a.render() for a in self.articles)
         return f"<ArticleCount>{len(self.articles)}</ArticleCount><Articles>{items}</Articles>"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)
 class TransferCustomerServiceReply(Reply):
     """Hand the conversation to customer service, optionally to one ``kf_account``."""
 

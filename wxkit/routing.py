@@ -51,8 +51,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar, overload, runtime_checkable
 
+from ._eventbase import Event, SubscribeEvent, UnknownEvent
 from .errors import ConfigError
-from .events import Event, SubscribeEvent, UnknownEvent
 from .messages import BaseMessage, UnknownMessage
 from .replies import Reply
 

@@ -242,9 +242,7 @@ def _reply(data: Any, what: str) -> Reply | str:
         articles = spec.get("articles")
         if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
             raise _Problem(f"{what}: 'articles' must be a list of 1 to 8 articles")
-        # Any: mypy's attrs plugin cannot type NewsReply's converter=tuple parameter
-        items: Any = [_article(a, f"{what} article {i}") for i, a in enumerate(articles)]
-        return NewsReply(items)
+        return NewsReply([_article(a, f"{what} article {i}") for i, a in enumerate(articles)])
     if kind == "handler":
         return _text(spec, "name", what)
     return TransferCustomerServiceReply(_text(spec, "kf_account", what, required=False) or None)

@@ -57,6 +57,11 @@ class Storage(Protocol):
         ...
 
 
+#: MemoryStorage._sweep_at values: look at the old end on the next insertion / never needed.
+_LOOK = float("-inf")
+_NEVER = float("inf")
+
+
 class MemoryStorage:
     """An in-process :class:`Storage`: thread-safe, TTL-aware and bounded.
 
@@ -67,7 +72,7 @@ class MemoryStorage:
     (a monotonic seconds function) can be replaced in tests.
     """
 
-    __slots__ = ("_clock", "_data", "_lock", "max_entries")
+    __slots__ = ("_clock", "_data", "_lock", "_sweep_at", "max_entries")
 
     def __init__(self, max_entries: int = 100_000, *, clock: Callable[[], float] = time.monotonic) -> None:
         if max_entries < 1:
@@ -77,6 +82,9 @@ class MemoryStorage:
         # key -> (value, expires_at or None); dict order is insertion order.
         self._data: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
         self._lock = threading.Lock()
+        #: When the oldest entry expires, as last seen by the sweep; -inf: look again (the oldest
+        #: entry may have changed). Until then an insertion need not look at the old end at all.
+        self._sweep_at = _LOOK
 
     def __repr__(self) -> str:
         return f"MemoryStorage(entries={len(self._data)}, max_entries={self.max_entries})"
@@ -91,31 +99,49 @@ class MemoryStorage:
         value, expires = item
         if expires is not None and expires <= now:
             del self._data[key]
+            self._sweep_at = _LOOK
             return None
         return value
 
     def _make_room(self, now: float) -> None:
+        """Before an insertion: sweep expired entries from the old end, evict the oldest when full."""
         data = self._data
-        # Amortised sweep: drop a couple of expired entries from the old end.
-        for _ in range(2):
-            if not data:
-                return
-            key, (_, exp) = next(iter(data.items()))
-            if exp is None or exp > now:
-                break
-            del data[key]
+        if now >= self._sweep_at:
+            # Amortised sweep: drop a couple of expired entries from the old end.
+            for _ in (0, 1):
+                if not data:
+                    break
+                key = next(iter(data))
+                exp = data[key][1]
+                if exp is None or exp > now:
+                    break
+                del data[key]
         while len(data) >= self.max_entries:
             data.popitem(last=False)
+        if data:  # the oldest entry now: until it expires, or until an entry is removed, no need to look
+            exp = data[next(iter(data))][1]
+            self._sweep_at = _NEVER if exp is None else exp
+        else:
+            self._sweep_at = _LOOK
 
     def _put(self, key: str, value: str, ttl: float | None, now: float) -> None:
-        self._data.pop(key, None)
+        if self._data.pop(key, None) is not None:
+            self._sweep_at = _LOOK
         self._make_room(now)
         self._data[key] = (value, None if ttl is None else now + ttl)
 
     def get(self, key: str) -> str | None:
         """Return the value of ``key``, or ``None`` if absent or expired."""
-        with self._lock:
-            return self._live(key, self._clock())
+        with self._lock:  # _live, inlined: the replay guard calls this for every push
+            item = self._data.get(key)
+            if item is None:
+                return None
+            expires = item[1]
+            if expires is not None and expires <= self._clock():
+                del self._data[key]
+                self._sweep_at = _LOOK
+                return None
+            return item[0]
 
     def set(self, key: str, value: str, ttl: float | None = None) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds (``None``: no expiry)."""
@@ -124,11 +150,19 @@ class MemoryStorage:
 
     def add(self, key: str, value: str, ttl: float | None = None) -> bool:
         """Store ``value`` only if ``key`` is absent or expired; return whether stored."""
-        with self._lock:
+        with self._lock:  # _live + _put, inlined: the replay guard calls this for every push
             now = self._clock()
-            if self._live(key, now) is not None:
-                return False
-            self._put(key, value, ttl, now)
+            data = self._data
+            item = data.get(key)
+            if item is not None:
+                expires = item[1]
+                if expires is None or expires > now:
+                    return False
+                del data[key]
+                self._sweep_at = _LOOK
+            if now >= self._sweep_at or len(data) >= self.max_entries or not data:
+                self._make_room(now)
+            data[key] = (value, None if ttl is None else now + ttl)
             return True
 
     def delete(self, key: str, *, if_value: str | None = None) -> None:
@@ -136,7 +170,8 @@ class MemoryStorage:
         with self._lock:
             if if_value is not None and self._live(key, self._clock()) != if_value:
                 return
-            self._data.pop(key, None)
+            if self._data.pop(key, None) is not None:
+                self._sweep_at = _LOOK
 
 
 _RELEASE_SCRIPT = """
@@ -261,12 +296,18 @@ def claim(storage: Storage, key: str, owner: str, ttl: float | None = None) -> C
     stored is released (:func:`release_claim`), so a retry of the same work is
     not refused by it.
     """
+    won, value = _claim(storage, key, owner, ttl)
+    return Claim(won, value)
+
+
+def _claim(storage: Storage, key: str, owner: str, ttl: float | None) -> tuple[bool, str | None]:
+    """:func:`claim` as ``(won, value)`` (no :class:`Claim` built: the replay guard calls it for every push)."""
     failure: Exception | None = None
     for _ in range(_CLAIM_TRIES):
         failure = None
         try:
             if storage.add(key, owner, ttl):
-                return Claim(True, owner)
+                return True, owner
         except Exception as exc:  # noqa: BLE001 - any storage error; the write may have been applied
             failure = exc
         try:
@@ -278,11 +319,11 @@ def claim(storage: Storage, key: str, owner: str, ttl: float | None = None) -> C
         if held == owner:
             if failure is not None:
                 logger.info("a claim was stored but its reply was lost (%s): it is ours", type(failure).__name__)
-            return Claim(True, owner)
+            return True, owner
         if held is None:
             continue
         if not _is_abandoned(key, held):
-            return Claim(False, held)
+            return False, held
         try:  # a claim of this process that answered "failed" and was never used: free it
             storage.delete(key, if_value=held)
         except Exception as exc:
@@ -290,7 +331,7 @@ def claim(storage: Storage, key: str, owner: str, ttl: float | None = None) -> C
         _forget_abandoned(key, held)
     if failure is not None:
         raise _failed(key, failure) from failure
-    return Claim(False, None)
+    return False, None
 
 
 def release_claim(storage: Storage, key: str, owner: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -33,99 +32,8 @@ def echo_route(wechat_emulator: Emulator) -> str:
 
 
 # -- every client scenario runs twice: the sync Client, and the AsyncClient driven from the same test body --------
-class _Loop:
-    """One event loop in a thread, for driving async clients from sync test bodies."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, awaitable: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(_await(awaitable), self.loop).result(timeout=120)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.close()
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-class SyncView:
-    """A sync view of an async object: coroutines are awaited on the loop, async iterators become iterators.
-
-    ``view.template.send(...)`` runs ``await aclient.template.send(...)``; attributes that are plain values
-    (``fetch_count``, ``key``, ``base_url``) read and write through.
-    """
-
-    __slots__ = ("_loop", "_target")
-
-    def __init__(self, target: Any, loop: _Loop) -> None:
-        object.__setattr__(self, "_target", target)
-        object.__setattr__(self, "_loop", loop)
-
-    def __getattr__(self, name: str) -> Any:
-        return _wrap(getattr(self._target, name), self._loop)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._target, name, value)
-
-    def __repr__(self) -> str:
-        return repr(self._target)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _wrap(self._target(*args, **kwargs), self._loop)
-
-    def __iter__(self) -> Iterator[Any]:
-        agen = self._target.__aiter__()
-        while True:
-            try:
-                yield self._loop.run(agen.__anext__())
-            except StopAsyncIteration:
-                return
-
-    def __enter__(self) -> SyncView:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.run(self._target.aclose())
-
-    def close(self) -> None:
-        """``Client.close()`` on the async twin."""
-        self._loop.run(self._target.aclose())
-
-    @property
-    def access_token(self) -> str:
-        """``Client.access_token`` on the async twin."""
-        return str(self._loop.run(self._target.get_access_token()))
-
-
-_PLAIN = (str, bytes, int, float, bool, type(None), dict, list, tuple, set, frozenset)
-
-
-def _wrap(value: Any, loop: _Loop) -> Any:
-    if inspect.isawaitable(value):
-        return _wrap(loop.run(value), loop)
-    if isinstance(value, (*_PLAIN, type)):
-        return value
-    if hasattr(value, "__aiter__") or callable(value):
-        return SyncView(value, loop)
-    if type(value).__module__.startswith(("wxkit.client", "wxkit.core", "wxkit._async")):
-        return SyncView(value, loop)
-    return value
-
-
-@pytest.fixture(scope="session")
-def async_loop() -> Iterator[_Loop]:
-    """The event loop (in its own thread) that drives the async clients of the session."""
-    loop = _Loop()
-    yield loop
-    loop.close()
-
-
+# (the loop thread, SyncView and the async_loop / sync_view fixtures live in tests/conftest.py, shared with
+# tests/miniprogram)
 @pytest.fixture(params=["sync", "async"])
 def client_kind(request: pytest.FixtureRequest) -> str:
     """``"sync"`` then ``"async"``: which client the scenario runs on."""
@@ -133,7 +41,7 @@ def client_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def make_client(wechat_emulator: Emulator, client_kind: str, async_loop: _Loop) -> Iterator[Any]:
+def make_client(wechat_emulator: Emulator, client_kind: str, async_loop: Any, sync_view: Any) -> Iterator[Any]:
     """``make_client(appid, secret=None, **kwargs)``: the emulator's ``Client``, or an ``AsyncClient`` seen through
     :class:`SyncView` (same constructor options), per ``client_kind``."""
     made: list[Any] = []
@@ -145,7 +53,7 @@ def make_client(wechat_emulator: Emulator, client_kind: str, async_loop: _Loop) 
             return client
         kwargs.setdefault("sleep", _no_sleep)
         aclient = async_loop.run(_make_async(wechat_emulator, appid, secret, kwargs))
-        view = SyncView(aclient, async_loop)
+        view = sync_view(aclient)
         made.append(view)
         return view
 
@@ -192,7 +100,7 @@ def stub_method(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
-def make_core(client_kind: str, async_loop: _Loop) -> Iterator[Any]:
+def make_core(client_kind: str, async_loop: Any, sync_view: Any) -> Iterator[Any]:
     """``make_core(module, name, base_url, *args, **kwargs)``: ``wxkit.core.<module>.<name>(http, *args, **kwargs)``
     (sync) or its ``Async`` twin seen through :class:`SyncView` (async), on a transport to ``base_url`` made for
     it (no backoff sleeps). ``SyncView`` arguments are passed as the async objects they wrap."""
@@ -204,7 +112,7 @@ def make_core(client_kind: str, async_loop: _Loop) -> Iterator[Any]:
     transports: list[Any] = []
 
     def make(module: str, name: str, base_url: str, *args: Any, **kwargs: Any) -> Any:
-        args = tuple(getattr(a, "_target", a) if isinstance(a, SyncView) else a for a in args)
+        args = tuple(getattr(a, "_target", a) if type(a).__name__ == "SyncView" else a for a in args)
         if client_kind == "sync":
             http = HTTPClient(base_url, backoff=0.0)
             transports.append(http)
@@ -217,7 +125,7 @@ def make_core(client_kind: str, async_loop: _Loop) -> Iterator[Any]:
                 ahttp, *args, **kwargs
             )
 
-        return SyncView(async_loop.run(build()), async_loop)
+        return sync_view(async_loop.run(build()))
 
     yield make
     for http in transports:
@@ -225,9 +133,3 @@ def make_core(client_kind: str, async_loop: _Loop) -> Iterator[Any]:
             http.close()
         else:
             async_loop.run(http.aclose())
-
-
-@pytest.fixture
-def sync_view(async_loop: _Loop) -> Any:
-    """``sync_view(async_object)``: a :class:`SyncView` of it on the session's loop."""
-    return lambda target: SyncView(target, async_loop)

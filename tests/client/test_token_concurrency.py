@@ -124,7 +124,6 @@ def _settle(app: AppState, tally: _Tally, workers: list[str], procs: list[subpro
     """Wait until every worker has completed a call with the app's current token, and a few more calls were made."""
     with tally.lock:
         start = tally.calls
-    t0 = time.monotonic()
     deadline = time.monotonic() + 60
     while True:
         token = app.stable_token
@@ -134,7 +133,6 @@ def _settle(app: AppState, tally: _Tally, workers: list[str], procs: list[subpro
                 and tally.calls - start >= CALLS_PER_PHASE
                 and all(tally.last.get(w) == token for w in workers)
             ):
-                print(f"phase {time.monotonic()-t0:.2f}s calls {tally.calls-start} workers seen {len(tally.last)}")
                 return
         for proc in procs:
             if proc.poll() is not None:

@@ -418,6 +418,12 @@ CASES: dict[str, tuple[str, type, str, dict[str, Any]]] = {
         "on_open_approval_change",
         {"approval_info": APPROVAL, "agent_id": 1000002},
     ),
+    "kf_msg_or_event": (
+        ev("kf_msg_or_event", "<Token><![CDATA[ENCApHxnG]]></Token><OpenKfId><![CDATA[wkAJ2GCAAA]]></OpenKfId>"),
+        wm.WorkKfMsgOrEvent,
+        "on_kf_msg_or_event",
+        {"token": "ENCApHxnG", "open_kfid": "wkAJ2GCAAA", "agent_id": 1000002},
+    ),
     "share_agent_change": (
         ev("share_agent_change", sender="sys"),
         wm.WorkShareAgentChangeEvent,
@@ -508,6 +514,7 @@ REGISTERED: dict[type, tuple[str, str]] = {
     wm.WorkLocationSelectEvent: ("location_select", "on_location_select"),
     wm.WorkOpenApprovalChangeEvent: ("open_approval_change", "on_open_approval_change"),
     wm.WorkShareAgentChangeEvent: ("share_agent_change", "on_share_agent_change"),
+    wm.WorkKfMsgOrEvent: ("kf_msg_or_event", "on_kf_msg_or_event"),
     wm.WorkTemplateCardEvent: ("template_card_event", "on_template_card_event"),
     wm.WorkTemplateCardMenuEvent: ("template_card_menu_event", "on_template_card_menu_event"),
 }
@@ -569,11 +576,11 @@ def test_unknown_change_type_keeps_fields_in_raw() -> None:
 
 
 def test_unknown_event_and_message() -> None:
-    event = parse(ev("kf_msg_or_event", "<Token><![CDATA[ENCApHxnG]]></Token>"))
+    event = parse(ev("future_event", "<Token><![CDATA[ENCApHxnG]]></Token>"))
     assert type(event) is wm.WorkUnknownEvent
     assert event.handler == "on_unknown"
     assert event.agent_id == 1000002
-    assert event.event == "kf_msg_or_event"
+    assert event.event == "future_event"
     assert event.raw["Token"] == "ENCApHxnG"
     message = parse(msg("file", "<MediaId>m</MediaId>"))
     assert type(message) is wm.WorkUnknownMessage
@@ -793,7 +800,7 @@ def test_work_application_unknown_pushes_reach_on_unknown() -> None:
 
     app = App(token=TOKEN, corp_id=CORP_ID, aes_key=AES_KEY, timestamp_window=None)
     crypto = MessageCrypto(TOKEN, AES_KEY, CORP_ID)
-    for xml in (ev("kf_msg_or_event", "<Token>t</Token>"), msg("file", "<MediaId>m</MediaId>")):
+    for xml in (ev("future_event", "<Token>t</Token>"), msg("file", "<MediaId>m</MediaId>")):
         reply = app.process(*encrypted_push(crypto, xml))
         assert decrypt_reply(crypto, reply)["Content"] == "unknown"
     assert [type(m) for m in seen] == [wm.WorkUnknownEvent, wm.WorkUnknownMessage]

@@ -16,12 +16,21 @@ failed, fetches again and retries the call once.
 
 Each endpoint is written once, as ``async def`` in ``wxkit/client/_async/``;
 the sync modules beside it are generated (:mod:`wxkit._unasync`). Importing
-this package never imports httpx: the async client imports it when made.
+this package never imports httpx (the async client imports it when made),
+nor the async twins and ``asyncio``: ``AsyncClient`` loads them on first use.
 """
 
 from __future__ import annotations
 
-from ._async.client import AsyncClient
+from typing import TYPE_CHECKING
+
 from .client import DEFAULT_BASE_URL, Client
+
+if TYPE_CHECKING:
+    from ._async.client import AsyncClient
+else:  # the async twins (and asyncio) load on first use of AsyncClient: a sync program never pays for them
+    from .. import _lazy
+
+    __getattr__, __dir__ = _lazy.attach(__name__, {"_async.client": ("AsyncClient",)})
 
 __all__ = ["AsyncClient", "Client", "DEFAULT_BASE_URL"]

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.base import BaseAPI
-from ..rules import import_console_rules
 
 __all__ = ["AutoReplyAPI"]
 
@@ -40,4 +39,6 @@ class AutoReplyAPI(BaseAPI):
         ``media(kind, media_id) -> media_id`` swaps the temporary media ids
         WeChat answers (valid three days) for permanent ones.
         """
+        from ..rules import import_console_rules  # the inbound rules engine only when rules are exported
+
         return import_console_rules(self.get_current(), media=media)

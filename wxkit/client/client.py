@@ -23,29 +23,31 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .._lazy import group
 from ..core.client import BaseClient
 from ..core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT, Timeout
-from ..core.token import TokenManager, TokenSource
+from ..core.token import TokenManager, TokenProvider, TokenSource
 from ..oauth import OAuth
 from ..storage import MemoryStorage, Storage
-from .autoreply import AutoReplyAPI
-from .draft import DraftAPI
-from .freepublish import FreePublishAPI
-from .jssdk import JSSDKAPI
-from .kf import KfAPI
-from .material import MaterialAPI
-from .media import MediaAPI
-from .menu import MenuAPI
-from .message import MessageAPI
-from .misc import MiscAPI
-from .qrcode import QRCodeAPI
-from .subscribe import SubscribeAPI
-from .tag import TagAPI
-from .template import TemplateAPI
-from .user import UserAPI
 
 if TYPE_CHECKING:
     import requests
+
+    from .autoreply import AutoReplyAPI
+    from .draft import DraftAPI
+    from .freepublish import FreePublishAPI
+    from .jssdk import JSSDKAPI
+    from .kf import KfAPI
+    from .material import MaterialAPI
+    from .media import MediaAPI
+    from .menu import MenuAPI
+    from .message import MessageAPI
+    from .misc import MiscAPI
+    from .qrcode import QRCodeAPI
+    from .subscribe import SubscribeAPI
+    from .tag import TagAPI
+    from .template import TemplateAPI
+    from .user import UserAPI
 
     _Session = requests.Session
 
@@ -66,7 +68,9 @@ class Client(BaseClient):
     is ``"stable"`` (default, ``/cgi-bin/stable_token``) or ``"classic"``
     (``/cgi-bin/token``). ``token_source`` is a callable returning the token
     when a central service owns it (an ``def`` one works on the async
-    client). ``timeout`` is ``(connect, read)`` seconds or one number;
+    client); ``tokens`` a token provider of yours instead (the open platform's
+    :meth:`wxkit.open.Component.client` passes an authorizer's, see
+    :class:`~wxkit.core.token.TokenProvider`). ``timeout`` is ``(connect, read)`` seconds or one number;
     ``max_retries`` bounds re-sends where they are safe. ``deadline`` bounds
     one call as a whole, re-sends and body included (default: the worst case
     of the timeouts and retries). ``max_body_size`` bounds a JSON answer and
@@ -75,6 +79,23 @@ class Client(BaseClient):
     (async) of yours. The async client needs the ``wxkit[async]`` extra
     (httpx) and belongs to one event loop, as an ``httpx.Client`` does.
     """
+
+    # The API groups (one line each): a group's module is imported, and the group made, on first access.
+    message: group[MessageAPI] = group(".message", "MessageAPI")
+    template: group[TemplateAPI] = group(".template", "TemplateAPI")
+    subscribe: group[SubscribeAPI] = group(".subscribe", "SubscribeAPI")
+    user: group[UserAPI] = group(".user", "UserAPI")
+    tag: group[TagAPI] = group(".tag", "TagAPI")
+    menu: group[MenuAPI] = group(".menu", "MenuAPI")
+    media: group[MediaAPI] = group(".media", "MediaAPI")
+    material: group[MaterialAPI] = group(".material", "MaterialAPI")
+    draft: group[DraftAPI] = group(".draft", "DraftAPI")
+    freepublish: group[FreePublishAPI] = group(".freepublish", "FreePublishAPI")
+    qrcode: group[QRCodeAPI] = group(".qrcode", "QRCodeAPI")
+    jssdk: group[JSSDKAPI] = group(".jssdk", "JSSDKAPI")
+    kf: group[KfAPI] = group(".kf", "KfAPI")
+    misc: group[MiscAPI] = group(".misc", "MiscAPI")
+    autoreply: group[AutoReplyAPI] = group(".autoreply", "AutoReplyAPI")
 
     def __init__(
         self,
@@ -93,6 +114,7 @@ class Client(BaseClient):
         deadline: float | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
+        tokens: TokenProvider | None = None,
     ) -> None:
         from ..core.http import HTTPClient  # httpx only when an async client is made
 
@@ -110,28 +132,14 @@ class Client(BaseClient):
             max_body_size=max_body_size,
             max_download_size=max_download_size,
         )
-        tokens = TokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
+        if tokens is None:
+            tokens = TokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
         super().__init__(http, tokens, store)
-        self.tokens: TokenManager = tokens
+        self.tokens: TokenProvider = tokens
         self._mount()
 
     def _mount(self) -> None:
-        """Attach the API groups (one line each)."""
-        self.message = MessageAPI(self)
-        self.template = TemplateAPI(self)
-        self.subscribe = SubscribeAPI(self)
-        self.user = UserAPI(self)
-        self.tag = TagAPI(self)
-        self.menu = MenuAPI(self)
-        self.media = MediaAPI(self)
-        self.material = MaterialAPI(self)
-        self.draft = DraftAPI(self)
-        self.freepublish = FreePublishAPI(self)
-        self.qrcode = QRCodeAPI(self)
-        self.jssdk = JSSDKAPI(self)
-        self.kf = KfAPI(self)
-        self.misc = MiscAPI(self)
-        self.autoreply = AutoReplyAPI(self)
+        """Attach what is not an API group (the groups are the class attributes above, made on first use)."""
         self.oauth = OAuth(self.appid, self._secret, http=self.http)
 
     def __repr__(self) -> str:

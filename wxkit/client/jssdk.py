@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from ..bounds import clamp_expires_in
 from ..core.base import BaseAPI
 from ..core.cache import SharedValue
-from ..crypto import sha1_signature
 from ..errors import APIError
 
 if TYPE_CHECKING:
@@ -40,6 +39,8 @@ def sign_jsapi(jsapi_ticket: str, noncestr: str, timestamp: int | str, url: str)
     The four keys in ASCII order, raw values (no URL escaping); ``url`` is the
     page's full URL without ``#`` and what follows (removed here if present).
     """
+    from ..crypto import sha1_signature  # wxkit.crypto loads pycryptodome: only when something is signed
+
     page = url.split("#", 1)[0]
     string1 = f"jsapi_ticket={jsapi_ticket}&noncestr={noncestr}&timestamp={timestamp}&url={page}"
     return sha1_signature(string1)
@@ -52,6 +53,8 @@ def sign_card(*values: str) -> str:
     card_id, code, openid and nonce_str; other card APIs sign their own field
     sets the same way.
     """
+    from ..crypto import sha1_signature
+
     return sha1_signature(*(v for v in values if v))
 
 

@@ -95,6 +95,8 @@ class AsyncHTTPClient:
 
     #: The deadline of each streamed response still to be read (gone with the response).
     _deadlines: weakref.WeakKeyDictionary[httpx.Response, Deadline]
+    #: The ``httpx.Timeout`` of each ``(connect, read)`` pair, made once.
+    _timeouts: dict[tuple[float, float], httpx.Timeout]
 
     def __init__(
         self,
@@ -128,6 +130,7 @@ class AsyncHTTPClient:
         self.max_download_size = max_download_size
         self._httpx = httpx
         self._deadlines = weakref.WeakKeyDictionary()
+        self._timeouts = {}
 
     def __repr__(self) -> str:
         return f"AsyncHTTPClient(base_url={self.base_url!r})"
@@ -156,7 +159,15 @@ class AsyncHTTPClient:
 
     def _timeout(self, wait: Timeout, left: float) -> httpx.Timeout:
         connect, read = wait if isinstance(wait, tuple) else (wait, wait)
-        connect, read = min(float(connect), left), min(float(read), left)
+        connect, read = float(connect), float(read)
+        if left >= connect and left >= read:  # the common case: the deadline is further away than the timeouts
+            cached = self._timeouts.get((connect, read))
+            if cached is None:
+                cached = self._timeouts[(connect, read)] = self._httpx.Timeout(
+                    connect=connect, read=read, write=read, pool=connect
+                )
+            return cached
+        connect, read = min(connect, left), min(read, left)
         return self._httpx.Timeout(connect=connect, read=read, write=read, pool=connect)  # type: ignore[no-any-return]
 
     async def send(
@@ -198,6 +209,7 @@ class AsyncHTTPClient:
                     pairs.setdefault(str(k), []).append(str(v))
                 data = pairs
         query = {k: v for k, v in (params or {}).items() if v is not None}
+        has_query = "?" in url
         safe_url = redact_url(url, params)
         retry_all = (method == "GET") if idempotent is None else idempotent
         wait = timeout if timeout is not None else self.timeout
@@ -218,7 +230,8 @@ class AsyncHTTPClient:
                 request = self.session.build_request(
                     method,
                     # httpx replaces a URL's own query by ``params``: merge them instead, as requests does.
-                    httpx.URL(url).copy_merge_params(query) if query else url,
+                    httpx.URL(url).copy_merge_params(query) if query and has_query else url,
+                    params=query if query and not has_query else None,
                     content=content,
                     data=data,
                     files=files,
@@ -334,14 +347,58 @@ class AsyncHTTPClient:
         cached = getattr(response, "_content", None)
         if cached is not None:
             return bytes(cached)
+        if deadline is None:
+            deadline = self._deadlines.pop(response, None) or Deadline(None)
         try:
-            body = b"".join(
-                [c async for c in self._chunks(response, limit=limit, deadline=deadline, method=method, url=url)]
-            )
+            left = deadline.remaining()
+            if left <= 0:
+                deadline.hit = True
+                raise deadline.error(method, url)
+            try:
+                # One timer for the whole body (the deadline is one moment), not one per chunk.
+                body = await _within(
+                    self._collect(response, limit=limit, method=method, url=url),
+                    None if left == float("inf") else left,
+                )
+            except asyncio.TimeoutError:
+                deadline.hit = True
+                raise deadline.error(method, url) from None
         finally:
             await response.aclose()
         response._content = body  # what httpx caches: response.content keeps working
         return body
+
+    def _decoder(self, response: httpx.Response, *, limit: int | None, method: str, url: str) -> BodyDecoder:
+        """The body's decoder; an answer announcing more than ``limit`` plain bytes is refused before reading."""
+        what = f"{method} {url} answered".strip()
+
+        def error(message: str) -> TransportError:
+            return TransportError(message, method=method, url=url)
+
+        headers = response.headers
+        decoder = BodyDecoder(headers.get("Content-Encoding", ""), limit=limit, what=what, error=error)
+        if limit is not None and not decoder.coding:
+            try:
+                length = int(headers.get("Content-Length", ""))
+            except ValueError:
+                length = None
+            if length is not None and length > limit:
+                raise error(f"{what} with {length} bytes, more than the {limit} allowed")
+        return decoder
+
+    async def _collect(self, response: httpx.Response, *, limit: int | None, method: str, url: str) -> bytes:
+        """Read and decode the whole body within ``limit`` (the caller bounds the time)."""
+        decoder = self._decoder(response, limit=limit, method=method, url=url)
+        parts: list[bytes] = []
+        try:
+            async for chunk in response.aiter_raw(_CHUNK):
+                parts.extend(decoder.decode(chunk))
+        except (self._httpx.HTTPError, OSError) as exc:
+            what = f"{method} {url} answered".strip()
+            error = TransportError(f"{what} with a body cut short: {type(exc).__name__}", method=method, url=url)
+            raise _ReadFailed(error) from None
+        decoder.finish()
+        return b"".join(parts)
 
     async def _chunks(
         self, response: httpx.Response, *, limit: int | None, deadline: Deadline | None, method: str, url: str
@@ -349,18 +406,8 @@ class AsyncHTTPClient:
         httpx = self._httpx
         if deadline is None:
             deadline = self._deadlines.pop(response, None) or Deadline(None)
+        decoder = self._decoder(response, limit=limit, method=method, url=url)
         what = f"{method} {url} answered".strip()
-
-        def error(message: str) -> TransportError:
-            return TransportError(message, method=method, url=url)
-
-        decoder = BodyDecoder(response.headers.get("Content-Encoding", ""), limit=limit, what=what, error=error)
-        try:
-            length = int(response.headers.get("Content-Length", ""))
-        except ValueError:
-            length = None
-        if limit is not None and not decoder.coding and length is not None and length > limit:
-            raise error(f"{what} with {length} bytes, more than the {limit} allowed")
         raw = response.aiter_raw(_CHUNK)
         while True:
             left = deadline.remaining()
@@ -373,7 +420,8 @@ class AsyncHTTPClient:
                 deadline.hit = True
                 raise deadline.error(method, url) from None
             except (httpx.HTTPError, OSError) as exc:
-                raise _ReadFailed(error(f"{what} with a body cut short: {type(exc).__name__}")) from None
+                error = TransportError(f"{what} with a body cut short: {type(exc).__name__}", method=method, url=url)
+                raise _ReadFailed(error) from None
             if not chunk:
                 break
             for piece in decoder.decode(chunk):

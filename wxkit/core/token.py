@@ -24,7 +24,12 @@ external-contact secrets have their own), and the open platform's two:
 :class:`ComponentTokenManager` (a third-party platform's
 ``component_access_token``, made from the ``component_verify_ticket`` WeChat
 pushes) and :class:`AuthorizerTokenManager` (the ``authorizer_access_token``
-of an account that authorized the platform, made from its refresh token).
+of an account that authorized the platform, made from its refresh token);
+and WeCom third-party suites' two: :class:`SuiteTokenManager` (the
+``suite_access_token``, made from the ``suite_ticket`` WeCom pushes, stored
+under :func:`suite_ticket_key`) and :class:`CorpTokenManager` (an installing
+corp's token, made from its permanent code, stored under
+:func:`suite_permanent_code_key`).
 
 Storage keys the open platform's other parts write (nothing secret in a key):
 :func:`component_verify_ticket_key` (``wxkit:component_verify_ticket:<component_appid>``,
@@ -44,7 +49,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..bounds import clamp_expires_in
-from ..errors import TOKEN_ERRCODES, AccessTokenError, APIError, ConfigError, StorageError
+from ..errors import TOKEN_ERRCODES, WORK_TOKEN_ERRCODES, AccessTokenError, APIError, ConfigError, StorageError
 from ..storage import Storage
 from .cache import SharedValue
 from .redact import redact_url
@@ -56,6 +61,9 @@ __all__ = [
     "AuthorizerTokenManager",
     "COMPONENT_VERIFY_TICKET_TTL",
     "ComponentTokenManager",
+    "CorpTokenManager",
+    "SUITE_TICKET_TTL",
+    "SuiteTokenManager",
     "TOKEN_MODES",
     "TokenManager",
     "TokenProvider",
@@ -63,6 +71,8 @@ __all__ = [
     "WorkTokenManager",
     "authorizer_refresh_token_key",
     "component_verify_ticket_key",
+    "suite_permanent_code_key",
+    "suite_ticket_key",
 ]
 
 logger = logging.getLogger("wxkit.client")
@@ -73,6 +83,26 @@ TOKEN_MODES = ("stable", "classic")
 TokenSource = Callable[[], "str | Awaitable[str]"]
 #: Seconds a ``component_verify_ticket`` is valid (WeChat: 12 hours; a new one is pushed every 10 minutes).
 COMPONENT_VERIFY_TICKET_TTL = 12 * 3600
+#: Seconds a WeCom ``suite_ticket`` is valid (30 minutes; WeCom pushes a new one every 10 minutes).
+SUITE_TICKET_TTL = 30 * 60
+
+
+def suite_ticket_key(suite_id: str) -> str:
+    """The storage key of a WeCom third-party suite's latest ``suite_ticket``: ``wxkit:suite_ticket:<suite_id>``.
+
+    :class:`~wxkit.work.WorkApplication` writes each ticket WeCom pushes there
+    (for :data:`SUITE_TICKET_TTL` seconds); :class:`SuiteTokenManager` reads it.
+    """
+    return f"wxkit:suite_ticket:{suite_id}"
+
+
+def suite_permanent_code_key(suite_id: str, corpid: str) -> str:
+    """The storage key of a corp's permanent code for a suite: ``wxkit:suite_permanent_code:<suite_id>:<corpid>``.
+
+    Stored without expiry by :meth:`wxkit.work.Suite.get_permanent_code`;
+    :class:`CorpTokenManager` reads it.
+    """
+    return f"wxkit:suite_permanent_code:{suite_id}:{corpid}"
 
 
 def component_verify_ticket_key(component_appid: str) -> str:
@@ -519,7 +549,8 @@ class AuthorizerTokenManager(TokenProvider):
             raise AccessTokenError(
                 -2,
                 f"no authorizer_refresh_token in the storage under {self.refresh_key!r}: the authorization flow"
-                " (api_query_auth) stores it when the account authorizes the platform",
+                " (api_query_auth) stores it when the account authorizes the platform; an account that"
+                " unauthorized the platform has none until it authorizes again",
                 method="POST",
                 url=self.http.url(path),
             )
@@ -556,4 +587,164 @@ class AuthorizerTokenManager(TokenProvider):
             self._write_refresh_token(rotated)
             logger.info("stored the new refresh token of %s", self.authorizer_appid)
         logger.info("fetched a new authorizer access token for %s", self.authorizer_appid)
+        return token, float(expires_in)
+
+
+class SuiteTokenManager(TokenProvider):
+    """A WeCom third-party suite's ``suite_access_token`` (第三方应用凭证).
+
+    ``POST /cgi-bin/service/get_suite_token`` with ``suite_id``,
+    ``suite_secret`` and the latest ``suite_ticket``, read from
+    :func:`suite_ticket_key` (the suite's callback handler writes it;
+    :meth:`set_suite_ticket` does the same). No ticket stored is an
+    :class:`~wxkit.errors.AccessTokenError` with errcode -2 naming that key;
+    WeCom's refusal of an expired or wrong ticket (40085) comes through as an
+    ``AccessTokenError`` with WeCom's errcode. Cached under
+    ``wxkit:suite_access_token:<suite_id>`` with every rule of :class:`TokenProvider`.
+    """
+
+    def __init__(
+        self,
+        http: HTTPClient,
+        suite_id: str,
+        suite_secret: str | None,
+        storage: Storage,
+        *,
+        token_source: TokenSource | None = None,
+        margin: float = 300.0,
+        lock_ttl: float | None = None,
+        wait_timeout: float | None = None,
+        poll_interval: float = 0.02,
+    ) -> None:
+        if not suite_id:
+            raise ConfigError("a suite_id is required")
+        if token_source is None and not suite_secret:
+            raise ConfigError("a suite_secret (or a token_source) is required")
+        self.suite_id = suite_id
+        self._secret = suite_secret
+        #: Where the latest ``suite_ticket`` is read from.
+        self.ticket_key = suite_ticket_key(suite_id)
+        super().__init__(
+            http,
+            storage,
+            key=f"wxkit:suite_access_token:{suite_id}",
+            lock_key=f"wxkit:suite_access_token_lock:{suite_id}",
+            what="the suite access token",
+            token_source=token_source,
+            margin=margin,
+            lock_ttl=lock_ttl,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(suite_id={self.suite_id!r})"  # never the secret, the ticket or a token
+
+    def set_suite_ticket(self, ticket: str, *, ttl: float = SUITE_TICKET_TTL) -> None:
+        """Store a ``suite_ticket`` (what the callback handler does with each one WeCom pushes)."""
+        if not ticket or not isinstance(ticket, str):
+            raise ConfigError("a suite_ticket must be a non-empty string")
+        self._storage("storing the suite_ticket", self.ticket_key, self.storage.set, self.ticket_key, ticket, ttl)
+
+    def _fetch_new(self, failed: str | None) -> tuple[str, float]:
+        ticket = self._storage("reading the suite_ticket", self.ticket_key, self.storage.get, self.ticket_key)
+        path = "/cgi-bin/service/get_suite_token"
+        safe_url = self.http.url(path)
+        if not ticket:
+            raise AccessTokenError(
+                -2,
+                f"no suite_ticket in the storage under {self.ticket_key!r}: WeCom pushes one every 10 minutes"
+                " to the suite's instruction callback URL, whose WorkApplication stores it there",
+                method="POST",
+                url=safe_url,
+            )
+        body = {"suite_id": self.suite_id, "suite_secret": self._secret, "suite_ticket": ticket}
+        token, expires_in, _ = self._token_answer("POST", path, safe_url, json_body=body, field="suite_access_token")
+        logger.info("fetched a new suite access token for %s", self.suite_id)
+        return token, float(expires_in)
+
+
+class CorpTokenManager(WorkTokenManager):
+    """The access token of a corp that installed a WeCom third-party suite (企业凭证).
+
+    ``POST /cgi-bin/service/get_corp_token?suite_access_token=...`` with
+    ``auth_corpid`` and the corp's permanent code, read from
+    :func:`suite_permanent_code_key`. ``suite`` provides the suite token: when
+    WeCom refuses it (40082 / 40014 / 42001) it is dropped (if still current)
+    and the call is made once more. No permanent code stored is an
+    :class:`~wxkit.errors.AccessTokenError` with errcode -2 naming the key.
+    One token per suite and corp, cached under
+    ``wxkit:suite_corp_token:<suite_id>:<corpid>``: many corps in one process
+    never share one. A :class:`WorkTokenManager` (so it can serve a
+    ``WorkClient``: :meth:`wxkit.work.Suite.corp_client`) that has no secret.
+    """
+
+    def __init__(
+        self,
+        http: HTTPClient,
+        suite: SuiteTokenManager,
+        corpid: str,
+        storage: Storage,
+        *,
+        token_source: TokenSource | None = None,
+        margin: float = 300.0,
+        lock_ttl: float | None = None,
+        wait_timeout: float | None = None,
+        poll_interval: float = 0.02,
+    ) -> None:
+        if not corpid:
+            raise ConfigError("a corpid is required")
+        self.suite = suite
+        self.suite_id = suite.suite_id
+        self.corpid = corpid
+        #: Where the corp's permanent code is kept.
+        self.code_key = suite_permanent_code_key(self.suite_id, corpid)
+        if lock_ttl is None:  # a fetch may first wait for, and make, the suite token
+            lock_ttl = suite.shared.wait_timeout + default_lock_ttl(http)
+        name = f"{self.suite_id}:{corpid}"
+        self._secret = None
+        TokenProvider.__init__(
+            self,
+            http,
+            storage,
+            key=f"wxkit:suite_corp_token:{name}",
+            lock_key=f"wxkit:suite_corp_token_lock:{name}",
+            what="the corp access token",
+            token_source=token_source,
+            margin=margin,
+            lock_ttl=lock_ttl,
+            wait_timeout=wait_timeout,
+            poll_interval=poll_interval,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(suite_id={self.suite_id!r}, corpid={self.corpid!r})"  # never a code or token
+
+    def _fetch_new(self, failed: str | None) -> tuple[str, float]:
+        path = "/cgi-bin/service/get_corp_token"
+        code = self._storage("reading the permanent code", self.code_key, self.storage.get, self.code_key)
+        if not code:
+            raise AccessTokenError(
+                -2,
+                f"no permanent code in the storage under {self.code_key!r}: Suite.get_permanent_code stores it"
+                " when the corp installs the suite (create_auth)",
+                method="POST",
+                url=self.http.url(path),
+            )
+        suite_token = self.suite.get()
+        retried = False
+        while True:
+            params = {"suite_access_token": suite_token}
+            body = {"auth_corpid": self.corpid, "permanent_code": code}
+            safe_url = redact_url(self.http.url(path), params)  # the suite token stays out of errors and logs
+            try:
+                token, expires_in, _ = self._token_answer("POST", path, safe_url, params=params, json_body=body)
+            except AccessTokenError as exc:
+                if exc.errcode in WORK_TOKEN_ERRCODES and not retried:
+                    retried = True
+                    suite_token = self.suite.refresh(suite_token)
+                    continue
+                raise
+            break
+        logger.info("fetched a new corp access token for %s (suite %s)", self.corpid, self.suite_id)
         return token, float(expires_in)

@@ -1,4 +1,4 @@
-"""Mini programs (小程序): the server-API client, typed answers, and ``encryptedData`` decryption.
+"""Mini programs (小程序): the server-API client, typed answers, message push, the login flow, ``encryptedData``.
 
 ::
 
@@ -10,17 +10,24 @@
 :class:`MiniProgramClient` (sync, ``requests``) and :class:`AsyncMiniProgramClient`
 (``httpx``) are imported on first use, so ``import wxkit.miniprogram`` (for
 :func:`decrypt_encrypted_data` or a push application) pulls in no HTTP library.
+:class:`MiniProgramApplication` serves message push (JSON or XML; see
+:mod:`wxkit.miniprogram.app`); :class:`Login` / :class:`AsyncLogin` run the
+login flow with the ``session_key`` kept server-side (:mod:`wxkit.miniprogram.login`).
 """
 
 from __future__ import annotations
 
 import typing
 
+from ._login import LoginResult, UserData
+from .app import MiniProgramApplication, PassiveReplyError
 from .crypto import decrypt_encrypted_data
+from .login import Login
 from .models import PhoneInfo, SecurityCheck, Session
 
 if typing.TYPE_CHECKING:
     from ._async.client import AsyncMiniProgramClient
+    from ._async.login import AsyncLogin
     from .client import MiniProgramClient
 
 
@@ -34,14 +41,24 @@ def __getattr__(name: str) -> typing.Any:
         from ._async.client import AsyncMiniProgramClient
 
         return AsyncMiniProgramClient
+    if name == "AsyncLogin":  # on first use too: it imports asyncio
+        from ._async.login import AsyncLogin
+
+        return AsyncLogin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
+    "AsyncLogin",
     "AsyncMiniProgramClient",
+    "Login",
+    "LoginResult",
+    "MiniProgramApplication",
     "MiniProgramClient",
+    "PassiveReplyError",
     "PhoneInfo",
     "SecurityCheck",
     "Session",
+    "UserData",
     "decrypt_encrypted_data",
 ]

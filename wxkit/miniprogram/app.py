@@ -186,6 +186,7 @@ class MiniProgramApplication(BaseApplication):
         allow_plaintext: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        self._crypto: MessageCrypto | None = None
         if allow_plaintext is not None:
             self.allow_plaintext = allow_plaintext
         self.app_id = app_id or self.app_id
@@ -196,7 +197,6 @@ class MiniProgramApplication(BaseApplication):
                 "(unsupported_reply / welcome_reply): send a customer-service message instead"
             )
         super().__init__(token=token, **kwargs)
-        self._crypto: MessageCrypto | None = None
         if self.aes_key:
             if not self.app_id:
                 raise ConfigError("app_id is required with aes_key (it is the receive id)")
@@ -263,8 +263,9 @@ class MiniProgramApplication(BaseApplication):
             plain, receive_id = crypto.decrypt_with_id(encrypted)
             data, fmt = parse_body(plain)
         message = self.registry.parse(data)
-        if fmt == JSON and "data_format" in attrs.fields_dict(type(message)):  # type: ignore[arg-type]
-            message = attrs.evolve(message, data_format=JSON)  # type: ignore[misc]  # an attrs class
+        if fmt == JSON and "data_format" in attrs.fields_dict(type(message)):
+            changes: dict[str, Any] = {"data_format": JSON}  # every mini-program class has the field
+            message = attrs.evolve(message, **changes)
         return message, receive_id
 
     def render(self, message: BaseMessage, reply: HandlerResult) -> str:
@@ -278,7 +279,7 @@ class MiniProgramApplication(BaseApplication):
         if not isinstance(reply, TransferCustomerServiceReply):
             what = "text (a str)" if isinstance(reply, str) else f"a {type(reply).__name__}"
             raise PassiveReplyError(
-                f"a mini program cannot answer a push with {what}: return None (\"success\") or "
+                f'a mini program cannot answer a push with {what}: return None ("success") or '
                 "TransferCustomerServiceReply(), and send messages with client.customer_service"
             )
         if reply.kf_account:

@@ -57,8 +57,9 @@ class AuthAPI(MiniProgramAPI):
         :class:`~wxkit.miniprogram.models.Session` (``openid``, ``unionid`` or
         ``None``, ``session_key``). A code used before answers 40163, an
         expired or unknown one 40029, an empty one 41008 (all
-        :class:`~wxkit.errors.InvalidArgumentError`); 45011 (:class:`~wxkit.errors.RateLimitError`) is 100 calls a minute
-        per user. A client made with a ``token_source`` and no secret cannot
+        :class:`~wxkit.errors.InvalidArgumentError`); 45011
+        (:class:`~wxkit.errors.RateLimitError`) is 100 calls a minute per
+        user. A client made with a ``token_source`` and no secret cannot
         call it (``ConfigError``).
         """
         path = "/sns/jscode2session"

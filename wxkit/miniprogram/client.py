@@ -18,7 +18,7 @@ error rules as :class:`wxkit.Client`. API groups are attributes named after
 WeChat's doc groups (``client.auth``, ``client.phone``, ``client.wxacode``,
 ``client.links``, ``client.subscribe``, ``client.security``,
 ``client.customer_service``, ``client.shipping``, ``client.analysis``,
-``client.risk``); ``client.get(path)`` / ``client.post(path)`` reach any
+``client.risk``, and ``client.code`` for a third-party platform); ``client.get(path)`` / ``client.post(path)`` reach any
 endpoint not wrapped yet.
 """
 # Generated from wxkit/miniprogram/_async/client.py by `python -m wxkit._unasync`: edit that file, not this one.
@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING
 
 from ..core.client import BaseClient
 from ..core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT, Timeout
-from ..core.token import TokenManager, TokenSource
+from ..core.token import TokenManager, TokenProvider, TokenSource
 from ..storage import MemoryStorage, Storage
 from .analysis import AnalysisAPI
 from .auth import AuthAPI
+from .code import CodeAPI
 from .customer_service import CustomerServiceAPI
 from .links import LinksAPI
 from .phone import PhoneAPI
@@ -65,7 +66,9 @@ class MiniProgramClient(BaseClient):
     ``RedisStorage`` shares it between processes, and with an official-account
     or async client of the same appid); ``token_mode`` ``"stable"`` (default)
     or ``"classic"``; ``token_source`` a callable returning the token when a
-    central service owns it; ``timeout``, ``max_retries``, ``backoff``,
+    central service owns it; ``tokens`` a token provider of yours instead (the
+    open platform's :meth:`wxkit.open.Component.miniprogram_client` passes an
+    authorizer's); ``timeout``, ``max_retries``, ``backoff``,
     ``deadline``, ``max_body_size``, ``max_download_size`` (bounds the
     ``wxacode`` images too); ``session`` a ``requests.Session`` (sync) or an
     ``httpx.Client`` (async) of yours; ``base_url`` the API origin (the
@@ -90,6 +93,7 @@ class MiniProgramClient(BaseClient):
         deadline: float | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
+        tokens: TokenProvider | None = None,
     ) -> None:
         from ..core.http import HTTPClient  # httpx only when an async client is made
 
@@ -107,9 +111,10 @@ class MiniProgramClient(BaseClient):
             max_body_size=max_body_size,
             max_download_size=max_download_size,
         )
-        tokens = TokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
+        if tokens is None:
+            tokens = TokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
         super().__init__(http, tokens, store)
-        self.tokens: TokenManager = tokens
+        self.tokens: TokenProvider = tokens
         self._mount()
 
     def _mount(self) -> None:
@@ -124,6 +129,7 @@ class MiniProgramClient(BaseClient):
         self.shipping = ShippingAPI(self)
         self.analysis = AnalysisAPI(self)
         self.risk = RiskAPI(self)
+        self.code = CodeAPI(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(appid={self.appid!r})"  # never the secret or a token

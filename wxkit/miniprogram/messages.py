@@ -39,7 +39,7 @@ several (as WeChat's docs say); both give the same tuple.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import attrs
 
@@ -193,7 +193,9 @@ class MediaCheckEvent(Event):
 
     Match it to your request with ``trace_id`` (what ``media_check_async``
     answered). Version 2 pushes carry ``result`` (:class:`MediaCheckResult`)
-    and ``details``; :attr:`suggest` and :attr:`passed` read the result.
+    and ``details``; :attr:`suggest` and :attr:`passed` read the result, which
+    is valid only when ``errcode`` is 0 (-1008: the media could not be
+    downloaded).
     Version 1 pushes carry ``isrisky`` (:attr:`is_risky`) and ``status_code``
     instead. The push is de-duplicated on ``trace_id``: two results in one
     second are two pushes.
@@ -251,8 +253,8 @@ def _lift_list(data: dict[str, Any], wrapper: str) -> dict[str, Any]:
     return data
 
 
-class _ListEvent:
-    """Shared by the three subscribe-message events: both list shapes, and a de-duplication key per list."""
+class _ListEvent(WxObject):
+    """Shared by the three subscribe-message events: both list shapes of the items."""
 
     __slots__ = ()
     wrapper: ClassVar[str] = ""
@@ -260,9 +262,11 @@ class _ListEvent:
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:
         """Build from a push dict, the list under ``wrapper`` (XML) or a top-level ``List`` (JSON)."""
-        shaped = _lift_list(data, cls.wrapper)  # type: ignore[attr-defined]  # set on each subclass
-        obj = super().from_dict(shaped)  # type: ignore[misc]  # WxObject.from_dict, next in the MRO
-        return obj if shaped is data else attrs.evolve(obj, raw=data)  # raw: the push as it came
+        shaped = _lift_list(data, getattr(cls, "wrapper", ""))
+        obj = super().from_dict(shaped)  # the event class's from_dict, next in the MRO
+        if shaped is data:
+            return obj
+        return cast(T, attrs.evolve(cast(Any, obj), raw=data))  # raw: the push as it came (an attrs class)
 
 
 @attrs.frozen(kw_only=True)

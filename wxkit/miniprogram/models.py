@@ -122,8 +122,8 @@ class Watermark:
     timestamp: int = 0
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Watermark:
-        """Build from a ``watermark`` object."""
+    def from_dict(cls, data: Any) -> Watermark:
+        """Build from a ``watermark`` object (anything else is a ParseError)."""
         data = _mapping(data, "watermark")
         return cls(appid=_text(data, "appid", required=True), timestamp=_int(data, "timestamp"))
 

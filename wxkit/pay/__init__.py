@@ -20,7 +20,18 @@
   (``check_fen``, ``yuan_to_fen``, ``fen_to_yuan``).
 """
 
-from .models import ProfitSharing, Refund, Transaction, Transfer
-from .notify import PayNotificationHandler
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ProfitSharing, Refund, Transaction, Transfer
+    from .notify import PayNotificationHandler
+else:  # imported on first use (:mod:`wxkit._lazy`): ``import wxkit.pay.v3`` builds no notification models
+    from .. import _lazy
+
+    __getattr__, __dir__ = _lazy.attach(
+        __name__,
+        {"models": ("ProfitSharing", "Refund", "Transaction", "Transfer"), "notify": ("PayNotificationHandler",)},
+        ["amount", "dates", "models", "notify", "v2", "v3"],  # ``import wxkit.pay`` loaded these
+    )
 
 __all__ = ["PayNotificationHandler", "ProfitSharing", "Refund", "Transaction", "Transfer"]

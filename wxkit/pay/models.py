@@ -39,6 +39,7 @@ from typing import Any
 
 import attrs
 
+from .._model import AttrsValue
 from ..errors import ParseError
 
 __all__ = ["ProfitSharing", "Refund", "Transaction", "Transfer"]
@@ -100,8 +101,8 @@ def _mapping(data: Any, what: str) -> Mapping[str, Any]:
     return data
 
 
-@attrs.frozen
-class Transaction:
+@attrs.frozen(repr=False, eq=False)
+class Transaction(AttrsValue):
     """A payment (v3 ``transaction`` resource, or a v2 payment notification).
 
     ``amount_total`` is the order amount and ``payer_total`` what the payer
@@ -173,8 +174,8 @@ class Transaction:
         )
 
 
-@attrs.frozen
-class Refund:
+@attrs.frozen(repr=False, eq=False)
+class Refund(AttrsValue):
     """A refund (v3 ``refund`` resource, or a v2 refund notification's decrypted ``req_info``).
 
     ``refund_status`` is ``SUCCESS``, ``CLOSED``, ``ABNORMAL`` (or
@@ -234,8 +235,8 @@ class Refund:
         )
 
 
-@attrs.frozen
-class Transfer:
+@attrs.frozen(repr=False, eq=False)
+class Transfer(AttrsValue):
     """A merchant transfer bill (商家转账), as its ``MCHTRANSFER.BILL.FINISHED`` notification carries it.
 
     ``state`` is final in a notification: ``SUCCESS``, ``FAIL`` (see
@@ -278,8 +279,8 @@ class Transfer:
         )
 
 
-@attrs.frozen
-class ProfitSharing:
+@attrs.frozen(repr=False, eq=False)
+class ProfitSharing(AttrsValue):
     """One receiver's share (分账) or return (分账回退) of a sharing order: a 分账动账 notification's resource.
 
     WeChat sends it to the receiver (a ``MERCHANT_ID``), at the URL set on the

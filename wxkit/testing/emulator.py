@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     from .open import ComponentState
     from .pay import MerchantState
     from .work import CorpState
+    from .work_robot import RobotState
+    from .work_suite import SuiteState
 
 __all__ = ["AppState", "Emulator", "Fault", "ROUTE_MODULES", "TOKEN_OVERLAP"]
 
@@ -90,8 +92,29 @@ ROUTE_MODULES = (
     "pay_v2",
     "component",
     "work_token",
+    "work_robot",
+    "work_suite",
+    "work_user",
+    "work_department",
+    "work_tag",
+    "work_message",
+    "work_appchat",
+    "work_media",
+    "work_batch",
+    "work_oauth",
+    "work_jssdk",
+    "work_kf",
+    "work_external_contact",
     "miniprogram_auth",
     "miniprogram_phone",
+    "miniprogram_wxacode",
+    "miniprogram_links",
+    "miniprogram_code",
+    "miniprogram_subscribe",
+    "miniprogram_security",
+    "miniprogram_shipping",
+    "miniprogram_analysis",
+    "miniprogram_risk",
 )
 
 
@@ -205,6 +228,10 @@ class Emulator:
         self.corps: dict[str, CorpState] = {}
         #: WeCom token -> (corpid, secret name, expires_at).
         self.work_tokens: dict[str, tuple[str, str, float]] = {}
+        #: WeCom group robots by webhook key (see :meth:`add_robot`).
+        self.robots: dict[str, RobotState] = {}
+        #: WeCom third-party suites by suite id (see :meth:`add_suite`).
+        self.suites: dict[str, SuiteState] = {}
         #: Open-platform third-party platforms by component appid (see :meth:`add_component`).
         self.components: dict[str, ComponentState] = {}
         #: component_access_token -> (component appid, expires_at, replaced by a newer one).
@@ -379,6 +406,41 @@ class Emulator:
         """The state of a registered WeCom corp."""
         return self.corps[corpid]
 
+    def add_robot(self, key: str | None = None) -> RobotState:
+        """Register a WeCom group robot (a random webhook key unless given); see :mod:`wxkit.testing.work_robot`."""
+        from .work_robot import RobotState
+
+        with self.lock:
+            robot = self.robots.get(key) if key is not None else None
+            if robot is None:
+                robot = RobotState.new(key)
+                self.robots[robot.key] = robot
+            return robot
+
+    def add_suite(
+        self,
+        suite_id: str = "ww_emulated_suite",
+        secret: str | None = None,
+        *,
+        token: str = "suite-callback-token",  # noqa: S107 - a test suite's callback token
+        aes_key: str | None = None,
+    ) -> SuiteState:
+        """Register a WeCom third-party suite (random secret and AES key unless given).
+
+        See :mod:`wxkit.testing.work_suite`.
+
+        Adding a suite id that is already registered returns its state.
+        """
+        from .work_suite import SuiteState
+
+        with self.lock:
+            suite = self.suites.get(suite_id)
+            if suite is None:
+                key = aes_key or secrets.token_hex(32)[:43]
+                suite = SuiteState(suite_id, secret or secrets.token_urlsafe(24), token, key, self)
+                self.suites[suite_id] = suite
+            return suite
+
     def invalidate_work_tokens(self, corpid: str, name: str | None = None) -> None:
         """Revoke the WeCom tokens of ``corpid`` (of its secret ``name`` only, if given): they answer 40014."""
         with self.lock:
@@ -392,10 +454,15 @@ class Emulator:
         self,
         appid: str = "wx_emulated_component",
         secret: str = "emulated-component-secret",  # noqa: S107 - a test platform's secret
+        *,
+        token: str | None = None,
+        aes_key: str | None = None,
     ) -> ComponentState:
         """Register an open-platform third-party platform; see :mod:`wxkit.testing.open`.
 
-        Adding an appid that is already registered returns its state.
+        ``token`` / ``aes_key`` are its message check token and encryption key
+        (needed to push events to it). Adding an appid that is already
+        registered returns its state (with ``token`` / ``aes_key`` updated if given).
         """
         from .open import ComponentState
 
@@ -404,11 +471,25 @@ class Emulator:
             if component is None:
                 component = ComponentState(appid, secret, self)
                 self.components[appid] = component
+            if token is not None:
+                component.push_token = token
+            if aes_key is not None:
+                component.aes_key = aes_key
             return component
 
     def component(self, appid: str) -> ComponentState:
         """The state of a registered third-party platform."""
         return self.components[appid]
+
+    def authorize(
+        self, component_appid: str, authorizer_appid: str, target: Any = None, *, pre_auth_code: str | None = None
+    ) -> str:
+        """``authorizer_appid`` authorizes the platform on its authorization page: the authorization code.
+
+        See :meth:`wxkit.testing.open.ComponentState.authorize` (``target``
+        receives the ``authorized`` push).
+        """
+        return self.components[component_appid].authorize(authorizer_appid, target, pre_auth_code=pre_auth_code)
 
     def add_merchant(
         self,

@@ -53,6 +53,7 @@ __all__ = [
     "miniprogram_state",
     "phone_code",
     "plugin_code",
+    "set_pages",
     "set_security_verdict",
 ]
 
@@ -73,7 +74,10 @@ class MiniProgramState:
     everything) -> ``(suggest, label)``; ``media_checks`` the
     ``media_check_async`` requests (trace_id -> request and verdict);
     ``orders`` the paid orders the shipping API knows (transaction_id -> order),
-    ``msg_jump_path`` its message jump path; ``risk_ranks`` openid -> rank.
+    ``msg_jump_path`` its message jump path; ``risk_ranks`` openid -> rank
+    (0 unless set); ``pages`` the published pages (``None``: every page
+    exists, see :func:`set_pages`); ``code_limit`` how many limited codes
+    (``getwxacode`` + ``createwxaqrcode``) the app may make.
     """
 
     users: dict[str, dict[str, Any]] = attrs.field(factory=dict)
@@ -88,6 +92,8 @@ class MiniProgramState:
     orders: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     msg_jump_path: str = ""
     risk_ranks: dict[str, int] = attrs.field(factory=dict)
+    pages: set[str] | None = None
+    code_limit: int = 100_000
     plugin_codes: dict[str, str] = attrs.field(factory=dict, repr=False)
 
 
@@ -128,6 +134,7 @@ def login(emu: Emulator, app: AppState, openid: str, *, unionid: str | None = No
         if rotate_key and entry.get("logged_in"):
             entry["session_key"] = new_session_key()
         entry["logged_in"] = True
+        entry["last_seen"] = emu.now()
         code = secrets.token_hex(16)
         miniprogram_state(app).codes[code] = {"openid": openid, "expires_at": emu.now() + CODE_LIFETIME, "used": False}
         return code
@@ -166,7 +173,7 @@ def enter_session(emu: Emulator, app: AppState, openid: str) -> None:
     The user joins ``app.followers`` (the users the app may message) if new.
     """
     with emu.lock:
-        user(app, openid)
+        user(app, openid)["last_seen"] = emu.now()
         if openid not in app.followers:
             app.add_follower(openid)
         app.touch(openid, emu.now())
@@ -229,6 +236,14 @@ def add_paid_order(
         }
         miniprogram_state(app).orders[order["transaction_id"]] = order
         return order
+
+
+def set_pages(app: AppState, pages: list[str] | None) -> None:
+    """The published pages of ``app`` (``pages/index/index`` ...); ``None``: every page exists (the default).
+
+    Codes, schemes and links for another page answer 41030 / 40165.
+    """
+    miniprogram_state(app).pages = None if pages is None else set(pages)
 
 
 def plugin_code(app: AppState, openid: str) -> str:

@@ -175,7 +175,9 @@ class MiniProgramPusher:
         items += [{"TemplateId": t, "SubscribeStatusString": "reject", "PopupScene": scene} for t in rejected]
         return self.subscribe_event("subscribe_msg_popup_event", items)
 
-    def subscribe_sent(self, template_id: str, msg_id: str, *, error_code: int = 0, error_status: str = "success") -> Push:
+    def subscribe_sent(
+        self, template_id: str, msg_id: str, *, error_code: int = 0, error_status: str = "success"
+    ) -> Push:
         """The delivery result of one subscribe message."""
         item = {"TemplateId": template_id, "MsgID": msg_id, "ErrorCode": error_code, "ErrorStatus": error_status}
         return self.subscribe_event("subscribe_msg_sent_event", [item])
@@ -214,7 +216,9 @@ class MiniProgramPusher:
         envelope: dict[str, Any] = {"ToUserName": to_user, "Encrypt": encrypted}
         if self.mode == "compatible":  # the plaintext fields beside the ciphertext
             envelope = {**fields, "Encrypt": encrypted}
-        body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")) if fmt == "json" else render_xml(envelope)
+        body = (
+            json.dumps(envelope, ensure_ascii=False, separators=(",", ":")) if fmt == "json" else render_xml(envelope)
+        )
         return Push(params, body, plaintext, dict(fields))
 
     def url_check(self, echostr: str = "wxkit-echo") -> tuple[dict[str, str], str]:

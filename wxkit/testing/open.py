@@ -3,18 +3,30 @@
 ::
 
     with Emulator() as emu:
-        component = emu.add_component("wx_component", "component-secret")
-        ticket = component.issue_verify_ticket()          # what WeChat pushes every 10 minutes
-        shop = component.add_authorizer("wx_shop")          # an account that authorized the platform
-        shop.refresh_token                                  # its authorizer_refresh_token
+        component = emu.add_component("wx_component", "component-secret", token="t", aes_key=KEY)
+        component.push_verify_ticket(platform)              # what WeChat pushes every 10 minutes
+        code = component.authorize("wx_shop", platform)     # the admin "clicks"; ``authorized`` is pushed
+        shop = component.authorizers["wx_shop"]             # its AuthorizerState (refresh_token, app)
+        component.unauthorize("wx_shop", platform)          # tokens revoked, ``unauthorized`` pushed
 
 Routes: :mod:`wxkit.testing.routes.component` (on :attr:`Emulator.url`, as on
 ``api.weixin.qq.com``). The semantics:
 
 * ``component_verify_ticket``: :meth:`ComponentState.issue_verify_ticket`
   makes a new one, valid 12 hours (older ones stay valid until their own
-  expiry). Delivering it to the platform's push URL is the push half's job;
-  a test stores it where the platform's handler would.
+  expiry). :meth:`ComponentState.push_verify_ticket` issues one and pushes
+  it to the platform's authorization event URL (an object with ``handle()``,
+  e.g. a :class:`wxkit.open.Component`, or a URL), encrypted with the
+  platform's ``token`` / ``aes_key`` (receive id: the component appid); pushes
+  carry the wall time, as the receiver checks their timestamps.
+* ``api_create_preauthcode``: a pre-auth code valid 1800 s.
+  :meth:`ComponentState.authorize` is the authorization page: it spends a
+  pre-auth code (when given), registers the authorizer and returns an
+  authorization code valid 3600 s, pushing ``authorized`` (or
+  ``updateauthorized``). ``api_query_auth`` spends it once: 61009 for an
+  unknown or spent code, 61010 for an expired one.
+* :meth:`ComponentState.unauthorize` revokes the account's authorizer tokens
+  (40001) and refresh token (61003) and pushes ``unauthorized``.
 * ``component_access_token``: every fetch issues a new one; the previous one
   keeps working ``emu.token_overlap`` seconds (then 40001), as classic
   access tokens do; an expired one answers 42001.
@@ -28,19 +40,25 @@ Routes: :mod:`wxkit.testing.routes.component` (on :attr:`Emulator.url`, as on
 
 from __future__ import annotations
 
+import time
 from secrets import compare_digest, token_urlsafe
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..crypto import MessageCrypto, random_nonce, sha1_signature
+from ..xmlcodec import render_xml
+from .push import Push, PushReply, WeChatPusher
 from .routes import EmulatorRequest, WeChatAPIError
 
 if TYPE_CHECKING:
     from .emulator import AppState, Emulator
 
 __all__ = [
+    "AUTH_CODE_LIFETIME",
     "AuthorizerState",
     "ComponentState",
+    "PRE_AUTH_CODE_LIFETIME",
     "VERIFY_TICKET_LIFETIME",
     "calling_component",
     "check_verify_ticket",
@@ -50,6 +68,10 @@ __all__ = [
 
 #: Seconds a ``component_verify_ticket`` is valid (12 hours).
 VERIFY_TICKET_LIFETIME = 12 * 3600
+#: Seconds a pre-auth code is valid (``api_create_preauthcode`` answers ``expires_in`` 1800).
+PRE_AUTH_CODE_LIFETIME = 1800
+#: Seconds an authorization code is valid (the ``authorized`` push's AuthorizationCodeExpiredTime: one hour).
+AUTH_CODE_LIFETIME = 3600
 
 
 @attrs.define
@@ -68,6 +90,8 @@ class AuthorizerState:
     app: AppState = attrs.field(repr=False)
     rotate_refresh_token: bool = False
     token_fetches: int = 0
+    #: Every authorizer access token issued to the account (revoked when it unauthorizes).
+    issued: list[str] = attrs.field(factory=list, repr=False)
 
 
 @attrs.define
@@ -87,6 +111,14 @@ class ComponentState:
     token_fetches: int = 0
     authorizers: dict[str, AuthorizerState] = attrs.field(factory=dict)
     data: dict[str, Any] = attrs.field(factory=dict)
+    #: The platform's message check token and encryption key (for pushes to its event URL).
+    push_token: str | None = attrs.field(default=None, repr=False)
+    aes_key: str | None = attrs.field(default=None, repr=False)
+    #: Pre-auth code -> expiry; unused authorization code -> (authorizer appid, expiry).
+    pre_auth_codes: dict[str, float] = attrs.field(factory=dict, repr=False)
+    auth_codes: dict[str, tuple[str, float]] = attrs.field(factory=dict, repr=False)
+    #: The platform's answers to what was pushed to it.
+    pushes: list[PushReply] = attrs.field(factory=list, repr=False)
 
     def issue_verify_ticket(self) -> str:
         """A new ``component_verify_ticket``, valid :data:`VERIFY_TICKET_LIFETIME` seconds of emulator time."""
@@ -108,6 +140,114 @@ class ComponentState:
             elif refresh_token is not None:
                 state.refresh_token = refresh_token
             return state
+
+    # -- pushes to the platform's authorization event URL ---------------------------
+    def build_push(self, info_type: str, **fields: Any) -> Push:
+        """An authorization event as WeChat sends it: encrypted, ``<AppId>`` in the envelope, ``msg_signature``."""
+        if not self.push_token or not self.aes_key:
+            raise ValueError("pushes need the platform's token and aes_key: add_component(..., token=, aes_key=)")
+        data = {"AppId": self.appid, "CreateTime": int(time.time()), "InfoType": info_type, **fields}
+        crypto = MessageCrypto(self.push_token, self.aes_key, self.appid)
+        xml = render_xml(data)
+        timestamp, nonce = str(int(time.time())), random_nonce()
+        enc = crypto.encrypt(xml)
+        params = {
+            "signature": sha1_signature(self.push_token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "encrypt_type": "aes",
+            "msg_signature": crypto.signature(timestamp, nonce, enc),
+        }
+        return Push(params, render_xml({"AppId": self.appid, "Encrypt": enc}), xml, data)
+
+    def push_info(self, target: Any, info_type: str, **fields: Any) -> PushReply:
+        """Push ``InfoType=info_type`` with ``fields`` (XML names) to ``target`` (a ``handle()`` object or a URL)."""
+        push = self.build_push(info_type, **fields)
+        pusher = WeChatPusher(self.push_token or "", app_id=self.appid, aes_key=self.aes_key)
+        if isinstance(target, str):
+            reply = pusher.post(target, push)
+        else:
+            response = target.handle("POST", push.params, push.body)
+            reply = pusher.read_reply(response.status, response.body)
+        self.pushes.append(reply)
+        return reply
+
+    def push_verify_ticket(self, target: Any) -> str:
+        """Issue a ``component_verify_ticket`` and push it to ``target`` (WeChat does it every 10 minutes)."""
+        ticket = self.issue_verify_ticket()
+        self.push_info(target, "component_verify_ticket", ComponentVerifyTicket=ticket)
+        return ticket
+
+    # -- the authorization page ------------------------------------------------------
+    def new_pre_auth_code(self) -> str:
+        """A pre-auth code valid :data:`PRE_AUTH_CODE_LIFETIME` seconds."""
+        code = f"preauthcode@@@{token_urlsafe(32)}"
+        with self.emulator.lock:
+            self.pre_auth_codes[code] = self.emulator.now() + PRE_AUTH_CODE_LIFETIME
+        return code
+
+    def authorize(self, authorizer_appid: str, target: Any = None, *, pre_auth_code: str | None = None) -> str:
+        """The admin of ``authorizer_appid`` "clicks" authorize on the platform's page: return the auth code.
+
+        ``pre_auth_code`` (from ``api_create_preauthcode``) is checked and
+        spent when given (an unknown or expired one is a ``ValueError``, as
+        the page refuses it). The account is registered as an authorizer (a
+        new refresh token); with ``target``, ``authorized`` is pushed there
+        (``updateauthorized`` when the account had authorized before). The
+        code works once, within :data:`AUTH_CODE_LIFETIME` seconds.
+        """
+        emu = self.emulator
+        with emu.lock:
+            if pre_auth_code is not None:
+                expires = self.pre_auth_codes.pop(pre_auth_code, None)
+                if expires is None or emu.now() >= expires:
+                    raise ValueError("the authorization page refused the pre_auth_code (unknown, spent or expired)")
+            again = authorizer_appid in self.authorizers
+            code = f"queryauthcode@@@{token_urlsafe(32)}"
+            self.auth_codes[code] = (authorizer_appid, emu.now() + AUTH_CODE_LIFETIME)
+        self.add_authorizer(authorizer_appid)
+        if target is not None:
+            self.push_info(
+                target,
+                "updateauthorized" if again else "authorized",
+                AuthorizerAppid=authorizer_appid,
+                AuthorizationCode=code,
+                AuthorizationCodeExpiredTime=int(time.time()) + AUTH_CODE_LIFETIME,
+                PreAuthCode=pre_auth_code or "",
+            )
+        return code
+
+    def redeem_auth_code(self, code: str) -> AuthorizerState:
+        """Spend an authorization code: 61009 if unknown or spent, 61010 if expired."""
+        emu = self.emulator
+        with emu.lock:
+            entry = self.auth_codes.pop(code, None) if isinstance(code, str) else None
+            if entry is None:
+                raise WeChatAPIError(61009, "code is invalid")
+            appid, expires = entry
+            if emu.now() >= expires:
+                raise WeChatAPIError(61010, "code is expired")
+            state = self.authorizers.get(appid)
+            if state is None:  # unauthorized between the page and the exchange
+                raise WeChatAPIError(61009, "code is invalid")
+            return state
+
+    def unauthorize(self, authorizer_appid: str, target: Any = None) -> None:
+        """``authorizer_appid`` withdraws the authorization: its tokens stop working; ``unauthorized`` is pushed.
+
+        From then on its refresh token answers 61003 and its authorizer
+        access tokens 40001.
+        """
+        emu = self.emulator
+        with emu.lock:
+            state = self.authorizers.pop(authorizer_appid, None)
+            if state is not None:
+                for token in state.issued:
+                    emu.tokens.pop(token, None)
+                if state.app.authorizer_token in state.issued:
+                    state.app.authorizer_token = None
+        if target is not None:
+            self.push_info(target, "unauthorized", AuthorizerAppid=authorizer_appid)
 
 
 def _refresh_token() -> str:

@@ -107,6 +107,7 @@ __all__ = [
     "WorkExtAttrText",
     "WorkExtAttrWeb",
     "WorkImageMessage",
+    "WorkKfMsgOrEvent",
     "WorkLinkMessage",
     "WorkLocationEvent",
     "WorkLocationMessage",
@@ -612,6 +613,23 @@ class WorkShareAgentChangeEvent(Event):
 
 
 @attrs.frozen(kw_only=True)
+class WorkKfMsgOrEvent(Event):
+    """微信客服 has news for ``open_kfid``: read it with ``client.kf.sync_msg(open_kfid, token=token)``."""
+
+    wx_type: ClassVar[str] = "kf_msg_or_event"
+    handler: ClassVar[str] = "on_kf_msg_or_event"
+    agent_id: int = _agent_id()
+    #: What ``kf/sync_msg`` takes as ``token`` (valid 10 minutes).
+    token: str = wxfield("Token")
+    open_kfid: str = wxfield("OpenKfId")
+
+    @property
+    def dedup_key(self) -> str:
+        """The callback's ``Token``: one per callback, the same on WeCom's retries."""
+        return f"kf:{self.token}" if self.token else super().dedup_key
+
+
+@attrs.frozen(kw_only=True)
 class WorkSelectedItem(WxObject):
     """One ``<SelectedItems><SelectedItem>``: the options picked for one question of a card."""
 
@@ -684,6 +702,7 @@ WORK_CLASSES: tuple[type[Message] | type[Event], ...] = (
     WorkShareAgentChangeEvent,
     WorkTemplateCardEvent,
     WorkTemplateCardMenuEvent,
+    WorkKfMsgOrEvent,
 )
 
 

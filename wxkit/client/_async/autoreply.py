@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ...core._async.base import AsyncBaseAPI
-from ...rules import import_console_rules
 
 __all__ = ["AsyncAutoReplyAPI"]
 
@@ -39,4 +38,6 @@ class AsyncAutoReplyAPI(AsyncBaseAPI):
         ``media(kind, media_id) -> media_id`` swaps the temporary media ids
         WeChat answers (valid three days) for permanent ones.
         """
+        from ...rules import import_console_rules  # the inbound rules engine only when rules are exported
+
         return import_console_rules(await self.get_current(), media=media)

@@ -23,28 +23,30 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ..._async.oauth import AsyncOAuth  # unasync: from ...oauth import OAuth
+from ..._lazy import group
 from ...core._async.client import AsyncBaseClient
-from ...core._async.token import AsyncTokenManager, TokenSource
+from ...core._async.token import AsyncTokenManager, AsyncTokenProvider, TokenSource
 from ...core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT, Timeout
 from ...storage import MemoryStorage, Storage
-from .autoreply import AsyncAutoReplyAPI
-from .draft import AsyncDraftAPI
-from .freepublish import AsyncFreePublishAPI
-from .jssdk import AsyncJSSDKAPI
-from .kf import AsyncKfAPI
-from .material import AsyncMaterialAPI
-from .media import AsyncMediaAPI
-from .menu import AsyncMenuAPI
-from .message import AsyncMessageAPI
-from .misc import AsyncMiscAPI
-from .qrcode import AsyncQRCodeAPI
-from .subscribe import AsyncSubscribeAPI
-from .tag import AsyncTagAPI
-from .template import AsyncTemplateAPI
-from .user import AsyncUserAPI
 
 if TYPE_CHECKING:
     import httpx  # unasync: import requests
+
+    from .autoreply import AsyncAutoReplyAPI
+    from .draft import AsyncDraftAPI
+    from .freepublish import AsyncFreePublishAPI
+    from .jssdk import AsyncJSSDKAPI
+    from .kf import AsyncKfAPI
+    from .material import AsyncMaterialAPI
+    from .media import AsyncMediaAPI
+    from .menu import AsyncMenuAPI
+    from .message import AsyncMessageAPI
+    from .misc import AsyncMiscAPI
+    from .qrcode import AsyncQRCodeAPI
+    from .subscribe import AsyncSubscribeAPI
+    from .tag import AsyncTagAPI
+    from .template import AsyncTemplateAPI
+    from .user import AsyncUserAPI
 
     _Session = httpx.AsyncClient  # unasync: _Session = requests.Session
 
@@ -65,7 +67,9 @@ class AsyncClient(AsyncBaseClient):
     is ``"stable"`` (default, ``/cgi-bin/stable_token``) or ``"classic"``
     (``/cgi-bin/token``). ``token_source`` is a callable returning the token
     when a central service owns it (an ``async def`` one works on the async
-    client). ``timeout`` is ``(connect, read)`` seconds or one number;
+    client); ``tokens`` a token provider of yours instead (the open platform's
+    :meth:`wxkit.open.Component.client` passes an authorizer's, see
+    :class:`~wxkit.core.token.TokenProvider`). ``timeout`` is ``(connect, read)`` seconds or one number;
     ``max_retries`` bounds re-sends where they are safe. ``deadline`` bounds
     one call as a whole, re-sends and body included (default: the worst case
     of the timeouts and retries). ``max_body_size`` bounds a JSON answer and
@@ -74,6 +78,23 @@ class AsyncClient(AsyncBaseClient):
     (async) of yours. The async client needs the ``wxkit[async]`` extra
     (httpx) and belongs to one event loop, as an ``httpx.AsyncClient`` does.
     """
+
+    # The API groups (one line each): a group's module is imported, and the group made, on first access.
+    message: group[AsyncMessageAPI] = group(".message", "AsyncMessageAPI")
+    template: group[AsyncTemplateAPI] = group(".template", "AsyncTemplateAPI")
+    subscribe: group[AsyncSubscribeAPI] = group(".subscribe", "AsyncSubscribeAPI")
+    user: group[AsyncUserAPI] = group(".user", "AsyncUserAPI")
+    tag: group[AsyncTagAPI] = group(".tag", "AsyncTagAPI")
+    menu: group[AsyncMenuAPI] = group(".menu", "AsyncMenuAPI")
+    media: group[AsyncMediaAPI] = group(".media", "AsyncMediaAPI")
+    material: group[AsyncMaterialAPI] = group(".material", "AsyncMaterialAPI")
+    draft: group[AsyncDraftAPI] = group(".draft", "AsyncDraftAPI")
+    freepublish: group[AsyncFreePublishAPI] = group(".freepublish", "AsyncFreePublishAPI")
+    qrcode: group[AsyncQRCodeAPI] = group(".qrcode", "AsyncQRCodeAPI")
+    jssdk: group[AsyncJSSDKAPI] = group(".jssdk", "AsyncJSSDKAPI")
+    kf: group[AsyncKfAPI] = group(".kf", "AsyncKfAPI")
+    misc: group[AsyncMiscAPI] = group(".misc", "AsyncMiscAPI")
+    autoreply: group[AsyncAutoReplyAPI] = group(".autoreply", "AsyncAutoReplyAPI")
 
     def __init__(
         self,
@@ -92,6 +113,7 @@ class AsyncClient(AsyncBaseClient):
         deadline: float | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
+        tokens: AsyncTokenProvider | None = None,
     ) -> None:
         from ...core.ahttp import AsyncHTTPClient  # httpx only when an async client is made
 
@@ -109,28 +131,14 @@ class AsyncClient(AsyncBaseClient):
             max_body_size=max_body_size,
             max_download_size=max_download_size,
         )
-        tokens = AsyncTokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
+        if tokens is None:
+            tokens = AsyncTokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
         super().__init__(http, tokens, store)
-        self.tokens: AsyncTokenManager = tokens
+        self.tokens: AsyncTokenProvider = tokens
         self._mount()
 
     def _mount(self) -> None:
-        """Attach the API groups (one line each)."""
-        self.message = AsyncMessageAPI(self)
-        self.template = AsyncTemplateAPI(self)
-        self.subscribe = AsyncSubscribeAPI(self)
-        self.user = AsyncUserAPI(self)
-        self.tag = AsyncTagAPI(self)
-        self.menu = AsyncMenuAPI(self)
-        self.media = AsyncMediaAPI(self)
-        self.material = AsyncMaterialAPI(self)
-        self.draft = AsyncDraftAPI(self)
-        self.freepublish = AsyncFreePublishAPI(self)
-        self.qrcode = AsyncQRCodeAPI(self)
-        self.jssdk = AsyncJSSDKAPI(self)
-        self.kf = AsyncKfAPI(self)
-        self.misc = AsyncMiscAPI(self)
-        self.autoreply = AsyncAutoReplyAPI(self)
+        """Attach what is not an API group (the groups are the class attributes above, made on first use)."""
         self.oauth = AsyncOAuth(self.appid, self._secret, http=self.http)
 
     def __repr__(self) -> str:

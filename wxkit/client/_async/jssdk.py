@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from ...bounds import clamp_expires_in
 from ...core._async.base import AsyncBaseAPI
 from ...core._async.cache import AsyncSharedValue
-from ...crypto import sha1_signature
 from ...errors import APIError
 
 if TYPE_CHECKING:
@@ -39,6 +38,8 @@ def sign_jsapi(jsapi_ticket: str, noncestr: str, timestamp: int | str, url: str)
     The four keys in ASCII order, raw values (no URL escaping); ``url`` is the
     page's full URL without ``#`` and what follows (removed here if present).
     """
+    from ...crypto import sha1_signature  # wxkit.crypto loads pycryptodome: only when something is signed
+
     page = url.split("#", 1)[0]
     string1 = f"jsapi_ticket={jsapi_ticket}&noncestr={noncestr}&timestamp={timestamp}&url={page}"
     return sha1_signature(string1)
@@ -51,6 +52,8 @@ def sign_card(*values: str) -> str:
     card_id, code, openid and nonce_str; other card APIs sign their own field
     sets the same way.
     """
+    from ...crypto import sha1_signature
+
     return sha1_signature(*(v for v in values if v))
 
 

@@ -10,10 +10,8 @@ downloads go to a :data:`DownloadTarget`.
 from __future__ import annotations
 
 import contextlib
-import mimetypes
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from email.message import Message
 from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from ...errors import TransportError
@@ -177,12 +175,16 @@ def _open_upload(file: UploadFile, *, default_name: str) -> Iterator[tuple[str, 
 
 
 def _guess_type(filename: str) -> str:
+    import mimetypes  # on the first upload, not at import
+
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def _disposition_filename(value: str) -> str:
     if not value:
         return ""
+    from email.message import Message  # on the first download that names its file, not at import
+
     message = Message()
     message["Content-Disposition"] = value
     return message.get_filename() or ""

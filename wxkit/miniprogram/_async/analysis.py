@@ -1,11 +1,75 @@
-"""The ``analysis`` API group (``client.analysis``)."""
+"""The ``analysis`` API group (``client.analysis``): data analysis (数据分析, ``/datacube``).
+
+::
+
+    import datetime as dt
+    day = dt.date(2024, 3, 1)
+    client.analysis.get_daily_summary(day)["list"]          # visit_total, share_pv, share_uv
+    client.analysis.get_daily_visit_trend(day)
+    client.analysis.get_user_portrait(dt.date(2024, 2, 24), day)
+
+Dates are ``datetime.date`` (or ``yyyymmdd`` text), China days, sent as
+``yyyymmdd``; data exists up to yesterday. Daily calls take one day; weekly
+ones a Monday-Sunday week; monthly ones a whole calendar month; the user
+portrait the last 1, 7 or 30 days ending yesterday. 61500 for a date WeChat
+has no data for. Each call returns WeChat's JSON.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from ..models import format_date
 from ._base import AsyncMiniProgramAPI
 
 __all__ = ["AsyncAnalysisAPI"]
 
 
+def _range(begin: dt.date | str, end: dt.date | str) -> dict[str, str]:
+    first, last = format_date(begin), format_date(end)
+    if first > last:
+        raise ValueError(f"begin ({first}) is after end ({last})")
+    return {"begin_date": first, "end_date": last}
+
+
 class AsyncAnalysisAPI(AsyncMiniProgramAPI):
-    """The ``analysis`` group."""
+    """Visit summaries, trends, retention and user portraits (``/datacube/getweanalysisappid*``)."""
+
+    async def _cube(self, name: str, begin: dt.date | str, end: dt.date | str) -> dict[str, Any]:
+        return await self._client.post(f"/datacube/{name}", json=_range(begin, end), idempotent=True)
+
+    async def get_daily_summary(self, day: dt.date | str) -> dict[str, Any]:
+        """Totals of one day: ``POST /datacube/getweanalysisappiddailysummarytrend``."""
+        return await self._cube("getweanalysisappiddailysummarytrend", day, day)
+
+    async def get_daily_visit_trend(self, day: dt.date | str) -> dict[str, Any]:
+        """Visits of one day: ``POST /datacube/getweanalysisappiddailyvisittrend``."""
+        return await self._cube("getweanalysisappiddailyvisittrend", day, day)
+
+    async def get_weekly_visit_trend(self, begin: dt.date | str, end: dt.date | str) -> dict[str, Any]:
+        """Visits of a week (Monday to Sunday): ``POST /datacube/getweanalysisappidweeklyvisittrend``."""
+        return await self._cube("getweanalysisappidweeklyvisittrend", begin, end)
+
+    async def get_monthly_visit_trend(self, begin: dt.date | str, end: dt.date | str) -> dict[str, Any]:
+        """Visits of a calendar month: ``POST /datacube/getweanalysisappidmonthlyvisittrend``."""
+        return await self._cube("getweanalysisappidmonthlyvisittrend", begin, end)
+
+    async def get_daily_retain(self, day: dt.date | str) -> dict[str, Any]:
+        """Retention of one day's users: ``POST /datacube/getweanalysisappiddailyretaininfo``."""
+        return await self._cube("getweanalysisappiddailyretaininfo", day, day)
+
+    async def get_weekly_retain(self, begin: dt.date | str, end: dt.date | str) -> dict[str, Any]:
+        """Retention of a week's users: ``POST /datacube/getweanalysisappidweeklyretaininfo``."""
+        return await self._cube("getweanalysisappidweeklyretaininfo", begin, end)
+
+    async def get_monthly_retain(self, begin: dt.date | str, end: dt.date | str) -> dict[str, Any]:
+        """Retention of a month's users: ``POST /datacube/getweanalysisappidmonthlyretaininfo``."""
+        return await self._cube("getweanalysisappidmonthlyretaininfo", begin, end)
+
+    async def get_user_portrait(self, begin: dt.date | str, end: dt.date | str) -> dict[str, Any]:
+        """Who the users are (regions, devices, ages ...): ``POST /datacube/getweanalysisappiduserportrait``.
+
+        ``end`` is yesterday and the range 1, 7 or 30 days.
+        """
+        return await self._cube("getweanalysisappiduserportrait", begin, end)

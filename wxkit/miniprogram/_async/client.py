@@ -18,7 +18,7 @@ error rules as :class:`wxkit.Client`. API groups are attributes named after
 WeChat's doc groups (``client.auth``, ``client.phone``, ``client.wxacode``,
 ``client.links``, ``client.subscribe``, ``client.security``,
 ``client.customer_service``, ``client.shipping``, ``client.analysis``,
-``client.risk``); ``client.get(path)`` / ``client.post(path)`` reach any
+``client.risk``, and ``client.code`` for a third-party platform); ``client.get(path)`` / ``client.post(path)`` reach any
 endpoint not wrapped yet.
 """
 
@@ -29,11 +29,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from ...core._async.client import AsyncBaseClient
-from ...core._async.token import AsyncTokenManager, TokenSource
+from ...core._async.token import AsyncTokenManager, AsyncTokenProvider, TokenSource
 from ...core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DOWNLOAD_SIZE, DEFAULT_TIMEOUT, Timeout
 from ...storage import MemoryStorage, Storage
 from .analysis import AsyncAnalysisAPI
 from .auth import AsyncAuthAPI
+from .code import AsyncCodeAPI
 from .customer_service import AsyncCustomerServiceAPI
 from .links import AsyncLinksAPI
 from .phone import AsyncPhoneAPI
@@ -64,7 +65,9 @@ class AsyncMiniProgramClient(AsyncBaseClient):
     ``RedisStorage`` shares it between processes, and with an official-account
     or async client of the same appid); ``token_mode`` ``"stable"`` (default)
     or ``"classic"``; ``token_source`` a callable returning the token when a
-    central service owns it; ``timeout``, ``max_retries``, ``backoff``,
+    central service owns it; ``tokens`` a token provider of yours instead (the
+    open platform's :meth:`wxkit.open.Component.miniprogram_client` passes an
+    authorizer's); ``timeout``, ``max_retries``, ``backoff``,
     ``deadline``, ``max_body_size``, ``max_download_size`` (bounds the
     ``wxacode`` images too); ``session`` a ``requests.Session`` (sync) or an
     ``httpx.AsyncClient`` (async) of yours; ``base_url`` the API origin (the
@@ -89,6 +92,7 @@ class AsyncMiniProgramClient(AsyncBaseClient):
         deadline: float | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_download_size: int = DEFAULT_MAX_DOWNLOAD_SIZE,
+        tokens: AsyncTokenProvider | None = None,
     ) -> None:
         from ...core.ahttp import AsyncHTTPClient  # httpx only when an async client is made
 
@@ -106,9 +110,10 @@ class AsyncMiniProgramClient(AsyncBaseClient):
             max_body_size=max_body_size,
             max_download_size=max_download_size,
         )
-        tokens = AsyncTokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
+        if tokens is None:
+            tokens = AsyncTokenManager(http, appid, secret, store, mode=token_mode, token_source=token_source)
         super().__init__(http, tokens, store)
-        self.tokens: AsyncTokenManager = tokens
+        self.tokens: AsyncTokenProvider = tokens
         self._mount()
 
     def _mount(self) -> None:
@@ -123,6 +128,7 @@ class AsyncMiniProgramClient(AsyncBaseClient):
         self.shipping = AsyncShippingAPI(self)
         self.analysis = AsyncAnalysisAPI(self)
         self.risk = AsyncRiskAPI(self)
+        self.code = AsyncCodeAPI(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(appid={self.appid!r})"  # never the secret or a token

@@ -12,7 +12,8 @@ parsed with :func:`wxkit.jsoncodec.load_json`.
 
 API groups live in sibling modules and are mounted here (``client.orders``,
 ``client.combine``, ``client.refunds``, ``client.bills``, ``client.transfers``,
-``client.profitsharing``).
+``client.profitsharing``); a group's module is imported on first use, and
+``requests`` when a client is made.
 """
 
 from __future__ import annotations
@@ -20,27 +21,31 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import requests
-from Crypto.PublicKey import RSA
-
+from ..._lazy import group
 from ...bounds import DEFAULT_MAX_BILL_SIZE
-from ...core.http import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, HTTPClient, Timeout, dump_json
+from ...core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, Timeout, dump_json
 from ...errors import ConfigError, ParseError, PayError, SignatureError
 from ...jsoncodec import load_json
 from ...storage import MemoryStorage, Storage
-from .bills import BillsAPI
 from .certificates import DEFAULT_REFRESH_INTERVAL, PlatformCertificates
-from .combine import CombineAPI
 from .crypto import KeyLike, aead_decrypt, oaep_encrypt
-from .orders import OrdersAPI
-from .profitsharing import ProfitSharingAPI
-from .refunds import RefundsAPI
 from .signer import Signer
-from .transfers import TransfersAPI
 from .verifier import Verifier
+
+if TYPE_CHECKING:
+    import requests
+    from Crypto.PublicKey import RSA
+
+    from ...core.http import HTTPClient
+    from .bills import BillsAPI
+    from .combine import CombineAPI
+    from .orders import OrdersAPI
+    from .profitsharing import ProfitSharingAPI
+    from .refunds import RefundsAPI
+    from .transfers import TransfersAPI
 
 __all__ = ["DEFAULT_PAY_BASE_URL", "PayClient"]
 
@@ -84,6 +89,14 @@ class PayClient:
     :class:`~wxkit.errors.TransportError`.
     """
 
+    # The API groups (one line each): a group's module is imported, and the group made, on first access.
+    orders: group[OrdersAPI] = group(".orders", "OrdersAPI")
+    combine: group[CombineAPI] = group(".combine", "CombineAPI")
+    refunds: group[RefundsAPI] = group(".refunds", "RefundsAPI")
+    bills: group[BillsAPI] = group(".bills", "BillsAPI")
+    transfers: group[TransfersAPI] = group(".transfers", "TransfersAPI")
+    profitsharing: group[ProfitSharingAPI] = group(".profitsharing", "ProfitSharingAPI")
+
     def __init__(
         self,
         mchid: str,
@@ -120,7 +133,9 @@ class PayClient:
         self.appid = appid
         self._apiv3_key = apiv3_key
         self.signer = Signer(self.mchid, serial_no, private_key, clock=clock)
-        self.http = HTTPClient(
+        from ...core.http import HTTPClient  # requests, only when a client is made
+
+        self.http: HTTPClient = HTTPClient(
             base_url,
             session=session,
             timeout=timeout,
@@ -152,16 +167,6 @@ class PayClient:
         )
         self._public_key = self.verifier.public_key
         self.public_key_id = self.verifier.public_key_id
-        self._mount()
-
-    def _mount(self) -> None:
-        """Attach the API groups (one line each)."""
-        self.orders = OrdersAPI(self)
-        self.combine = CombineAPI(self)
-        self.refunds = RefundsAPI(self)
-        self.bills = BillsAPI(self)
-        self.transfers = TransfersAPI(self)
-        self.profitsharing = ProfitSharingAPI(self)
 
     def __repr__(self) -> str:
         return f"PayClient(mchid={self.mchid!r})"  # never keys

@@ -50,6 +50,7 @@ _CUSTOM_TYPES = frozenset(
         "msgmenu",
         "wxcard",
         "miniprogrampage",
+        "link",  # mini programs' link card (title, description, url, thumb_url)
     }
 )
 _MASS_TYPES = frozenset({"mpnews", "text", "voice", "image", "mpvideo", "wxcard"})

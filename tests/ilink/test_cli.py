@@ -1,0 +1,62 @@
+"""``wxkit ilink login`` and ``wxkit demo ilink``."""
+
+from __future__ import annotations
+
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from wxkit.cli import main
+from wxkit.errors import ConfigError
+from wxkit.ilink.cli import load_credentials
+from wxkit.testing.ilink import ILinkEmulator
+
+
+def _confirm_when_asked(emu: ILinkEmulator) -> threading.Thread:
+    def confirm() -> None:
+        code = emu.wait_for_qrcode()
+        emu.scan(code.qrcode)
+        emu.confirm(code.qrcode, bot_id="cli@im.bot", user_id="me@im.wechat")
+
+    thread = threading.Thread(target=confirm, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_ilink_login_writes_the_credentials_0600(
+    ilink: ILinkEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bot.json"
+    out.write_text("old")
+    out.chmod(0o644)
+    thread = _confirm_when_asked(ilink)
+    assert main(["ilink", "login", "--out", str(out), "--base-url", ilink.url]) == 0
+    thread.join(timeout=10)
+    credentials = load_credentials(out)
+    assert credentials.bot_id == "cli@im.bot"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    printed = capsys.readouterr().out
+    assert "scan this QR code" in printed
+    assert "cli@im.bot" in printed
+    assert credentials.bot_token not in printed
+
+
+def test_load_credentials_refuses_garbage(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    with pytest.raises(ConfigError):
+        load_credentials(bad)
+    bad.write_text('{"bot_token": ""}')
+    with pytest.raises(ConfigError):
+        load_credentials(bad)
+    with pytest.raises(ConfigError):
+        load_credentials(tmp_path / "missing.json")
+
+
+def test_demo_ilink(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "ilink"]) == 0
+    printed = capsys.readouterr().out
+    assert "echo: hello" in printed
+    assert "wxkit demo: done" in printed

@@ -1,0 +1,180 @@
+"""Lazy loading: package attributes and API groups imported on first use, and what each entry point imports."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wxkit
+from wxkit._lazy import group
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code``."""
+    probe = f"import sys\n{code}\nprint('\\n'.join(sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+# -- what each entry point imports ---------------------------------------------------------------------
+def test_the_client_package_loads_neither_the_inbound_core_nor_the_async_twins() -> None:
+    loaded = _loaded_after("import wxkit.client")
+    for name in ("wxkit.app", "wxkit.events", "wxkit.messages", "wxkit.crypto", "wxkit.rules", "asyncio", "requests"):
+        assert name not in loaded, name
+    assert not {m for m in loaded if m.startswith("wxkit.client._async")}
+    assert "wxkit.client.template" not in loaded  # API groups: on first access
+
+
+def test_pay_v3_loads_what_it_is_asked_for() -> None:
+    loaded = _loaded_after("import wxkit.pay.v3")
+    assert not {m for m in loaded if m.startswith("wxkit.pay.") and m != "wxkit.pay.v3"}
+    loaded = _loaded_after("from wxkit.pay.v3 import PayClient")
+    for name in (
+        "requests",
+        "wxkit.pay.models",
+        "wxkit.pay.notify",
+        "wxkit.pay.v2",
+        "wxkit.pay.v3.orders",
+        "wxkit.app",
+    ):
+        assert name not in loaded, name
+
+
+def test_the_inbound_core_builds_the_event_classes_on_the_first_push() -> None:
+    code = (
+        "from wxkit import WxApplication\n"
+        "from wxkit.testing import WeChatPusher\n"
+        "class Bot(WxApplication):\n"
+        "    token = 't'\n"
+        "    def on_click(self, event): return type(event).__name__ + ':' + event.event_key\n"
+        "bot, pusher = Bot(), WeChatPusher('t')\n"
+        "assert 'wxkit.events' not in sys.modules and 'requests' not in sys.modules\n"
+        "assert pusher.deliver(bot, pusher.event('CLICK', EventKey='K')).content == 'ClickEvent:K'\n"
+        "assert 'wxkit.events' in sys.modules\n"
+    )
+    assert "wxkit.events" in _loaded_after(code)
+
+
+def test_the_application_registry_is_the_official_one() -> None:
+    from wxkit.app import BaseApplication, WxApplication
+    from wxkit.events import official_registry
+
+    assert WxApplication.registry is official_registry
+    assert WxApplication(token="t").registry is official_registry
+    assert BaseApplication.__dict__["registry"] is official_registry  # the placeholder is gone once read
+
+
+def test_public_import_paths_keep_working() -> None:
+    code = (
+        "import wxkit\n"
+        "assert wxkit.events.SubscribeEvent is wxkit.events.official_registry.events['subscribe']\n"
+        "assert wxkit.Event is wxkit.events.Event and wxkit.UnknownEvent is wxkit.events.UnknownEvent\n"
+        "from wxkit.client import AsyncClient\n"
+        "assert wxkit.AsyncClient is AsyncClient\n"
+        "import wxkit.pay\n"
+        "assert wxkit.pay.v2.sign and wxkit.pay.Transaction is wxkit.pay.models.Transaction\n"
+        "from wxkit.pay.v3 import PayClient, Signer, rsa_sign\n"
+        "from wxkit import *\n"
+    )
+    _loaded_after(code)
+
+
+def test_every_top_level_name_resolves() -> None:
+    for name in wxkit.__all__:
+        assert getattr(wxkit, name) is not None
+    assert set(wxkit.__all__) <= set(dir(wxkit))
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        wxkit.Nope  # type: ignore[attr-defined]  # noqa: B018 - the access is the test
+
+
+# -- attach --------------------------------------------------------------------------------------------
+@pytest.fixture
+def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A package ``lazypkg`` whose ``answer`` lives in ``lazypkg.deep`` (which counts its imports)."""
+    root = tmp_path / "lazypkg"
+    root.mkdir()
+    (root / "__init__.py").write_text(
+        "from wxkit._lazy import attach\n"
+        "loads = []\n"
+        "__getattr__, __dir__ = attach(__name__, {'deep': ('answer',)}, ['deep'])\n"
+    )
+    (root / "deep.py").write_text("import lazypkg\nlazypkg.loads.append(1)\nanswer = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield importlib.import_module("lazypkg")
+    for name in ("lazypkg", "lazypkg.deep"):
+        sys.modules.pop(name, None)
+
+
+def test_attach_imports_on_first_use_and_keeps_the_value(package: Any) -> None:
+    assert "lazypkg.deep" not in sys.modules
+    assert "answer" in dir(package)
+    assert package.answer == 42
+    assert package.answer == 42
+    assert package.loads == [1]
+    assert package.__dict__["answer"] == 42  # kept: later reads are plain attribute reads
+    assert package.deep.answer == 42  # a listed submodule
+    with pytest.raises(AttributeError, match="module 'lazypkg' has no attribute 'other'"):
+        package.other  # noqa: B018 - the access is the test
+
+
+# -- group ---------------------------------------------------------------------------------------------
+class _Group:
+    made = 0
+
+    def __init__(self, client: Any) -> None:
+        type(self).made += 1
+        self.client = client
+
+
+class _Client:
+    things: group[_Group] = group("tests.test_lazy", "_Group")
+
+
+def test_a_group_is_made_on_first_access_once() -> None:
+    _Group.made = 0
+    client = _Client()
+    assert "things" not in vars(client)
+    things = client.things
+    assert isinstance(things, _Group)
+    assert things.client is client
+    assert client.things is things
+    assert _Group.made == 1
+    assert isinstance(_Client.things, group)  # on the class: the descriptor
+    client.things = "stub"  # a test may replace a group
+    assert client.things == "stub"
+
+
+def test_threads_racing_on_the_first_access_share_one_group() -> None:
+    client = _Client()
+    barrier = threading.Barrier(8)
+    seen: list[_Group] = []
+
+    def grab() -> None:
+        barrier.wait()
+        seen.append(client.things)
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 8
+    assert all(g is seen[0] for g in seen)
+
+
+def test_client_groups_are_typed_and_made_on_first_access() -> None:
+    from wxkit import Client
+    from wxkit.client.template import TemplateAPI
+
+    client = Client("wx0000000000000001", "secret")
+    assert "template" not in vars(client)
+    assert type(client.template) is TemplateAPI
+    assert client.template is client.template
+    assert client.template._client is client

@@ -1,0 +1,106 @@
+"""Lazy attributes, so that importing a package does not import all of it (internal).
+
+:func:`attach` gives a package lazy attributes (PEP 562); :class:`group` is a
+client attribute holding an API group, imported and made on first access.
+
+A package ``__init__`` lists its public names twice: as imports under
+``TYPE_CHECKING`` (what type checkers and readers see) and, for run time, as a
+mapping handed to :func:`attach`::
+
+    if TYPE_CHECKING:
+        from .models import Refund, Transaction
+    else:
+        __getattr__, __dir__ = attach(__name__, {"models": ("Refund", "Transaction")})
+
+The first access to ``package.Refund`` imports ``package.models`` and keeps
+the value in the package's namespace; later accesses are plain attribute
+reads. Hidden from type checkers, the ``__getattr__`` cannot turn a misspelt
+name into ``Any``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Generic, TypeVar, overload
+
+__all__ = ["attach", "group"]
+
+_G = TypeVar("_G")
+
+
+def _import(name: str) -> Any:
+    """The module ``name``, imported by the ``import`` statement's machinery (``python -X importtime`` shows it)."""
+    __import__(name)
+    return sys.modules[name]
+
+
+def attach(
+    package: str, exports: Mapping[str, Iterable[str]], submodules: Iterable[str] = ()
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``(__getattr__, __dir__)`` for ``package``: ``exports`` maps a submodule to the names it provides.
+
+    ``submodules`` are submodules that importing the package used to load as a
+    side effect, so that ``import package`` then ``package.sub.name`` keeps working.
+    """
+    home = {name: module for module, names in exports.items() for name in names}
+    subs = frozenset(submodules)
+
+    def __getattr__(name: str) -> Any:
+        module = home.get(name)
+        if module is not None:
+            value = getattr(_import(f"{package}.{module}"), name)
+        elif name in subs:
+            value = _import(f"{package}.{name}")
+        else:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        setattr(sys.modules[package], name, value)  # the next access is a plain attribute read
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*vars(sys.modules[package]), *home})
+
+    return __getattr__, __dir__
+
+
+class group(Generic[_G]):
+    """A client attribute holding one of its API groups, made (and its module imported) on first access.
+
+    ``module`` is absolute, or relative (``".template"``) to the module defining the client class; ``name``
+    the group's class there; the group is ``name(client)``. Typed by the
+    annotation, so ``client.template`` is a ``TemplateAPI`` for type checkers::
+
+        if TYPE_CHECKING:
+            from .template import TemplateAPI
+
+        class Client(BaseClient):
+            template: group[TemplateAPI] = group(".template", "TemplateAPI")
+
+    The group is kept in the instance's ``__dict__``: later accesses are plain
+    attribute reads, and assigning the attribute replaces the group (tests).
+    Two threads racing on the first access get the same group object.
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+        self._attr = name
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self._attr = attr
+        if self._module.startswith("."):  # ".template" beside the module defining the client class
+            self._module = owner.__module__.rpartition(".")[0] + self._module
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> group[_G]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _G: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> group[_G] | _G:
+        if obj is None:
+            return self
+        cls = getattr(_import(self._module), self._name)
+        made: _G = obj.__dict__.setdefault(self._attr, cls(obj))
+        return made
+
+    def __repr__(self) -> str:
+        return f"<API group {self._name} from {self._module}>"
