@@ -21,8 +21,10 @@ The processes run with bytecode caches (written once, under a private
 ``PYTHONPYCACHEPREFIX``), as an installed package does. Each process's wall
 time and its CPU time (user + system, from ``getrusage``) are printed; on a
 machine busy with other work, CPU time is the steadier of the two.
+``--instructions`` counts each process's instructions under valgrind
+instead (one run each; steady however busy the machine is).
 
-    python benchmarks/coldstart.py [--runs 30]
+    python benchmarks/coldstart.py [--runs 30] [--instructions]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -83,21 +86,41 @@ def run_once(statement: str) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions(statement: str) -> int:
+    """Instructions one fresh interpreter runs for ``statement``, counted by valgrind (callgrind)."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", statement],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**ENV, "PYTHONHASHSEED": "0"},
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"valgrind gave no count: {done.stderr[-500:]}")
+    return int(found[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="processes per measure (default 30)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions under valgrind instead (one run each)"
+    )
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind")
     cache = tempfile.mkdtemp(prefix="wxkit-coldstart-")
     ENV["PYTHONPYCACHEPREFIX"] = cache
     try:
-        measure(args.runs)
+        measure(args.runs, count=args.instructions)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def measure(runs: int) -> None:
-    """Run every contender ``runs`` times, alternating, and print the medians."""
-
+def measure(runs: int, *, count: bool = False) -> None:
+    """Run every contender ``runs`` times, alternating, and print the medians (or count instructions)."""
     deps = bare_dependencies()
     third_party = sorted({m.split(".")[0] for m in deps if m.split(".")[0] in {"attr", "attrs", "xmltodict", "Crypto"}})
     contenders: dict[str, str] = {
@@ -113,6 +136,9 @@ def measure(runs: int) -> None:
     for _ in range(2):  # write the bytecode caches, then warm the file cache
         for statement in contenders.values():
             run_once(statement)
+    if count:
+        print_instructions(contenders, deps, third_party)
+        return
 
     walls: dict[str, list[float]] = {name: [] for name in contenders}
     cpus: dict[str, list[float]] = {name: [] for name in contenders}
@@ -139,6 +165,20 @@ def measure(runs: int) -> None:
         f"ratio WxApplication/bare dependencies: {wall_median[wxapp] / wall_median[bare]:.2f}x wall,"
         f" {cpu_median[wxapp] / cpu_median[bare]:.2f}x CPU  (target <= 1.3x)"
     )
+
+
+def print_instructions(contenders: dict[str, str], deps: list[str], third_party: list[str]) -> None:
+    """Print each contender's instruction count: steady on a busy machine, where times are not."""
+    counts = {name: instructions(statement) for name, statement in contenders.items()}
+    print(
+        f"python {sys.version.split()[0]}, instructions of one fresh process per measure (valgrind);"
+        f" bare dependencies = {len(deps)} modules ({', '.join(third_party)} + stdlib)"
+    )
+    width = max(map(len, counts))
+    for name, n in counts.items():
+        print(f"  {name:<{width}}  {n / 1e6:8.1f} M")
+    ratio = counts["from wxkit import WxApplication"] / counts["bare dependencies"]
+    print(f"ratio WxApplication/bare dependencies: {ratio:.2f}x instructions  (target <= 1.3x)")
 
 
 if __name__ == "__main__":

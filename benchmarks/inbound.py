@@ -11,6 +11,8 @@ Prints messages per second for each and wxkit's ratio to the floor. Each round
 is raced in short slices, floor and wxkit back to back, the order alternating
 between slices, so that load drift on a shared machine hits both alike; the
 rates are medians over all slices, the ratio the median of the per-slice ratios.
+Time is the thread's CPU time (``time.thread_time``): on a machine shared with
+other work, time spent waiting for a CPU is not counted against either side.
 
     python benchmarks/inbound.py [--messages 4000] [--rounds 7] [--slice 200]
 """
@@ -127,10 +129,10 @@ def race(
         if (n % 2 == 1) != flip:
             order.reverse()
         for func, rates in order:
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             for params, body in chunk:
                 func(params, body)
-            rates.append(len(chunk) / (time.perf_counter() - t0))
+            rates.append(len(chunk) / (time.thread_time() - t0))
     return floor_rates, wx_rates
 
 

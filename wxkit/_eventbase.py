@@ -44,10 +44,10 @@ class Event(BaseMessage):
         return f"{base}:{extra}" if extra and isinstance(extra, str) else base
 
 
-@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UnknownEvent(Event):
     """An event wxkit does not know; everything is in ``raw``."""
 
+    __slots__ = ()  # no field of its own: Event's __init__ and slots serve (see UnknownMessage)
     handler: ClassVar[str] = "on_unknown"
 
 

@@ -42,8 +42,11 @@ __all__ = [
     "SLEEP",
     "STORE",
     "Flow",
+    "Refused",
     "Step",
+    "call_sync",
     "callable_name",
+    "check_sync",
     "inline",
     "flow_loop",
     "is_async_callable",
@@ -103,6 +106,42 @@ def callable_name(func: Callable[..., Any]) -> str:
     return name if isinstance(name, str) else type(func).__name__
 
 
+class Refused(BaseException):
+    """Raised through a flow by :func:`call_sync` for ``async def`` user code; :func:`run_sync` raises ``error``.
+
+    A ``BaseException``: the flow's own ``except Exception`` guards (a failing
+    handler goes to ``on_error``) must not take it for the user code failing.
+    """
+
+    def __init__(self, error: ConfigError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def call_sync(func: Callable[..., Any], args: tuple[Any, ...], refuse: Callable[[Callable[..., Any]], ConfigError]) -> Any:
+    """Call user code from a flow run by :func:`run_sync`, as :func:`run_sync` runs a ``HOOK`` step.
+
+    A flow that knows its driver is :func:`run_sync` calls its hot-path user code
+    with this instead of yielding it (no round trip through the driver); an
+    awaitable result is closed and raises :class:`Refused`.
+    """
+    return check_sync(func, func(*args), refuse)
+
+
+def check_sync(func: Callable[..., Any], value: Any, refuse: Callable[[Callable[..., Any]], ConfigError]) -> Any:
+    """``value``, what ``func`` returned, unless it is an awaitable: closed, and :class:`Refused` raised."""
+    if value is not None and value.__class__ is not str and inspect.isawaitable(value):
+        _close(value)
+        raise Refused(refuse(func))
+    return value
+
+
+def _close(awaitable: Any) -> None:
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()  # never awaited, on purpose: no RuntimeWarning
+
+
 def run_sync(flow: Flow[T], refuse: Callable[[Callable[..., Any]], ConfigError]) -> T:
     """Run ``flow`` calling every step directly; ``async def`` user code raises ``refuse(func)``.
 
@@ -120,13 +159,13 @@ def run_sync(flow: Flow[T], refuse: Callable[[Callable[..., Any]], ConfigError])
                 step = flow.throw(exc)
                 continue
             if kind == HOOK and value is not None and value.__class__ is not str and inspect.isawaitable(value):
-                close = getattr(value, "close", None)
-                if close is not None:
-                    close()  # never awaited, on purpose: no RuntimeWarning
+                _close(value)
                 raise refuse(func)
             step = flow.send(value)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]  # the flow's return value is a T
+    except Refused as refused:  # call_sync inside the flow met async user code
+        raise refused.error from None
     finally:
         flow.close()
 

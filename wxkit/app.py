@@ -42,7 +42,7 @@ from .errors import (
     WxError,
 )
 from .messages import BaseMessage, Message, TypeRegistry, UnknownMessage
-from .replies import Reply, _render_text
+from .replies import Reply, _render, _text_body
 from .routing import Routing
 from .storage import MemoryStorage, Storage, _claim, claim, release_claim
 from .xmlcodec import DEFAULT_MAX_BODY_SIZE, _scan_envelope, parse_xml
@@ -299,10 +299,16 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         fails raises :class:`~wxkit.errors.StorageError` (the handler has not
         run, and WeChat's retry is handled normally).
         """
-        self._refuse_async_handlers()
+        if self._async_handlers:
+            self._refuse_async_handlers()
         if xml is None:
             return self.verify_url(params)
-        return _flow.run_sync(self._push_flow(params, xml), self._async_refusal)
+        if self._observers:  # the message log: the flow, whose observers' step runs after the push
+            return _flow.run_sync(self._push_flow(params, xml, store_inline=True), self._async_refusal)
+        try:
+            return self._push_direct(params, xml)
+        except _flow.Refused as refused:  # async def user code met on the way (a route added later)
+            raise refused.error from None
 
     async def process_async(self, params: Mapping[str, Any] | None, xml: str | bytes | None = None) -> str:
         """:meth:`process` for asyncio code: awaits ``async def`` handlers and hooks, runs plain ones.
@@ -318,7 +324,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             return self.verify_url(params)
         storage_blocks = not isinstance(self.storage, MemoryStorage)
         return await _flow.run_async(
-            self._push_flow(params, xml, not storage_blocks),
+            self._push_flow(params, xml, store_inline=not storage_blocks),
             handlers_block=self.handlers_block,
             storage_blocks=storage_blocks,
         )
@@ -470,23 +476,29 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             raise StaleTimestampError(f"timestamp outside the {window:g}-second window")
 
     # -- one push: a sans-IO prefix and suffix around the calls the two drivers make --
-    def _push_flow(self, params: Mapping[str, Any] | None, xml: str | bytes, direct: bool = True) -> _flow.Flow[str]:
+    def _push_flow(self, params: Mapping[str, Any] | None, xml: str | bytes, *, store_inline: bool) -> _flow.Flow[str]:
         """One push as a flow (see :mod:`wxkit._flow`): only the replay guard and user code are yielded steps.
 
-        ``direct``: the driver would call the replay guard's storage steps
-        right away (the sync driver; the async one with a storage that does
-        not block): the flow then calls them itself instead of yielding them.
+        With ``store_inline`` (the sync driver; the async one with a storage
+        that does not block) the flow calls the replay guard's storage steps
+        itself instead of yielding them: the driver would call them right away.
+        The sync entry points run :meth:`_push_direct` instead, unless observers
+        are registered.
         """
         observers = self._observers
         if not observers:  # the message log costs nothing without observers
-            return self._push_steps(params, xml, None, direct)
+            return self._push_steps(params, xml, None, store_inline)
         note = observe._Note()
-        return observe.observed(observers, self._push_steps(params, xml, note, direct), note, _flow.HOOK)
+        return observe.observed(observers, self._push_steps(params, xml, note, store_inline), note, _flow.HOOK)
 
     def _push_steps(
-        self, params: Mapping[str, Any] | None, xml: str | bytes, note: observe._Note | None, direct: bool
+        self, params: Mapping[str, Any] | None, xml: str | bytes, note: observe._Note | None, store_inline: bool
     ) -> _flow.Flow[str]:
-        """:meth:`_push_flow`'s steps; ``note`` (observers only) learns the message and the rendered reply."""
+        """:meth:`_push_flow`'s steps; ``note`` (observers only) learns the message and the rendered reply.
+
+        :meth:`_push_direct` is the same sequence for the sync driver: a change here is made there too
+        (tests/test_handle_fuzz.py checks that both answer alike).
+        """
         crypto = self._crypto_for_request(params)
         message, receive_id = self._open_push(params, xml, crypto)
         if note is not None:
@@ -502,7 +514,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                 owner = f"{_owner_prefix}{next(_owner_count)}"  # _new_owner(), inlined
                 # A unique owner value: a claim stored but whose reply was lost is recognised as ours
                 # (wxkit.storage.claim), and a storage failure raises StorageError before the handler runs.
-                if direct:
+                if store_inline:
                     held = self._claim_push(seen, owner, ttl)
                 else:
                     held = yield (_flow.STORE, self._claim_push, (seen, owner, ttl))
@@ -523,7 +535,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             except Exception as exc:
                 body = yield from self._render_failed(message, exc)
             if owner:
-                if direct:
+                if store_inline:
                     self._settle(seen, "wxkit:reply:" + suffix, body, start, ttl)
                 else:
                     yield (_flow.STORE, self._settle, (seen, "wxkit:reply:" + suffix, body, start, ttl))
@@ -532,6 +544,50 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                 _running.discard(owner)
         if note is not None:
             note.reply = None if body == "success" else body
+        return self._seal_reply(body, crypto, receive_id)
+
+    def _push_direct(self, params: Mapping[str, Any] | None, xml: str | bytes) -> str:
+        """:meth:`_push_steps` for the sync driver, without a generator: the common path calls every step.
+
+        The same steps in the same order (verification, decryption and parsing
+        in :meth:`_open_push`, the replay guard, :meth:`_dispatch_direct`,
+        :meth:`render`, :meth:`_settle`, :meth:`_seal_reply`); the rare paths
+        (a retry, a reply that fails to render) run their flows with
+        :func:`~wxkit._flow.run_sync`. User code meeting ``async def`` raises
+        :class:`~wxkit._flow.Refused`, which the entry point turns into its error.
+        """
+        refuse = self._async_refusal
+        crypto = self._crypto_for_request(params)
+        message, receive_id = self._open_push(params, xml, crypto)
+        ttl = self.dedup_ttl
+        owner = suffix = seen = ""
+        start = 0.0
+        try:
+            if ttl is not None:  # see _push_steps
+                start = time.monotonic()
+                suffix = f"{message.to_user_name}:{message.dedup_key}"
+                seen = "wxkit:seen:" + suffix
+                owner = f"{_owner_prefix}{next(_owner_count)}"
+                held = self._claim_push(seen, owner, ttl)
+                if held is not None:
+                    body = _flow.run_sync(self._retry_flow("wxkit:reply:" + suffix, held), refuse)
+                    return self._seal_reply(body, crypto, receive_id)
+            cls = type(self)
+            if cls.dispatch is not BaseApplication.dispatch:  # wxkit.compat's: plain user code
+                reply = _checked(_flow.call_sync(self.dispatch, (message,), refuse))
+            elif cls._dispatch_flow is _BASE_DISPATCH_FLOW:
+                reply = self._dispatch_direct(message)
+            else:  # a subclass's own flow (WorkApplication's)
+                reply = _flow.run_sync(self._dispatch_flow(message), refuse)
+            try:
+                body = self.render(message, reply)
+            except Exception as exc:
+                body = _flow.run_sync(self._render_failed(message, exc), refuse)
+            if owner:
+                self._settle(seen, "wxkit:reply:" + suffix, body, start, ttl)
+        finally:
+            if owner:
+                _running.discard(owner)
         return self._seal_reply(body, crypto, receive_id)
 
     def _open_push(
@@ -559,7 +615,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                 encrypted = parse_xml(xml, max_size=None).get("Encrypt")
             if not encrypted or not isinstance(encrypted, str):
                 raise ParseError("missing <Encrypt> in a safe-mode push")
-            crypto.check_signature(_param(params, "msg_signature"), timestamp, nonce, encrypted)
+            check_signature(_param(params, "msg_signature"), crypto.token, timestamp, nonce, encrypted)
             self.check_timestamp(timestamp)
             plain, receive_id = crypto.decrypt_with_id(encrypted)
             data = parse_xml(plain, max_size=None)
@@ -576,9 +632,14 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
     # -- the replay guard and WeChat's retries (the protocol: docs/receiving.md, "Retries and slow handlers") --
     def _claim_push(self, seen: str, owner: str, ttl: float) -> str | None:
         """Claim the push's replay-guard key: None when won, else what the key holds (the original's state)."""
-        assert self.storage is not None  # set in __init__
+        storage = self.storage
+        assert storage is not None  # set in __init__
         _running.add(owner)  # before the claim: a retry here never sees our claim without this mark
-        won, value = _claim(self.storage, seen, owner, ttl)
+        # A MemoryStorage's add neither fails nor loses its answer: a True is the claim won, and after
+        # a False, _claim's own add (False again) and read back decide as they would have.
+        if storage.__class__ is MemoryStorage and storage.add(seen, owner, ttl):
+            return None
+        won, value = _claim(storage, seen, owner, ttl)
         return None if won else (value or "")
 
     def _settle(self, seen: str, reply_key: str, body: str, start: float, ttl: float) -> None:
@@ -681,7 +742,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         if reply is None:
             return "success"
         if isinstance(reply, str):  # TextReply(reply).render(...), without building the TextReply
-            return _render_text(message.from_user_name, message.to_user_name, int(self._clock()), reply)
+            return _render(message.from_user_name, message.to_user_name, int(self._clock()), "text", _text_body(reply))
         return reply.render(message.from_user_name, message.to_user_name, int(self._clock()))
 
     def dispatch(self, message: BaseMessage) -> HandlerResult:
@@ -689,10 +750,20 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
 
         An ``async def`` handler or hook raises :class:`~wxkit.errors.ConfigError` here.
         """
-        return _flow.run_sync(self._dispatch_flow(message), self._async_refusal)
+        if type(self)._dispatch_flow is not _BASE_DISPATCH_FLOW:  # a subclass's own flow
+            return _flow.run_sync(self._dispatch_flow(message), self._async_refusal)
+        try:
+            return self._dispatch_direct(message)
+        except _flow.Refused as refused:
+            raise refused.error from None
 
     def _dispatch_flow(self, message: BaseMessage) -> _flow.Flow[HandlerResult]:
-        """:meth:`dispatch` as a flow: each call of user code is a yielded step (see :mod:`wxkit._flow`)."""
+        """:meth:`dispatch` as a flow: each call of user code is a yielded step (see :mod:`wxkit._flow`).
+
+        :meth:`_dispatch_direct` is the same sequence for the sync driver: a change here is made there
+        too. Subclasses may override this (a generator ending in ``yield from super()._dispatch_flow(message)``);
+        the sync path then runs it instead of :meth:`_dispatch_direct`.
+        """
         step = "pre_process"  # what is running, named in the log line if it raises
         handler: Callable[[Any], HandlerResult] | None = None  # named in that line while step is "handler"
         cls = type(self)
@@ -707,49 +778,109 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                     reply = yield (_flow.HOOK, self.pre_process, (message,))
                 if reply is None:
                     step = "handler lookup"
-                    router = self._router  # decorator routes and included rules come before on_* (None: no routes)
-                    handler = router.find(self, message) if router is not None else None
-                    if handler is None:
-                        handler = self.find_handler(message)
+                    handler = self._lookup(message)
                     if handler is None:
                         reply = self._fallback_reply(message)
                     else:
                         step = "handler"
                         reply = _checked((yield (_flow.HOOK, handler, (message,))))
                 step = "post_process"
-                if cls.post_process is not _DEFAULT_POST or "post_process" in own:
+                if cls.post_process is _DEFAULT_POST and "post_process" not in own:
+                    reply = _checked(reply)  # what the default answers, checked (a pre_process result may be bad)
+                else:
                     reply = _checked((yield (_flow.HOOK, self.post_process, (message, reply))))
-                else:  # what the default answers, checked as its answer is (a pre_process result may be bad)
-                    reply = _checked(reply)
                 if sessions.entries:
                     step = "saving the session"
                     yield (_flow.STORE, sessions.commit, ())
                 return reply
             except Exception as exc:
-                # user code failed: log what failed (the handler, the exception class; ids, never content)
-                # and answer, never a 500 or a retry; the session changes made so far are dropped
-                sessions.rollback()
-                observe.handler_failed(exc)
-                if step == "handler" and handler is not None:
-                    step = f"handler {_callable_name(handler)}"
-                logger.exception(
-                    "%s failed for %s push: %s (msg id %s, create time %s)",
-                    step,
-                    type(message).__name__,
-                    type(exc).__name__,
-                    getattr(message, "msg_id", "") or "-",
-                    message.create_time,
-                )
-                try:
-                    reply = _checked((yield (_flow.HOOK, self.on_error, (message, exc))))
-                    if sessions.entries:  # what on_error changed is saved
-                        yield (_flow.STORE, sessions.commit, ())
-                    return reply
-                except Exception:
-                    logger.exception("on_error failed")
-                    return None
+                return (yield from self._dispatch_failed(message, exc, sessions, step, handler))
         finally:
             sessions.close()
+
+    def _dispatch_direct(self, message: BaseMessage) -> HandlerResult:
+        """:meth:`_dispatch_flow` for the sync driver: user code is called (:func:`~wxkit._flow.call_sync`), not yielded."""
+        refuse = self._async_refusal
+        step = "pre_process"
+        handler: Callable[[Any], HandlerResult] | None = None
+        cls = type(self)
+        own = self.__dict__
+        sessions = session.open_scope()
+        try:
+            try:
+                if cls.pre_process is _DEFAULT_PRE and "pre_process" not in own:
+                    reply = None
+                else:
+                    reply = _flow.call_sync(self.pre_process, (message,), refuse)
+                if reply is None:
+                    step = "handler lookup"
+                    handler = self._lookup(message)
+                    if handler is None:
+                        reply = self._fallback_reply(message)
+                    else:
+                        step = "handler"
+                        reply = handler(message)  # _checked(_flow.call_sync(...)), the common answers inlined
+                        if reply is not None and reply.__class__ is not str:
+                            reply = _checked(_flow.check_sync(handler, reply, refuse))
+                step = "post_process"
+                if cls.post_process is _DEFAULT_POST and "post_process" not in own:
+                    if reply is not None and reply.__class__ is not str:
+                        reply = _checked(reply)
+                else:
+                    reply = _checked(_flow.call_sync(self.post_process, (message, reply), refuse))
+                if sessions.entries:
+                    step = "saving the session"
+                    sessions.commit()
+                return reply
+            except Exception as exc:
+                return _flow.run_sync(self._dispatch_failed(message, exc, sessions, step, handler), refuse)
+        finally:
+            sessions.close()
+
+    def _lookup(self, message: BaseMessage) -> Callable[[Any], HandlerResult] | None:
+        """The handler for ``message``: decorator routes and included rules first, then :meth:`find_handler`."""
+        router = self._router  # None: no routes
+        if router is not None:
+            found = router.find(self, message)
+            if found is not None:
+                return found
+        return self.find_handler(message)
+
+    def _dispatch_failed(
+        self,
+        message: BaseMessage,
+        exc: Exception,
+        sessions: session._Scope,
+        step: str,
+        handler: Callable[[Any], HandlerResult] | None,
+    ) -> _flow.Flow[HandlerResult]:
+        """User code failed during dispatch (``step``): log it, drop the session changes, answer ``on_error``'s reply.
+
+        Never a 500 or a retry. The log names what failed (the handler, the
+        exception class; ids, never content); what ``on_error`` changes in the
+        sessions is saved.
+        """
+        sessions.rollback()
+        observe.handler_failed(exc)
+        if step == "handler" and handler is not None:
+            step = f"handler {_callable_name(handler)}"
+        logger.error(
+            "%s failed for %s push: %s (msg id %s, create time %s)",
+            step,
+            type(message).__name__,
+            type(exc).__name__,
+            getattr(message, "msg_id", "") or "-",
+            message.create_time,
+            exc_info=exc,
+        )
+        try:
+            reply = _checked((yield (_flow.HOOK, self.on_error, (message, exc))))
+            if sessions.entries:  # what on_error changed is saved
+                yield (_flow.STORE, sessions.commit, ())
+            return reply
+        except Exception:
+            logger.exception("on_error failed")
+            return None
 
     def find_handler(self, message: BaseMessage) -> Callable[[Any], HandlerResult] | None:
         """Return the callable that handles ``message``, or None (the fallback replies apply).
@@ -799,6 +930,8 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
 #: The default hooks, skipped by dispatch unless overridden (they do nothing).
 _DEFAULT_PRE = BaseApplication.pre_process
 _DEFAULT_POST = BaseApplication.post_process
+#: The sync path runs _dispatch_direct unless a subclass overrides _dispatch_flow.
+_BASE_DISPATCH_FLOW = BaseApplication._dispatch_flow
 
 
 class WxApplication(BaseApplication):

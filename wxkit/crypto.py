@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -21,6 +22,7 @@ import secrets
 import string
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from Crypto.Cipher import AES
@@ -40,10 +42,7 @@ _BLOCK = 32
 _B64_CHARS = frozenset(string.ascii_letters + string.digits + "+/")
 
 if sys.version_info >= (3, 11):  # base64.b64decode(validate=True) is this call plus a Python frame
-
-    def _b64decode(data: str | bytes) -> bytes:
-        return binascii.a2b_base64(data, strict_mode=True)
-
+    _b64decode: Callable[[str | bytes], bytes] = functools.partial(binascii.a2b_base64, strict_mode=True)
 else:  # pragma: no cover - Python 3.10
 
     def _b64decode(data: str | bytes) -> bytes:
@@ -130,7 +129,7 @@ class MessageCrypto:
         self._iv_int = int.from_bytes(self._iv, "big")
         # CBC encryption: long-lived CBC ciphers instead of a fresh one per message (building one
         # costs more than encrypting a reply). A cipher used before chains from the last block it
-        # wrote, not from the IV; :meth:`_encrypt_padded` folds that difference into the first
+        # wrote, not from the IV; :meth:`encrypt_bytes` folds that difference into the first
         # plaintext block, so every message encrypts byte for byte as under a fresh cipher.
         # A free-list, not a lock: list.pop / append are atomic, each thread takes its own cipher
         # (the list grows to the number of concurrent encryptions), and a fork cannot inherit a
@@ -165,27 +164,21 @@ class MessageCrypto:
         rid = self.receive_id if receive_id is None else receive_id
         tail = len(message).to_bytes(4, "big") + message + rid.encode()
         n = _BLOCK - (16 + len(tail)) % _BLOCK  # PKCS#7 to 32 bytes (pkcs7_pad) over prefix + tail
-        return binascii.b2a_base64(self._encrypt_padded(prefix, tail + bytes((n,)) * n), newline=False).decode("ascii")
-
-    def _encrypt_padded(self, first: bytes, rest: bytes) -> bytes:
-        """AES-256-CBC with the IV over ``first`` (one 16-byte block) + ``rest`` (padded): one long-lived cipher.
-
-        The same bytes as ``AES.new(key, AES.MODE_CBC, iv).encrypt(first + rest)``
-        (tests/test_crypto.py checks it with Hypothesis). A CBC cipher that
-        last wrote block ``C`` encrypts ``E(P0 XOR C)`` first; given
-        ``P0 XOR C XOR IV`` it encrypts ``E(P0 XOR IV)``, as a fresh one does.
-        """
+        # AES-256-CBC with the IV over prefix + tail + padding, on a long-lived cipher: the same bytes
+        # as AES.new(key, AES.MODE_CBC, iv).encrypt(...) (tests/test_crypto.py checks it with
+        # Hypothesis). A CBC cipher that last wrote block C encrypts E(P0 XOR C) first; given
+        # P0 XOR C XOR IV as its first block (the prefix) it encrypts E(P0 XOR IV), as a fresh one does.
         try:
             entry = self._encryptors.pop()
         except IndexError:  # the first encryption, or every cipher is in use by another thread
             entry = [AES.new(self._key, AES.MODE_CBC, self._iv), 0]
         fold = entry[1]
         if fold:
-            first = (int.from_bytes(first, "big") ^ fold).to_bytes(16, "big")
-        out: bytes = entry[0].encrypt(first + rest)
+            prefix = (int.from_bytes(prefix, "big") ^ fold).to_bytes(16, "big")
+        out: bytes = entry[0].encrypt(prefix + tail + bytes((n,)) * n)
         entry[1] = int.from_bytes(out[-16:], "big") ^ self._iv_int
         self._encryptors.append(entry)
-        return out
+        return binascii.b2a_base64(out, newline=False).decode("ascii")
 
     def encrypt(self, message: str, *, random_prefix: bytes | None = None, receive_id: str | None = None) -> str:
         """Encrypt ``message`` and return the base64 ``Encrypt`` text."""
@@ -255,8 +248,8 @@ class MessageCrypto:
             nc, random_prefix = rnd[16:].hex(), rnd[:16]
         else:
             nc = nonce or random_nonce()
-        enc = self.encrypt(message, random_prefix=random_prefix, receive_id=receive_id)
-        sig = self.signature(ts, nc, enc)
+        enc = self.encrypt_bytes(message.encode("utf-8"), random_prefix=random_prefix, receive_id=receive_id)
+        sig = sha1_signature(self.token, ts, nc, enc)
         return (
             f"<xml>\n<Encrypt><![CDATA[{enc}]]></Encrypt>\n"
             f"<MsgSignature><![CDATA[{sig}]]></MsgSignature>\n"

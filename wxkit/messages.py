@@ -178,10 +178,12 @@ class LinkMessage(Message):
     url: str = wxfield("Url")
 
 
-@attrs.frozen(kw_only=True, repr=False, eq=False)
 class UnknownMessage(Message):
     """A message type wxkit does not know; everything is in ``raw``."""
 
+    # No field of its own, so no attrs decorator (it would only rebuild the class): the attrs-made
+    # __init__ and slots of Message serve as they are. It is an attrs class all the same.
+    __slots__ = ()
     handler: ClassVar[str] = "on_unknown"
 
 

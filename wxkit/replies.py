@@ -55,18 +55,15 @@ def _render(to_user_name: str, from_user_name: str, create_time: int, msg_type: 
     )
 
 
-def _render_text(to_user_name: str, from_user_name: str, create_time: int, content: str) -> str:
-    """``TextReply(content).render(...)`` without building the reply object (a handler's ``str``)."""
-    return _render(to_user_name, from_user_name, create_time, "text", _text_body(content))
-
-
 def _text_body(content: str) -> str:
+    """A text reply's element (``TextReply._body``; the application renders a handler's ``str`` with it)."""
     return f"<Content>{cdata(content)}</Content>"
 
 
-@attrs.frozen(repr=False, eq=False)
 class SuccessReply(Reply):
     """The empty answer: WeChat shows nothing and does not retry (body ``success``)."""
+
+    __slots__ = ()  # no field of its own: Reply's __init__ and slots serve, without an attrs rebuild
 
     def render(self, to_user_name: str, from_user_name: str, create_time: int) -> str:
         """Return ``"success"``."""

@@ -69,7 +69,138 @@ class MemoryStorage:
     as new ones arrive and, when the store is full, the oldest entries are
     evicted first (for the replay guard a flood of distinct pushes can only
     make it forget the oldest ones, never exhaust memory). ``clock``
-    (a monotonic seconds function) can be replaced in tests.
+    (a monotonic seconds function) can be replaced in tests. Writes take a
+    lock; ``get`` does not (a value is replaced in place, never removed and
+    added back).
+    """
+
+    __slots__ = ("_clock", "_data", "_lock", "_sweep_at", "max_entries")
+
+    def __init__(self, max_entries: int = 100_000, *, clock: Callable[[], float] = time.monotonic) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be positive")
+        self.max_entries = max_entries
+        self._clock = clock
+        # key -> (value, expires_at or None); dict order is insertion order.
+        self._data: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
+        self._lock = threading.Lock()
+        #: When the oldest entry expires, as last seen by the sweep; -inf: look again (the oldest
+        #: entry may have changed). Until then an insertion need not look at the old end at all.
+        self._sweep_at = _LOOK
+
+    def __repr__(self) -> str:
+        return f"MemoryStorage(entries={len(self._data)}, max_entries={self.max_entries})"
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _live(self, key: str, now: float) -> str | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= now:
+            del self._data[key]
+            self._sweep_at = _LOOK
+            return None
+        return value
+
+    def _make_room(self, now: float, adding: bool = True) -> None:
+        """Sweep expired entries from the old end; when ``adding`` one, evict the oldest while full."""
+        data = self._data
+        if now >= self._sweep_at:
+            # Amortised sweep: drop a couple of expired entries from the old end.
+            for _ in (0, 1):
+                if not data:
+                    break
+                key = next(iter(data))
+                exp = data[key][1]
+                if exp is None or exp > now:
+                    break
+                del data[key]
+        if adding:
+            while len(data) >= self.max_entries:
+                data.popitem(last=False)
+        if data:  # the oldest entry now: until it expires, or until an entry is removed, no need to look
+            exp = data[next(iter(data))][1]
+            self._sweep_at = _NEVER if exp is None else exp
+        else:
+            self._sweep_at = _LOOK
+
+    def _replace(self, key: str, item: tuple[str, float | None], now: float) -> None:
+        """Give a present ``key`` a new value, moved to the new end; never absent in between (``get`` takes no lock)."""
+        data = self._data
+        data[key] = item
+        data.move_to_end(key)
+        self._sweep_at = _LOOK  # the old end may have changed
+        self._make_room(now, adding=False)
+
+    def _put(self, key: str, value: str, ttl: float | None, now: float) -> None:
+        item = (value, None if ttl is None else now + ttl)
+        if key in self._data:
+            self._replace(key, item, now)
+            return
+        self._make_room(now)
+        self._data[key] = item
+
+    def get(self, key: str) -> str | None:
+        """Return the value of ``key``, or ``None`` if absent or expired."""
+        # No lock: one dict read is atomic, and no writer removes a live key even for a moment (a new
+        # value replaces the old in place). Only an expired entry's removal takes the lock.
+        item = self._data.get(key)
+        if item is None:
+            return None
+        expires = item[1]
+        if expires is not None and expires <= self._clock():
+            with self._lock:
+                if self._data.get(key) is item:
+                    del self._data[key]
+                    self._sweep_at = _LOOK
+            return None
+        return item[0]
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds (``None``: no expiry)."""
+        with self._lock:
+            self._put(key, value, ttl, self._clock())
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent or expired; return whether stored."""
+        with self._lock:  # _live + _put, inlined: the replay guard calls this for every push
+            now = self._clock()
+            data = self._data
+            item = data.get(key)
+            if item is not None:
+                expires = item[1]
+                if expires is None or expires > now:
+                    return False
+                self._replace(key, (value, None if ttl is None else now + ttl), now)
+                return True
+            if now >= self._sweep_at or len(data) >= self.max_entries or not data:
+                self._make_room(now)
+            data[key] = (value, None if ttl is None else now + ttl)
+            return True
+
+    def delete(self, key: str, *, if_value: str | None = None) -> None:
+        """Remove ``key`` if present; with ``if_value``, only while it still holds that value (atomically)."""
+        ...
+
+
+#: MemoryStorage._sweep_at values: look at the old end on the next insertion / never needed.
+_LOOK = float("-inf")
+_NEVER = float("inf")
+
+
+class MemoryStorage:
+    """An in-process :class:`Storage`: thread-safe, TTL-aware and bounded.
+
+    ``max_entries`` bounds memory: expired entries are swept from the old end
+    as new ones arrive and, when the store is full, the oldest entries are
+    evicted first (for the replay guard a flood of distinct pushes can only
+    make it forget the oldest ones, never exhaust memory). ``clock``
+    (a monotonic seconds function) can be replaced in tests. Writes take a
+    lock; ``get`` does not (a value is replaced in place, never removed and
+    added back).
     """
 
     __slots__ = ("_clock", "_data", "_lock", "_sweep_at", "max_entries")

@@ -33,7 +33,7 @@ PROCESSES = 4
 THREADS = 8
 TASKS = 50
 INVALIDATIONS = 2
-CALLS_PER_PHASE = 100  # successful calls between two invalidations, on top of one per worker
+CALLS_PER_PHASE = 50  # successful calls between two invalidations, besides one per worker
 
 WORKER = r"""
 import asyncio, json, os, sys, threading
@@ -124,7 +124,7 @@ def _settle(app: AppState, tally: _Tally, workers: list[str], procs: list[subpro
     """Wait until every worker has completed a call with the app's current token, and a few more calls were made."""
     with tally.lock:
         start = tally.calls
-    deadline = time.monotonic() + 60
+    give_up = time.monotonic() + 120  # a bound on the wait (a stuck worker), not a measurement
     while True:
         token = app.stable_token
         with tally.lock:
@@ -137,7 +137,7 @@ def _settle(app: AppState, tally: _Tally, workers: list[str], procs: list[subpro
         for proc in procs:
             if proc.poll() is not None:
                 pytest.fail(f"a worker exited early: {proc.communicate()[1][-2000:]}")
-        if time.monotonic() > deadline:
+        if time.monotonic() > give_up:
             pytest.fail("the workers did not all complete a call with the current token")
         time.sleep(0.005)
 
@@ -185,7 +185,7 @@ def _run(
 def _check(app: AppState, results: list[dict[str, Any]], workers: int) -> None:
     generations = 1 + INVALIDATIONS
     assert [r["errors"] for r in results] == [0] * len(results), [r["failures"] for r in results]
-    assert sum(r["calls"] for r in results) >= generations * (workers + CALLS_PER_PHASE)
+    assert sum(r["calls"] for r in results) >= generations * max(workers, CALLS_PER_PHASE)
     assert app.token_fetches == generations  # what the emulator issued
     assert sum(r["fetches"] for r in results) == generations  # what the clients fetched, all together
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
+import signal
 from typing import Any
 
 import pytest
@@ -374,3 +376,49 @@ def test_a_failing_typing_indicator_does_not_stop_the_reply(ilink: ILinkEmulator
     assert bot.poll_once() == 1
     assert account.typing == []
     assert [s["text"] for s in account.sent] == ["done"]
+
+
+class Terminated:
+    """A handler that sends this process SIGTERM, as systemd does on stop."""
+
+    def on_text(self, message: ILinkMessage) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="no SIGTERM here")
+def test_sigterm_stops_a_run_in_the_main_thread(ilink: ILinkEmulator) -> None:
+    from wxkit.ilink import ILinkBot
+
+    account = ilink.add_bot()
+    account.send_text(ALICE, "a")
+    before = signal.getsignal(signal.SIGTERM)
+    bot = type("Bot", (Terminated, ILinkBot), {})(account.bot_token, base_url=ilink.url)
+    bot.run()  # returns: SIGTERM called stop()
+    assert account.notified == ["notifystart", "notifystop"]
+    assert signal.getsignal(signal.SIGTERM) is before
+    bot.close()
+
+
+def test_the_suggested_long_poll_timeout_is_honoured(ilink: ILinkEmulator, make_bot: Any) -> None:
+    account = ilink.add_bot()
+    account.send_text(ALICE, "a")
+    bot = make_bot(Echo, account.bot_token, long_poll_timeout=35.0)
+    bot.poll_once()
+    assert bot.long_poll_timeout == 1.0  # the emulator suggests 500 ms: kept within 1..120 s
+
+
+def test_cursor_and_claims_on_redis_survive_a_restart(ilink: ILinkEmulator, make_bot: Any, redis_url: str) -> None:
+    import redis
+
+    from wxkit import RedisStorage
+
+    storage = RedisStorage(redis.Redis.from_url(redis_url), prefix=f"wxkit-ilink-{os.getpid()}-{id(ilink)}:")
+    account = ilink.add_bot()
+    account.send_text(ALICE, "a", message_id="m1")
+    first = make_bot(Echo, account.bot_token, storage=storage, bot_id=account.bot_id)
+    assert first.poll_once() == 1
+    account.send_text(ALICE, "a again", message_id="m1")  # redelivered with the same id
+    account.send_text(ALICE, "b", message_id="m2")
+    second = make_bot(Echo, account.bot_token, storage=storage, bot_id=account.bot_id)
+    assert second.poll_once() == 1
+    assert [s["text"] for s in account.sent] == ["a", "b"]

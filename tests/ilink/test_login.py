@@ -85,3 +85,23 @@ def test_credentials_round_trip_through_a_dict() -> None:
     assert ILinkCredentials.from_dict(creds.to_dict()) == creds
     assert ILinkCredentials.from_dict({"bot_token": ""}) is None
     assert ILinkCredentials.from_dict([1]) is None
+
+
+def test_a_verify_code_is_asked_for_and_sent(ilink: ILinkEmulator, make_login: Any) -> None:
+    login = make_login()
+    asked: list[str] = []
+    answers = iter(["000", "4821"])
+
+    def verify_code() -> str:
+        asked.append("asked")
+        return next(answers)
+
+    def on_status(status: QRStatus) -> None:
+        if status.status == "scaned":
+            ilink.confirm(ilink.last_qrcode.qrcode)
+
+    credentials = login.wait(
+        lambda code: ilink.require_verify_code(code.qrcode, "4821"), verify_code=verify_code, on_status=on_status
+    )
+    assert len(asked) == 2  # a wrong number is asked again
+    assert credentials.bot_token in ilink.accounts

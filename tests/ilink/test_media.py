@@ -139,3 +139,39 @@ def test_ecb_helpers() -> None:
     truncated.feed(encrypt(b"abc", key)[:10])
     with pytest.raises(DecryptError):
         truncated.finish()
+
+
+class MediaReplies:
+    def on_text(self, message: ILinkMessage) -> Any:
+        from wxkit.ilink import ILinkFileReply, ILinkImageReply, ILinkVideoReply
+
+        return {
+            "image": ILinkImageReply(DATA),
+            "file": ILinkFileReply(DATA, file_name="r.pdf"),
+            "video": ILinkVideoReply(DATA),
+        }[message.text]
+
+
+def test_handlers_may_return_media_replies(ilink: ILinkEmulator, make_bot: Any) -> None:
+    account = ilink.add_bot()
+    for kind in ("image", "file", "video"):
+        account.send_text(ALICE, kind)
+    bot = make_bot(MediaReplies, account.bot_token, cdn_base_url=ilink.cdn_url)
+    assert bot.poll_once() == 3
+    items = [s["msg"]["item_list"][0] for s in account.sent]
+    assert [i["type"] for i in items] == [2, 4, 5]
+    assert items[1]["file_item"]["file_name"] == "r.pdf"
+    assert all(bot.download(parse_item(i)) == DATA for i in items)
+
+
+def test_upload_answers_without_what_is_needed(ilink: ILinkEmulator, make_bot: Any) -> None:
+    from wxkit.ilink import ILinkError
+
+    account, bot, token = _bot(ilink, make_bot)
+    ilink.inject("ilink/bot/getuploadurl", body=b'{"ret": 0}')
+    with pytest.raises(ILinkError, match="no upload URL"):
+        bot.send_image(ALICE, b"img", context_token=token)
+    ilink.inject("c2c/upload", status=200, body=b"", times=3)
+    with pytest.raises(TransportError, match="x-encrypted-param"):
+        bot.send_image(ALICE, b"img", context_token=token)
+    assert account.sent == []

@@ -22,6 +22,7 @@ import inspect
 import logging
 import os
 import secrets
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -57,7 +58,17 @@ from .protocol import (
     ilink_headers,
     split_text,
 )
-from .types import ILinkCredentials, ILinkMessage, ILinkTextReply, ImageItem, Item, parse_message
+from .types import (
+    ILinkCredentials,
+    ILinkFileReply,
+    ILinkImageReply,
+    ILinkMessage,
+    ILinkTextReply,
+    ILinkVideoReply,
+    ImageItem,
+    Item,
+    parse_message,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -254,7 +265,9 @@ class ILinkBot:
         elif isinstance(param, str) and param:
             url = f"{self.cdn_base_url}/upload?encrypted_query_param={quote(param, safe='')}&filekey={filekey}"
         else:
-            raise ILinkError(-1, "getuploadurl answered no upload URL", method="POST", url=self.http.url("x"))
+            raise ILinkError(
+                -1, "getuploadurl answered no upload URL", method="POST", url=self.http.url("ilink/bot/getuploadurl")
+            )
         safe_url = url.split("?", 1)[0]
         failure: TransportError | None = None
         for attempt in range(3):
@@ -393,21 +406,33 @@ class ILinkBot:
         return written
 
     def reply(self, message: ILinkMessage, reply: Any) -> None:
-        """Send a handler's result to the sender of ``message`` (None: nothing; str or ILinkTextReply: text)."""
+        """Send a handler's result to the sender of ``message``.
+
+        None: nothing; a str or :class:`~wxkit.ilink.ILinkTextReply`: text; an
+        :class:`~wxkit.ilink.ILinkImageReply` / ``ILinkFileReply`` /
+        ``ILinkVideoReply``: that media. A message without a ``context_token``
+        gets no reply (logged).
+        """
         if reply is None:
             return
         if isinstance(reply, str):
             reply = ILinkTextReply(reply)
-        if not isinstance(reply, ILinkTextReply):
-            raise ConfigError(
-                f"an iLink handler returned {type(reply).__name__}: return a str, an ILinkTextReply or None"
-            )
-        if not reply.text:
+        if not isinstance(reply, (ILinkTextReply, ILinkImageReply, ILinkFileReply, ILinkVideoReply)):
+            raise ConfigError(f"an iLink handler returned {type(reply).__name__}: return a str, a reply object or None")
+        if isinstance(reply, ILinkTextReply) and not reply.text:
             return
         if not message.context_token:
             logger.warning("iLink message %s has no context_token: its reply is not sent", message.message_id)
             return
-        self.send_text(message.from_user_id, reply.text, context_token=message.context_token)
+        to, token = message.from_user_id, message.context_token
+        if isinstance(reply, ILinkTextReply):
+            self.send_text(to, reply.text, context_token=token)
+        elif isinstance(reply, ILinkImageReply):
+            self.send_image(to, reply.data, context_token=token)
+        elif isinstance(reply, ILinkFileReply):
+            self.send_file(to, reply.data, file_name=reply.file_name, context_token=token)
+        else:
+            self.send_video(to, reply.data, context_token=token)
 
     def typing_ticket(self, user_id: str, *, context_token: str = "") -> str:
         """The typing ticket for ``user_id`` (``getconfig``), cached per user; "" when iLink gives none."""
@@ -559,9 +584,25 @@ class ILinkBot:
         """Poll until :meth:`stop`; back off on network / answer errors; raise ``ILinkSessionExpired``.
 
         ``notifystart`` is sent first and ``notifystop`` on the way out (their
-        failures are logged, not raised).
+        failures are logged, not raised). Run in the main thread, SIGTERM
+        calls :meth:`stop` (the previous handler is restored on return);
+        Ctrl-C raises ``KeyboardInterrupt`` after ``notifystop``.
         """
         self._stopping.clear()
+        previous = self._catch_sigterm()
+        try:
+            self._run_loop()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _catch_sigterm(self) -> Any:
+        """In the main thread, make SIGTERM call :meth:`stop`; return the handler to restore (None: untouched)."""
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+            return None
+        return signal.signal(signal.SIGTERM, lambda signum, frame: self.stop())
+
+    def _run_loop(self) -> None:
         try:
             self.notify_start()
         except ILinkSessionExpired:

@@ -17,8 +17,12 @@ import attrs
 __all__ = [
     "FileItem",
     "ILinkCredentials",
+    "ILinkFileReply",
+    "ILinkImageReply",
     "ILinkMessage",
+    "ILinkReply",
     "ILinkTextReply",
+    "ILinkVideoReply",
     "ImageItem",
     "Item",
     "QRCode",
@@ -241,6 +245,32 @@ class ILinkTextReply:
     """A text reply (what a handler's ``str`` becomes); long text is split by the bot's ``text_limit``."""
 
     text: str
+
+
+@attrs.frozen
+class ILinkImageReply:
+    """An image reply: the image's bytes (uploaded encrypted to the CDN, then sent)."""
+
+    data: bytes = attrs.field(repr=False)
+
+
+@attrs.frozen
+class ILinkFileReply:
+    """A file reply: its bytes and the ``file_name`` the user sees."""
+
+    data: bytes = attrs.field(repr=False)
+    file_name: str
+
+
+@attrs.frozen
+class ILinkVideoReply:
+    """A video reply: the video's bytes."""
+
+    data: bytes = attrs.field(repr=False)
+
+
+#: What a handler may return besides a ``str`` or None.
+ILinkReply = ILinkTextReply | ILinkImageReply | ILinkFileReply | ILinkVideoReply
 
 
 @attrs.frozen

@@ -66,9 +66,9 @@ if TYPE_CHECKING:
     import requests
     from typing_extensions import Self
 
-    from ..client.client import Client
+    from ..client import Client
     from ..core.http import HTTPClient
-    from ..miniprogram.client import MiniProgramClient
+    from ..miniprogram import MiniProgramClient
 
     _Session = requests.Session
 
@@ -565,7 +565,7 @@ class Component:
         through this platform's storage; ``options`` go to the client
         (``timeout``, ``session`` ...; ``base_url`` defaults to this platform's).
         """
-        from ..client.client import Client
+        from ..client import Client  # the public constructor, imported on first use
 
         options.setdefault("base_url", self.base_url)
         tokens = self.authorizer_tokens(authorizer_appid)
@@ -576,7 +576,7 @@ class Component:
 
         As :meth:`client`: the authorizer's token, this platform's storage.
         """
-        from ..miniprogram.client import MiniProgramClient
+        from ..miniprogram import MiniProgramClient  # the public constructor, imported on first use
 
         options.setdefault("base_url", self.base_url)
         tokens = self.authorizer_tokens(authorizer_appid)

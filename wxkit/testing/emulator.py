@@ -105,6 +105,7 @@ ROUTE_MODULES = (
     "work_jssdk",
     "work_kf",
     "work_external_contact",
+    "work_approval",
     "miniprogram_auth",
     "miniprogram_phone",
     "miniprogram_wxacode",

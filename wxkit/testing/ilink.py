@@ -55,6 +55,8 @@ class ILinkQRCode:
     status: str = "wait"
     reported: str = ""
     account: ILinkAccount | None = None
+    #: The number the phone shows while the status is ``need_verifycode``.
+    verify_code: str = ""
 
 
 @attrs.define(eq=False)
@@ -296,6 +298,12 @@ class ILinkEmulator:
             self._set_status(qrcode, "confirmed").account = account
             return account
 
+    def require_verify_code(self, qrcode: str, code: str) -> None:
+        """The login asks for the number shown on the phone (``need_verifycode``) until a poll carries ``code``."""
+        with self._cond:
+            self.qrcodes[qrcode].verify_code = code
+        self._set_status(qrcode, "need_verifycode")
+
     def expire(self, qrcode: str) -> None:
         """The code expires (status ``expired``)."""
         self._set_status(qrcode, "expired")
@@ -336,7 +344,7 @@ class ILinkEmulator:
                 self._cond.notify_all()
             return 200, {"qrcode": qrcode, "qrcode_img_content": f"https://liteapp.weixin.qq.com/q/{qrcode}"}
         if path == "ilink/bot/get_qrcode_status":
-            return 200, self._qr_status(query.get("qrcode", ""))
+            return 200, self._qr_status(query.get("qrcode", ""), query.get("verify_code", ""))
         problem = _check_headers(headers, body)
         if problem:
             return 401, {"ret": -1, "errmsg": problem}
@@ -373,11 +381,16 @@ class ILinkEmulator:
             return 200, {"ret": 0}
         return 404, {"ret": -1, "errmsg": f"no such endpoint: {path}"}
 
-    def _qr_status(self, qrcode: str) -> dict[str, Any]:
+    def _qr_status(self, qrcode: str, verify_code: str = "") -> dict[str, Any]:
         with self._cond:
             code = self.qrcodes.get(qrcode)
             if code is None:
                 return {"status": "expired"}
+            if code.status == "need_verifycode" and verify_code:
+                if verify_code != code.verify_code:
+                    code.reported = ""  # a wrong number: ask again at once
+                    return {"status": "need_verifycode"}
+                code.status = "scaned"
             if code.status == code.reported and not self._stopping:
                 self._cond.wait_for(lambda: code.status != code.reported or self._stopping, timeout=self.hold)
             code.reported = code.status

@@ -55,7 +55,8 @@ class CorpState:
     by :meth:`kf_add_account`; :meth:`kf_enqueue` and :meth:`kf_enter_session`
     play a WeChat customer writing (what ``kf/sync_msg`` then reads). The
     customer-contact state is seeded by :meth:`add_external_contact`,
-    :meth:`add_group_chat` and :meth:`external_welcome_code`.
+    :meth:`add_group_chat` and :meth:`external_welcome_code`; approvals by
+    :meth:`add_approval_template`.
     """
 
     corpid: str
@@ -101,8 +102,12 @@ class CorpState:
     corp_tag_groups: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     #: Unused ``WelcomeCode`` of ``add_external_contact`` events -> ``(userid, external_userid)``.
     external_welcome_codes: dict[str, tuple[str, str]] = attrs.field(factory=dict, repr=False)
-    #: Mass messages (``add_msg_template``): msgid -> ``{"sender", "external_userid", "body", "sent"}``.
+    #: Mass messages (``add_msg_template``): msgid -> ``{"sender", "reached", "body"}``.
     msg_templates: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    #: Approval templates (:mod:`wxkit.testing.routes.work_approval`): template_id -> ``gettemplatedetail``'s answer.
+    approval_templates: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    #: Approvals applied: sp_no -> ``getapprovaldetail``'s ``info``.
+    approvals: dict[str, dict[str, Any]] = attrs.field(factory=dict)
 
     def add_secret(self, name: str, secret: str | None = None) -> str:
         """Register the secret ``name`` (a new random one unless given); return the secret.
@@ -181,6 +186,28 @@ class CorpState:
         code = f"WELCOME_{token_urlsafe(12)}"
         self.external_welcome_codes[code] = (userid, external_userid)
         return code
+
+    def add_approval_template(
+        self, template_id: str, name: str, controls: tuple[tuple[str, str, bool], ...] = (("Text", "Text-1", True),)
+    ) -> str:
+        """Add an approval template; ``controls`` are ``(control type, id, required)``; return its id."""
+        self.approval_templates[template_id] = {
+            "template_names": [{"text": name, "lang": "zh_CN"}],
+            "template_content": {
+                "controls": [
+                    {
+                        "property": {
+                            "control": kind,
+                            "id": cid,
+                            "title": [{"text": cid, "lang": "zh_CN"}],
+                            "require": int(req),
+                        }
+                    }
+                    for kind, cid, req in controls
+                ]
+            },
+        }
+        return template_id
 
     def kf_add_account(self, name: str, open_kfid: str | None = None, *, media_id: str = "") -> str:
         """Add a 微信客服 account (as ``kf/account/add`` would); return its ``open_kfid``."""

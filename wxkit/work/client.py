@@ -18,7 +18,7 @@ wrong secret (an :class:`~wxkit.errors.AccessTokenError` from ``gettoken``,
 never retried); 40014 / 42001 drop the token (if still current) and retry once.
 API groups are attributes named after WeCom's doc groups (``message``,
 ``appchat``, ``user``, ``department``, ``tag``, ``batch``, ``media``, ``oauth``, ``jssdk``, ``kf``,
-``external_contact``);
+``external_contact``, ``approval``);
 ``client.get(path)`` / ``client.post(path)`` reach any endpoint not wrapped.
 """
 # Generated from wxkit/work/_async/client.py by `python -m wxkit._unasync`: edit that file, not this one.
@@ -35,6 +35,7 @@ from ..core.token import TokenSource, WorkTokenManager
 from ..errors import WORK_TOKEN_ERRCODES, ConfigError
 from ..storage import MemoryStorage, Storage
 from .appchat import AppChatAPI
+from .approval import ApprovalAPI
 from .batch import BatchAPI
 from .department import DepartmentAPI
 from .external_contact import ExternalContactAPI
@@ -132,6 +133,7 @@ class WorkClient(BaseClient):
         self.jssdk = WorkJSSDKAPI(self)
         self.kf = KfAPI(self)
         self.external_contact = ExternalContactAPI(self)
+        self.approval = ApprovalAPI(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(corpid={self.corpid!r}, agent_id={self.agent_id!r})"  # never the secret

@@ -69,9 +69,9 @@ if TYPE_CHECKING:
     import httpx  # unasync: import requests
     from typing_extensions import Self
 
-    from ...client._async.client import AsyncClient
+    from ...client import AsyncClient
     from ...core.ahttp import AsyncHTTPClient
-    from ...miniprogram._async.client import AsyncMiniProgramClient
+    from ...miniprogram import AsyncMiniProgramClient
 
     _Session = httpx.AsyncClient  # unasync: _Session = requests.Session
 
@@ -568,7 +568,7 @@ class AsyncComponent:
         through this platform's storage; ``options`` go to the client
         (``timeout``, ``session`` ...; ``base_url`` defaults to this platform's).
         """
-        from ...client._async.client import AsyncClient
+        from ...client import AsyncClient  # the public constructor, imported on first use
 
         options.setdefault("base_url", self.base_url)
         tokens = self.authorizer_tokens(authorizer_appid)
@@ -579,7 +579,7 @@ class AsyncComponent:
 
         As :meth:`client`: the authorizer's token, this platform's storage.
         """
-        from ...miniprogram._async.client import AsyncMiniProgramClient
+        from ...miniprogram import AsyncMiniProgramClient  # the public constructor, imported on first use
 
         options.setdefault("base_url", self.base_url)
         tokens = self.authorizer_tokens(authorizer_appid)

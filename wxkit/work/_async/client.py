@@ -18,7 +18,7 @@ wrong secret (an :class:`~wxkit.errors.AccessTokenError` from ``gettoken``,
 never retried); 40014 / 42001 drop the token (if still current) and retry once.
 API groups are attributes named after WeCom's doc groups (``message``,
 ``appchat``, ``user``, ``department``, ``tag``, ``batch``, ``media``, ``oauth``, ``jssdk``, ``kf``,
-``external_contact``);
+``external_contact``, ``approval``);
 ``client.get(path)`` / ``client.post(path)`` reach any endpoint not wrapped.
 """
 
@@ -34,6 +34,7 @@ from ...core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_DOWNLOAD_SIZE,
 from ...errors import WORK_TOKEN_ERRCODES, ConfigError
 from ...storage import MemoryStorage, Storage
 from .appchat import AsyncAppChatAPI
+from .approval import AsyncApprovalAPI
 from .batch import AsyncBatchAPI
 from .department import AsyncDepartmentAPI
 from .external_contact import AsyncExternalContactAPI
@@ -131,6 +132,7 @@ class AsyncWorkClient(AsyncBaseClient):
         self.jssdk = AsyncWorkJSSDKAPI(self)
         self.kf = AsyncKfAPI(self)
         self.external_contact = AsyncExternalContactAPI(self)
+        self.approval = AsyncApprovalAPI(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(corpid={self.corpid!r}, agent_id={self.agent_id!r})"  # never the secret
