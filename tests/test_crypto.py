@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import sys
+import threading
 
 import pytest
 from Crypto.Cipher import AES
@@ -161,3 +163,53 @@ def test_pkcs7() -> None:
 def test_encrypt_rejects_bad_prefix(crypto: MessageCrypto) -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         crypto.encrypt("x", random_prefix=b"short")
+
+
+# -- the long-lived CBC encryptor: byte for byte a fresh AES.new(...) per message --------------------
+def fresh_encrypt(data: bytes, prefix: bytes, receive_id: str = APP_ID) -> str:
+    """WXBizMsgCrypt's encryption as written: a new CBC cipher with the IV for every message."""
+    plain = pkcs7_pad(prefix + len(data).to_bytes(4, "big") + data + receive_id.encode())
+    return base64.b64encode(AES.new(KEY, AES.MODE_CBC, KEY[:16]).encrypt(plain)).decode()
+
+
+@given(st.lists(st.tuples(st.binary(max_size=200), st.binary(min_size=16, max_size=16), st.sampled_from(["", APP_ID, "wwcorp"])), min_size=1, max_size=12))
+def test_the_long_lived_encryptor_matches_a_fresh_cipher_per_message(messages: list[tuple[bytes, bytes, str]]) -> None:
+    crypto = MessageCrypto(TOKEN, AES_KEY, APP_ID)  # one object: its cipher chains on from message to message
+    for data, prefix, receive_id in messages:
+        assert crypto.encrypt_bytes(data, random_prefix=prefix, receive_id=receive_id) == fresh_encrypt(
+            data, prefix, receive_id
+        )
+
+
+def test_the_encryptor_matches_under_concurrent_threads() -> None:
+    crypto = MessageCrypto(TOKEN, AES_KEY, APP_ID)
+    prefix = bytes(range(16))
+    failures: list[int] = []
+
+    def work(worker: int) -> None:
+        for i in range(300):
+            data = f"worker {worker} message {i}".encode() * (i % 7 + 1)
+            if crypto.encrypt_bytes(data, random_prefix=prefix) != fresh_encrypt(data, prefix):
+                failures.append(i)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert failures == []
+
+
+def test_encrypt_reply_draws_its_nonce_and_prefix_fresh(crypto: MessageCrypto) -> None:
+    first, second = crypto.encrypt_reply("<xml/>", timestamp="1"), crypto.encrypt_reply("<xml/>", timestamp="1")
+    nonces = [x.split("<Nonce><![CDATA[")[1].split("]]>")[0] for x in (first, second)]
+    assert nonces[0] != nonces[1] and all(len(n) == 16 and int(n, 16) >= 0 for n in nonces)
+    for xml, nonce in zip((first, second), nonces):
+        enc = xml.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+        crypto.check_signature(xml.split("<MsgSignature><![CDATA[")[1].split("]]>")[0], "1", nonce, enc)
+        assert crypto.decrypt(enc) == "<xml/>"

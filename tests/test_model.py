@@ -8,6 +8,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wxkit._model import AttrsValue
 from wxkit.events import EVENT_CLASSES, MassSendJobFinishEvent, SubscribeEvent, UnknownEvent
@@ -105,3 +107,75 @@ def test_field_options_are_followed() -> None:
     assert hash(ours) == hash(_Options("n", "s3cret", "Tag", "a", "other"))  # counted: compared, not hashed
     assert hash(ours) == hash(_Options("n", "s3cret", "TAG", "b", "c"))  # equal objects hash alike
     assert (ours == _Options("m")) == (_Generated("n", "s3cret", "Tag", "a", "c") == _Generated("m"))
+
+
+# -- the per-class builder behind from_dict: the same object (or error) as the field-by-field path ----
+def _all_typed_classes() -> list[type[Any]]:
+    import wxkit.miniprogram.messages  # noqa: F401 - registers its classes
+    import wxkit.work.messages  # noqa: F401
+    from wxkit._model import WxObject
+
+    found: list[type[Any]] = []
+    pending: list[type[Any]] = [WxObject]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if "__attrs_attrs__" in sub.__dict__ and sub not in found:
+                found.append(sub)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+TYPED = _all_typed_classes()
+_xml_values = st.one_of(
+    st.text(max_size=8),
+    st.sampled_from(["", " 12 ", "123", "1.5", "x", "-0"]),
+    st.dictionaries(st.sampled_from(["item", "A", "Count"]), st.text(max_size=4), max_size=2),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+
+
+def _outcome(build: Any, data: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        return "ok", build(data)
+    except Exception as exc:  # noqa: BLE001 - compared: same type, same message
+        return type(exc).__name__, str(exc)
+
+
+@pytest.mark.parametrize("cls", TYPED, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_from_dict_builds_what_the_field_by_field_path_builds(cls: type[Any], data: st.DataObject) -> None:
+    names = [f.metadata["wx"][0] for f in attrs.fields(cls) if "wx" in f.metadata] + ["Unknown", "MsgType"]
+    parsed = data.draw(st.dictionaries(st.sampled_from(names), _xml_values, max_size=len(names)))
+    from wxkit._model import WxObject
+
+    base_from_dict = WxObject.__dict__["from_dict"].__func__  # not a subclass's override (which shapes the dict first)
+    fast = _outcome(lambda d: base_from_dict(cls, d), parsed)
+    slow = _outcome(cls._from_dict_fields, parsed)
+    assert fast == slow
+    if fast[0] == "ok":
+        assert all(getattr(fast[1], f.name) == getattr(slow[1], f.name) for f in attrs.fields(cls))
+
+
+def test_most_typed_classes_get_a_builder() -> None:
+    from wxkit._model import _make_builder
+
+    built = [cls for cls in TYPED if _make_builder(cls) is not None]
+    assert len(built) >= len(TYPED) * 3 // 4
+    assert _make_builder(MESSAGE_CLASSES[0]) is not None  # TextMessage: every push's class
+
+
+def test_a_class_with_its_own_init_or_post_init_keeps_the_field_by_field_path() -> None:
+    from wxkit._model import _make_builder, wxfield
+
+    @attrs.frozen(kw_only=True)
+    class Checked(UnknownMessage):
+        code: str = wxfield("Code")
+
+        def __attrs_post_init__(self) -> None:
+            if self.code == "bad":
+                raise ValueError("bad code")
+
+    assert _make_builder(Checked) is None
+    with pytest.raises(ValueError, match="bad code"):
+        Checked.from_dict({"Code": "bad"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import pytest
 
@@ -352,3 +353,50 @@ def test_a_storage_that_is_down_raises_storage_error_from_claim_and_lock() -> No
     lock.held = True
     lock.release()  # never raises
     assert lock.held is False
+
+
+def test_removing_the_oldest_entry_lets_the_next_insert_sweep_the_new_oldest(clock: FakeClock) -> None:
+    store = MemoryStorage(clock=clock)
+    store.set("x", "1", ttl=100)  # the oldest, long-lived: inserts need not look at the old end for 100 s
+    store.set("y", "2", ttl=1)
+    store.delete("x")  # y is the oldest now, and expires first
+    clock.advance(10)
+    store.add("z", "3", ttl=100)
+    assert len(store) == 1  # y swept by the insertion, as it would be had x never been there
+    store.set("z", "4", ttl=1)  # rewritten: moved to the new end, with its new expiry
+    store.set("w", "5", ttl=100)
+    clock.advance(10)
+    store.add("v", "6", ttl=100)
+    assert (len(store), store.get("z"), store.get("w")) == (2, None, "5")
+
+
+def test_a_live_key_is_never_absent_while_it_is_rewritten(clock: FakeClock) -> None:
+    """``get`` takes no lock: a rewritten value replaces the old one in place, never removed and added back.
+
+    A reader running at the moment a writer removes the key (checked right there, as a
+    thread switched in at that point would) would find a live key missing.
+    """
+    store = MemoryStorage(max_entries=4, clock=clock)
+    misses: list[str] = []
+
+    class Watched(OrderedDict):  # type: ignore[type-arg]
+        def _check(self, key: object) -> None:
+            if key == "key" and store.get("key") is None:
+                misses.append("removed while live")
+
+        def pop(self, key: object, *default: object) -> object:
+            value = super().pop(key, *default)
+            self._check(key)
+            return value
+
+        def __delitem__(self, key: object) -> None:
+            super().__delitem__(key)
+            self._check(key)
+
+    store._data = Watched()
+    for i in range(20):
+        store.set("key", str(i), ttl=600)
+        store.add(f"other{i % 3}", "x", ttl=600)  # inserts that sweep and evict around it
+        store.set("key", f"again {i}")  # and without a TTL
+        assert store.get("key") == f"again {i}"
+    assert misses == []

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wxkit.errors import ParseError
-from wxkit.xmlcodec import DEFAULT_MAX_BODY_SIZE, _parse_expat, _parse_flat, cdata, parse_xml, render_xml
+from wxkit.xmlcodec import DEFAULT_MAX_BODY_SIZE, _parse_expat, _parse_flat, _scan_envelope, cdata, parse_xml, render_xml
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -188,3 +188,69 @@ def test_fast_path_defers_on_unusual_documents() -> None:
     ]:
         assert _parse_flat(doc) is None
         assert parse_xml(doc) == _parse_expat(doc, "xml")
+
+
+# -- the safe-mode envelope scan must agree with the parser whenever it answers ------------------------
+_env_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ["gh_abc", "wwcorp", "1000002", "a]]>b", "<x>", "a&amp;b", "", "\r", "é"]
+)
+_b64 = st.text(alphabet="ABCxyz019+/=", max_size=40) | st.sampled_from(["", "QUJD", "a]]>b", "a\rb", "a b", "é"])
+_ws = st.sampled_from(["", "", "\n", " \t", "\r\n", "  "])
+
+
+def _value(text: str, cdata_style: bool) -> str:
+    return f"<![CDATA[{text}]]>" if cdata_style else text
+
+
+@st.composite
+def _envelopes(draw: st.DrawFn) -> str:
+    parts = []
+    if draw(st.booleans()):
+        parts.append(("ToUserName", draw(_env_text)))
+    if draw(st.booleans()):
+        parts.append(("AgentID", draw(_env_text)))
+    parts.append(("Encrypt", draw(_b64)))
+    if draw(st.integers(0, 5)) == 0:
+        parts.append((draw(st.sampled_from(["Encrypt", "Extra", "ToUserName"])), draw(_b64)))
+    if draw(st.integers(0, 4)) == 0:
+        parts = draw(st.permutations(parts))
+    body = "".join(f"{draw(_ws)}<{name}>{_value(text, draw(st.booleans()))}</{name}>" for name, text in parts)
+    head = draw(st.sampled_from(["<xml>", " <xml>", '<?xml version="1.0"?><xml>']))
+    return f"{head}{body}{draw(_ws)}</xml>{draw(_ws)}"
+
+
+@settings(max_examples=500)
+@given(_envelopes(), st.booleans())
+def test_envelope_scan_agrees_with_the_parser(doc: str, as_bytes: bool) -> None:
+    body: str | bytes = doc.encode("utf-8", "surrogatepass") if as_bytes else doc
+    found = _scan_envelope(body)
+    if found is None:
+        return  # the full parser decides
+    parsed = parse_xml(body)  # never a ParseError when the scan answered
+    assert parsed["Encrypt"] == found
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "<xml><ToUserName><![CDATA[gh_abc]]></ToUserName><Encrypt><![CDATA[QUJD+/==]]></Encrypt></xml>",
+        "<xml><ToUserName><![CDATA[ww1]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID>"
+        "<Encrypt><![CDATA[QUJD]]></Encrypt></xml>",
+        "<xml>\n  <Encrypt>QUJD</Encrypt>\n</xml>\n",
+    ],
+)
+def test_envelope_scan_takes_wechats_shapes(doc: str) -> None:
+    for body in (doc, doc.encode()):
+        found = _scan_envelope(body)
+        assert found is not None and found == parse_xml(body)["Encrypt"]
+
+
+def test_envelope_scan_defers_on_anything_else() -> None:
+    for doc in [
+        "<xml><Encrypt><![CDATA[QUJD]]></Encrypt><Encrypt>QUJD</Encrypt></xml>",  # repeated: a list
+        "<xml><Extra>1</Extra><Encrypt>QUJD</Encrypt></xml>",
+        "<xml><Encrypt>QU&amp;JD</Encrypt></xml>",
+        "<xml><Encrypt>QUJD</Encrypt></xml>\r\n",
+        '<?xml version="1.0"?><xml><Encrypt>QUJD</Encrypt></xml>',
+    ]:
+        assert _scan_envelope(doc) is None

@@ -448,11 +448,18 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         )
 
     def _native_async(self) -> bool:
-        """Whether ``process_async`` is the twin of ``process`` (not so when a subclass overrides only ``process``)."""
+        """Whether ``process_async`` is the twin of ``process`` (not so when a subclass overrides only ``process``).
+
+        Decided once per class (a class attribute lookup per request after that).
+        """
         cls = type(self)
-        sync = next(k for k in cls.__mro__ if "process" in k.__dict__)
-        async_ = next(k for k in cls.__mro__ if "process_async" in k.__dict__)
-        return issubclass(async_, sync)
+        native = cls.__dict__.get("_wx_native_async")
+        if native is None:
+            sync = next(k for k in cls.__mro__ if "process" in k.__dict__)
+            async_ = next(k for k in cls.__mro__ if "process_async" in k.__dict__)
+            native = issubclass(async_, sync)
+            type.__setattr__(cls, "_wx_native_async", native)
+        return bool(native)
 
     # -- subclass responsibilities -------------------------------------------
     def verify_url(self, params: Mapping[str, Any] | None) -> str:

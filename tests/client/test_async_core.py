@@ -836,3 +836,39 @@ def test_the_sync_client_never_imports_httpx() -> None:
         "print('httpx' in sys.modules, 'httpcore' in sys.modules)\n"
     )
     assert _modules_after(code) == "False False"
+
+
+# -- sessions of every kind ---------------------------------------------------------------------------------
+def test_a_session_on_httpx_mock_transport_works() -> None:
+    """A caller's ``httpx.AsyncClient(transport=httpx.MockTransport(...))``: answers arrive already in memory."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/cgi-bin/stable_token":
+            return httpx.Response(200, json={"access_token": "TOKEN", "expires_in": 7200})
+        return httpx.Response(200, json={"errcode": 0, "errmsg": "ok", "msgid": 42})
+
+    async def scenario() -> int:
+        session = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        async with AsyncClient("wx1", "secret", base_url="https://api.example", session=session) as aclient:
+            msgid = await aclient.template.send("o_user", "T1", {"thing1": {"value": "hi"}})
+        await session.aclose()
+        return msgid
+
+    assert run(scenario) == 42
+    sent = seen[-1]
+    assert sent.url.params["access_token"] == "TOKEN"
+    assert sent.headers["Accept-Encoding"] == "gzip, deflate"  # only what wxkit's reader decodes
+
+
+def test_the_own_pool_asks_for_the_codings_wxkit_decodes(wechat_emulator: Emulator, wechat_app: AppState) -> None:
+    """``Accept-Encoding`` is a default of the client's own pool (set once), sent on every call."""
+
+    async def scenario() -> tuple[str, str]:
+        async with _client(wechat_emulator, wechat_app) as aclient:
+            await aclient.get_access_token()
+            response = await aclient.http.send("GET", "/cgi-bin/get_api_domain_ip", params={"access_token": "x"})
+            return response.request.headers["Accept-Encoding"], aclient.http.session.headers["Accept-Encoding"]
+
+    assert run(scenario) == ("gzip, deflate", "gzip, deflate")

@@ -50,6 +50,10 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+#: Content-type header values, encoded once each (wxkit answers with two).
+_CONTENT_TYPES: dict[str, bytes] = {}
+
+
 def make_asgi_app(app: BaseApplication) -> ASGIApp:
     """Return an ASGI 3 application that serves ``app`` through :meth:`~wxkit.BaseApplication.handle_async`."""
     return _ASGIAdapter(app)
@@ -83,10 +87,10 @@ class _ASGIAdapter:
             params = parse_qs(query, keep_blank_values=True)
             response = await self.app.handle_async(method, params, body)
         payload = response.body.encode("utf-8")
-        headers = [
-            (b"content-type", response.content_type.encode("latin-1")),
-            (b"content-length", str(len(payload)).encode("ascii")),
-        ]
+        content_type = _CONTENT_TYPES.get(response.content_type)
+        if content_type is None:
+            content_type = _CONTENT_TYPES[response.content_type] = response.content_type.encode("latin-1")
+        headers = [(b"content-type", content_type), (b"content-length", str(len(payload)).encode("ascii"))]
         if response.status == 405:
             headers.append((b"allow", b"GET, POST"))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -56,10 +56,18 @@ def make_wsgi_app(app: BaseApplication) -> WSGIApplication:
         headers = [("Content-Type", response.content_type), ("Content-Length", str(len(payload)))]
         if response.status == 405:
             headers.append(("Allow", "GET, POST"))
-        start_response(f"{response.status} {HTTPStatus(response.status).phrase}", headers)
+        status = response.status
+        line = _STATUS_LINES.get(status)
+        if line is None:
+            line = _STATUS_LINES[status] = f"{status} {HTTPStatus(status).phrase}"
+        start_response(line, headers)
         return [payload]
 
     return wsgi_app
+
+
+#: Status lines by code, built once each (the few wxkit answers: 200, 400, 403, 405, 413, 500).
+_STATUS_LINES: dict[int, str] = {}
 
 
 def _read_body(environ: WSGIEnvironment, limit: int | None) -> bytes | WxResponse:

@@ -119,6 +119,7 @@ class AsyncHTTPClient:
                 follow_redirects=False,
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=32),
                 timeout=httpx.Timeout(None),
+                headers={"Accept-Encoding": ACCEPT_ENCODING},  # what BodyDecoder reads; set once, not per call
             )
         self.session = session
         self.timeout = timeout
@@ -191,7 +192,8 @@ class AsyncHTTPClient:
         method = method.upper()
         url = self.url(path)
         hdrs = dict(headers or {})
-        hdrs.setdefault("Accept-Encoding", ACCEPT_ENCODING)
+        if not self._own_session:  # a caller's session may offer codings BodyDecoder does not read (br, zstd)
+            hdrs.setdefault("Accept-Encoding", ACCEPT_ENCODING)
         content: bytes | None = None
         if json_body is not None:
             content = dump_json(json_body)
@@ -243,8 +245,17 @@ class AsyncHTTPClient:
                     f"{method} {safe_url} could not be sent: {type(exc).__name__}", method=method, url=safe_url
                 ) from None
             try:
-                # Never followed, even by a caller's session made with follow_redirects=True.
-                response = await _within(self.session.send(request, stream=True, follow_redirects=False), left)
+                # One timer for the whole try, the answer's body included (the deadline is one moment).
+                response = await _within(
+                    self._exchange(request, read=not stream, limit=limit, method=method, url=safe_url), left
+                )
+            except _ReadFailed as failed:
+                if retry_all and attempt < self.max_retries:
+                    attempt += 1
+                    logger.info("retrying %s %s after %s", method, safe_url, failed)
+                    await self._pause_within(attempt, deadline, method, safe_url)
+                    continue
+                raise failed.error from None
             except (asyncio.TimeoutError, httpx.HTTPError) as exc:
                 if isinstance(exc, asyncio.TimeoutError) or deadline.expired():
                     deadline.hit = True
@@ -282,17 +293,26 @@ class AsyncHTTPClient:
                 )
             if stream:
                 self._deadlines[response] = deadline
-                return response  # type: ignore[no-any-return]  # httpx is imported at run time
+            return response
+
+    async def _exchange(
+        self, request: httpx.Request, *, read: bool, limit: int | None, method: str, url: str
+    ) -> httpx.Response:
+        """Send ``request``; with ``read``, read the body of an answer that will be returned (not 3xx / 5xx)."""
+        # Never followed, even by a caller's session made with follow_redirects=True.
+        response = await self.session.send(request, stream=True, follow_redirects=False)
+        status = response.status_code
+        if (
+            read
+            and (status < 300 or 400 <= status < 500)
+            and len(response.headers) <= _MAX_HEADERS
+            and getattr(response, "_content", None) is None  # a transport's answer already in memory (MockTransport)
+        ):
             try:
-                await self._read_whole(response, limit=limit, deadline=deadline, method=method, url=safe_url)
-            except _ReadFailed as failed:
-                if retry_all and attempt < self.max_retries:
-                    attempt += 1
-                    logger.info("retrying %s %s after %s", method, safe_url, failed)
-                    await self._pause_within(attempt, deadline, method, safe_url)
-                    continue
-                raise failed.error from None
-            return response  # type: ignore[no-any-return]  # httpx is imported at run time
+                response._content = await self._collect(response, limit=limit, method=method, url=url)
+            finally:
+                await response.aclose()
+        return response
 
     async def _pause_within(self, attempt: int, deadline: Deadline, method: str, url: str) -> None:
         if self.backoff * 2 ** (attempt - 1) >= deadline.remaining():

@@ -15,7 +15,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ParseError
+from ..jsoncodec import load_json
 from .login import ILinkLogin
 from .protocol import DEFAULT_BASE_URL
 from .types import ILinkCredentials, QRCode, QRStatus
@@ -35,8 +36,8 @@ def write_credentials(path: str | os.PathLike[str], credentials: ILinkCredential
 def load_credentials(path: str | os.PathLike[str]) -> ILinkCredentials:
     """The credentials :func:`write_credentials` wrote (:class:`~wxkit.errors.ConfigError` if unreadable)."""
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
+        data = load_json(Path(path).read_text("utf-8"), what="the iLink credentials file")
+    except (OSError, ValueError, ParseError) as exc:
         raise ConfigError(f"cannot read iLink credentials from {os.fspath(path)}: {type(exc).__name__}") from None
     credentials = ILinkCredentials.from_dict(data)
     if credentials is None:

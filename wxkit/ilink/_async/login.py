@@ -191,6 +191,6 @@ class AsyncILinkLogin:
         if raw is None:
             return None
         try:
-            return ILinkCredentials.from_dict(json.loads(raw))
-        except ValueError:
+            return ILinkCredentials.from_dict(load_json(raw, what="the stored iLink credentials"))
+        except (ValueError, ParseError):
             raise ConfigError("the stored iLink credentials are not valid JSON: log in again") from None

@@ -1,0 +1,282 @@
+"""Served inbound: the safe-mode echo round trip over HTTP, wxkit's adapters vs. bare endpoints.
+
+Two pairs, each on the same server with the same load generator:
+
+* ASGI under uvicorn: ``make_asgi_app(bot)`` (the bot says its handlers do
+  not block, ``handlers_block = False``, so they run on the event loop) vs. a
+  bare Starlette ``async def`` endpoint doing the floor's work
+  (``benchmarks/inbound.py``'s ``floor_round_trip``) on the loop;
+* WSGI under waitress: ``make_wsgi_app(bot)`` vs. a bare WSGI function doing
+  the floor's work.
+
+wxkit's checks stay on, the replay guard included (``MemoryStorage``): every
+request is a distinct push, signed and encrypted like WeChat's, generated
+before the run. The load generator is ``wrk`` (keep-alive connections; a Lua
+script cycles through the pre-generated requests). Each server runs in its
+own process; rounds alternate which contender goes first, and a ratio is the
+median of the per-round ratios.
+
+uvicorn, waitress, starlette and wrk are not wxkit dependencies: install them
+to run this (``pip install uvicorn waitress starlette``, ``apt-get install
+wrk``); a pair whose server or framework is missing is skipped with a message.
+
+    python benchmarks/served.py [--rounds 5] [--seconds 3] [--connections 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import multiprocessing
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from inbound import AES_KEY, APP_ID, TOKEN, EchoBot, floor_round_trip
+
+from wxkit.testing import WeChatPusher
+
+_LUA = """
+local reqs = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do
+    local path, body = line:match("^([^\\t]*)\\t(.*)$")
+    reqs[#reqs + 1] = wrk.format("POST", path, {["Content-Type"] = "text/xml"}, body)
+  end
+end
+request = function()
+  i = i + 1
+  if i > #reqs then i = 1 end
+  return reqs[i]
+end
+"""
+
+
+class InlineBot(EchoBot):
+    """The benchmark's echo bot, saying that its handler never blocks: it runs on the event loop."""
+
+    handlers_block = False
+
+
+# ---------------------------------------------------------------- the contenders (run in child processes)
+def wx_asgi() -> Any:
+    from wxkit.adapters.asgi import make_asgi_app
+
+    return make_asgi_app(InlineBot())
+
+
+def bare_starlette() -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def endpoint(request: Request) -> Response:
+        params = dict(request.query_params)
+        return Response(floor_round_trip(params, await request.body()), media_type="application/xml")
+
+    return Starlette(routes=[Route("/", endpoint, methods=["POST"])])
+
+
+def wx_wsgi() -> Any:
+    from wxkit.adapters.wsgi import make_wsgi_app
+
+    return make_wsgi_app(EchoBot())
+
+
+def bare_wsgi() -> Any:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        params = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        out = floor_round_trip(params, environ["wsgi.input"].read(length)).encode("utf-8")
+        start_response("200 OK", [("Content-Type", "application/xml"), ("Content-Length", str(len(out)))])
+        return [out]
+
+    return app
+
+
+APPS: dict[str, Callable[[], Any]] = {
+    "wx_asgi": wx_asgi,
+    "bare_starlette": bare_starlette,
+    "wx_wsgi": wx_wsgi,
+    "bare_wsgi": bare_wsgi,
+}
+
+
+def _serve(kind: str, name: str, port: int) -> None:
+    app = APPS[name]()
+    if kind == "asgi":
+        import uvicorn
+
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False, lifespan="off")
+    else:
+        import logging
+
+        import waitress
+
+        logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" lines under load
+        waitress.serve(app, host="127.0.0.1", port=port, _quiet=True)
+
+
+# ---------------------------------------------------------------- harness
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+class Server:
+    """One contender's server process."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.name = name
+        self.port = _free_port()
+        ctx = multiprocessing.get_context("spawn")
+        self.proc = ctx.Process(target=_serve, args=(kind, name, self.port), daemon=True)
+        self.proc.start()
+        _wait_for(self.port)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.join(5)
+
+
+def _requests(pusher: WeChatPusher, count: int, tag: str) -> list[tuple[str, str]]:
+    out = []
+    for i in range(count):
+        push = pusher.text(f"served {tag} {i}")
+        out.append(("/?" + urlencode(push.params), push.body))
+    return out
+
+
+def _check(server: Server, pusher: WeChatPusher, path: str, body: str) -> None:
+    """One request answered with the echo, decrypted: both contenders do the same work."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("POST", path, body.encode("utf-8"), {"Content-Type": "text/xml"})
+        answer = conn.getresponse()
+        text = answer.read().decode("utf-8")
+    finally:
+        conn.close()
+    if answer.status != 200:
+        raise RuntimeError(f"{server.name} answered {answer.status}: {text[:200]}")
+    content = pusher.read_reply(200, text).content  # type: ignore[union-attr]
+    if not content.startswith("served check"):
+        raise RuntimeError(f"{server.name} answered {content!r}")
+
+
+def _wrk(port: int, script: str, data: str, seconds: int, connections: int) -> tuple[float, int, int]:
+    """Run wrk against ``port``: (requests per second, requests, non-2xx answers)."""
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "-s",
+        script,
+        f"http://127.0.0.1:{port}/",
+        "--",
+        data,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return rate, total, int(bad.group(1)) if bad else 0
+
+
+def race(kind: str, names: tuple[str, str], args: argparse.Namespace, tmp: Path, pusher: WeChatPusher) -> None:
+    """Rounds of wxkit vs. its bare reference on one server kind; prints the rates and the ratio."""
+    script = tmp / "cycle.lua"
+    script.write_text(_LUA)
+    per_round = int(args.seconds * args.max_rate)
+    wx_name, ref_name = names
+    rates: dict[str, list[float]] = {wx_name: [], ref_name: []}
+    ratios: list[float] = []
+    bad_total = 0
+    for r in range(args.rounds):
+        order = [wx_name, ref_name] if r % 2 == 0 else [ref_name, wx_name]
+        got: dict[str, float] = {}
+        for name in order:
+            # fresh pushes for each run: wxkit's replay guard sees every one for the first time
+            data = tmp / f"{name}-{r}.tsv"
+            reqs = _requests(pusher, per_round, f"{name} {r}")
+            data.write_text("".join(f"{path}\t{body}\n" for path, body in reqs))
+            server = Server(kind, name)
+            try:
+                check_path, check_body = _requests(pusher, 1, "check")[0]
+                _check(server, pusher, check_path, check_body)
+                rate, total, bad = _wrk(server.port, str(script), str(data), args.seconds, args.connections)
+            finally:
+                server.stop()
+            if total > len(reqs):  # the script started over: wxkit would answer repeats as WeChat's retries
+                raise SystemExit(f"{name} served {total} requests, more than the {len(reqs)} generated: raise --max-rate")
+            got[name] = rate
+            rates[name].append(rate)
+            bad_total += bad
+        ratios.append(got[wx_name] / got[ref_name])
+    print(f"  {ref_name:16} {statistics.median(rates[ref_name]):9.0f} req/s")
+    print(f"  {wx_name:16} {statistics.median(rates[wx_name]):9.0f} req/s")
+    target = 1.0 if kind == "asgi" else 0.95
+    print(f"  ratio wxkit/bare: {statistics.median(ratios):.3f}x  (target >= {target:.2f}x)")
+    if bad_total:
+        print(f"  WARNING: {bad_total} answers were not 2xx")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=3, help="length of one wrk run")
+    ap.add_argument("--connections", type=int, default=8, help="wrk keep-alive connections")
+    ap.add_argument(
+        "--max-rate", type=float, default=4000.0, help="pushes generated per second of a run (more than served)"
+    )
+    args = ap.parse_args()
+
+    print(f"python {sys.version.split()[0]}, {args.rounds} alternating rounds of {args.seconds:g} s, "
+          f"wrk -c{args.connections} keep-alive (median)")
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk): every line is skipped")
+        return
+    pusher = WeChatPusher(TOKEN, app_id=APP_ID, aes_key=AES_KEY)
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs = [
+            ("asgi", ("wx_asgi", "bare_starlette"), ("uvicorn", "starlette"), "ASGI under uvicorn (wxkit inline on the loop vs. bare Starlette endpoint)"),
+            ("wsgi", ("wx_wsgi", "bare_wsgi"), ("waitress",), "WSGI under waitress (wxkit vs. bare WSGI app)"),
+        ]
+        for kind, names, needs, title in pairs:
+            missing = [m for m in needs if importlib.util.find_spec(m) is None]
+            print(title)
+            if missing:
+                print(f"  skipped: {', '.join(missing)} not installed (pip install {' '.join(missing)})")
+                continue
+            race(kind, names, args, Path(tmp), pusher)
+
+
+if __name__ == "__main__":
+    main()
