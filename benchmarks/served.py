@@ -14,13 +14,15 @@ request is a distinct push, signed and encrypted like WeChat's, generated
 before the run. The load generator is ``wrk`` (keep-alive connections; a Lua
 script cycles through the pre-generated requests). Each server runs in its
 own process; rounds alternate which contender goes first, and a ratio is the
-median of the per-round ratios.
+median of the per-round ratios. Each line also shows the server process's CPU
+time per request (all its threads, from ``/proc``), and each pair the ratio by
+that measure, the steadier one on a machine shared with other work.
 
 uvicorn, waitress, starlette and wrk are not wxkit dependencies: install them
 to run this (``pip install uvicorn waitress starlette``, ``apt-get install
 wrk``); a pair whose server or framework is missing is skipped with a message.
 
-    python benchmarks/served.py [--rounds 5] [--seconds 3] [--connections 8]
+    python benchmarks/served.py [--rounds 5] [--seconds 3] [--connections 8] [--only asgi|wsgi] [--verbose]
 """
 
 from __future__ import annotations
@@ -190,13 +192,24 @@ def _check(server: Server, pusher: WeChatPusher, path: str, body: str) -> None:
         raise RuntimeError(f"{server.name} answered {content!r}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time the process has run so far, all its threads (``/proc/<pid>/task/*/schedstat``, Linux)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):  # a thread that just ended
+            continue
+    return total / 1e9
+
+
 def _wrk(port: int, script: str, data: str, seconds: int, connections: int) -> tuple[float, int, int]:
     """Run wrk against ``port``: (requests per second, requests, non-2xx answers)."""
     cmd = [
         "wrk",
         "-t1",
         f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
+        f"-d{max(1, seconds)}s",
         "-s",
         script,
         f"http://127.0.0.1:{port}/",
@@ -217,6 +230,7 @@ def race(kind: str, names: tuple[str, str], args: argparse.Namespace, tmp: Path,
     per_round = int(args.seconds * args.max_rate)
     wx_name, ref_name = names
     rates: dict[str, list[float]] = {wx_name: [], ref_name: []}
+    cpu: dict[str, list[float]] = {wx_name: [], ref_name: []}  # server CPU seconds per request
     ratios: list[float] = []
     bad_total = 0
     for r in range(args.rounds):
@@ -231,19 +245,35 @@ def race(kind: str, names: tuple[str, str], args: argparse.Namespace, tmp: Path,
             try:
                 check_path, check_body = _requests(pusher, 1, "check")[0]
                 _check(server, pusher, check_path, check_body)
+                pid = server.proc.pid
+                assert pid is not None
+                cpu0 = _cpu_seconds(pid)
                 rate, total, bad = _wrk(server.port, str(script), str(data), args.seconds, args.connections)
+                cpu[name].append((_cpu_seconds(pid) - cpu0) / max(total, 1))
             finally:
                 server.stop()
             if total > len(reqs):  # the script started over: wxkit would answer repeats as WeChat's retries
-                raise SystemExit(f"{name} served {total} requests, more than the {len(reqs)} generated: raise --max-rate")
+                raise SystemExit(
+                    f"{name} served {total} requests, more than the {len(reqs)} generated: raise --max-rate"
+                )
             got[name] = rate
             rates[name].append(rate)
             bad_total += bad
         ratios.append(got[wx_name] / got[ref_name])
-    print(f"  {ref_name:16} {statistics.median(rates[ref_name]):9.0f} req/s")
-    print(f"  {wx_name:16} {statistics.median(rates[wx_name]):9.0f} req/s")
+        if args.verbose:
+            print(
+                f"    round {r}: "
+                + ", ".join(f"{name} {rate:.0f} req/s {cpu[name][-1] * 1e6:.0f} us" for name, rate in got.items())
+            )
+    cpu_ratios = [b / w for w, b in zip(cpu[wx_name], cpu[ref_name], strict=True)]
+    for name in (ref_name, wx_name):
+        print(
+            f"  {name:16} {statistics.median(rates[name]):9.0f} req/s"
+            f"   server CPU {statistics.median(cpu[name]) * 1e6:6.0f} us/request"
+        )
     target = 1.0 if kind == "asgi" else 0.95
     print(f"  ratio wxkit/bare: {statistics.median(ratios):.3f}x  (target >= {target:.2f}x)")
+    print(f"  ratio by server CPU per request: {statistics.median(cpu_ratios):.3f}x")
     if bad_total:
         print(f"  WARNING: {bad_total} answers were not 2xx")
 
@@ -256,20 +286,31 @@ def main() -> None:
     ap.add_argument(
         "--max-rate", type=float, default=4000.0, help="pushes generated per second of a run (more than served)"
     )
+    ap.add_argument("--only", choices=["asgi", "wsgi"], help="run one pair")
+    ap.add_argument("--verbose", action="store_true", help="print every round's rates")
     args = ap.parse_args()
 
-    print(f"python {sys.version.split()[0]}, {args.rounds} alternating rounds of {args.seconds:g} s, "
-          f"wrk -c{args.connections} keep-alive (median)")
+    print(
+        f"python {sys.version.split()[0]}, {args.rounds} alternating rounds of {args.seconds:g} s, "
+        f"wrk -c{args.connections} keep-alive (median)"
+    )
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk): every line is skipped")
         return
     pusher = WeChatPusher(TOKEN, app_id=APP_ID, aes_key=AES_KEY)
     with tempfile.TemporaryDirectory() as tmp:
         pairs = [
-            ("asgi", ("wx_asgi", "bare_starlette"), ("uvicorn", "starlette"), "ASGI under uvicorn (wxkit inline on the loop vs. bare Starlette endpoint)"),
+            (
+                "asgi",
+                ("wx_asgi", "bare_starlette"),
+                ("uvicorn", "starlette"),
+                "ASGI under uvicorn (wxkit inline on the loop vs. bare Starlette endpoint)",
+            ),
             ("wsgi", ("wx_wsgi", "bare_wsgi"), ("waitress",), "WSGI under waitress (wxkit vs. bare WSGI app)"),
         ]
         for kind, names, needs, title in pairs:
+            if args.only and kind != args.only:
+                continue
             missing = [m for m in needs if importlib.util.find_spec(m) is None]
             print(title)
             if missing:

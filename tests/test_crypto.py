@@ -172,7 +172,15 @@ def fresh_encrypt(data: bytes, prefix: bytes, receive_id: str = APP_ID) -> str:
     return base64.b64encode(AES.new(KEY, AES.MODE_CBC, KEY[:16]).encrypt(plain)).decode()
 
 
-@given(st.lists(st.tuples(st.binary(max_size=200), st.binary(min_size=16, max_size=16), st.sampled_from(["", APP_ID, "wwcorp"])), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(
+            st.binary(max_size=200), st.binary(min_size=16, max_size=16), st.sampled_from(["", APP_ID, "wwcorp"])
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_the_long_lived_encryptor_matches_a_fresh_cipher_per_message(messages: list[tuple[bytes, bytes, str]]) -> None:
     crypto = MessageCrypto(TOKEN, AES_KEY, APP_ID)  # one object: its cipher chains on from message to message
     for data, prefix, receive_id in messages:
@@ -208,8 +216,9 @@ def test_the_encryptor_matches_under_concurrent_threads() -> None:
 def test_encrypt_reply_draws_its_nonce_and_prefix_fresh(crypto: MessageCrypto) -> None:
     first, second = crypto.encrypt_reply("<xml/>", timestamp="1"), crypto.encrypt_reply("<xml/>", timestamp="1")
     nonces = [x.split("<Nonce><![CDATA[")[1].split("]]>")[0] for x in (first, second)]
-    assert nonces[0] != nonces[1] and all(len(n) == 16 and int(n, 16) >= 0 for n in nonces)
-    for xml, nonce in zip((first, second), nonces):
+    assert nonces[0] != nonces[1]
+    assert all(len(n) == 16 and int(n, 16) >= 0 for n in nonces)
+    for xml, nonce in zip((first, second), nonces, strict=True):
         enc = xml.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
         crypto.check_signature(xml.split("<MsgSignature><![CDATA[")[1].split("]]>")[0], "1", nonce, enc)
         assert crypto.decrypt(enc) == "<xml/>"

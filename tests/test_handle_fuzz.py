@@ -203,3 +203,34 @@ def test_handle_async_answers_what_handle_answers(requests: list, handlers_block
 
     expected = [_normalized(kind, app.handle(*request)) for request in requests for kind, app in sync_apps]  # type: ignore[attr-defined]
     assert asyncio.run(answers()) == expected
+
+
+# -- the sync direct path answers what the flow answers ---------------------------------------------
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_signed_push(), _signed_push(), _random_request), min_size=1, max_size=5))
+def test_the_sync_direct_path_answers_what_the_flow_answers(requests: list) -> None:  # type: ignore[type-arg]
+    """handle() runs plain calls (_push_direct) unless observers are registered (the flow, run_sync)."""
+    direct, flowed = _apps(True), _apps(True)
+    records: list[object] = []
+    for _, app in flowed:
+        app.add_observer(records.append)  # type: ignore[attr-defined]
+    expected = [_normalized(kind, app.handle(*request)) for request in requests for kind, app in flowed]  # type: ignore[attr-defined]
+    assert [_normalized(kind, app.handle(*request)) for request in requests for kind, app in direct] == expected  # type: ignore[attr-defined]
+    if any(
+        method.upper() == "POST" and status == 200
+        for (method, _, _), (status, _, _) in zip(requests, expected[::3], strict=True)
+    ):
+        assert records  # the observed apps really ran the flow
+
+
+def test_an_empty_encrypt_is_a_400_in_either_type() -> None:
+    ts, nonce = str(NOW), "n"
+    params = {
+        "timestamp": ts,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sha1_signature(TOKEN, ts, nonce, ""),
+    }
+    for body in ("<xml><Encrypt><![CDATA[]]></Encrypt></xml>", b"<xml><Encrypt><![CDATA[]]></Encrypt></xml>"):
+        response = BOT.handle("POST", params, body)
+        assert (response.status, response.body) == (400, "missing <Encrypt> in a safe-mode push")

@@ -111,7 +111,7 @@ def test_field_options_are_followed() -> None:
 
 # -- the per-class builder behind from_dict: the same object (or error) as the field-by-field path ----
 def _all_typed_classes() -> list[type[Any]]:
-    import wxkit.miniprogram.messages  # noqa: F401 - registers its classes
+    import wxkit.miniprogram.messages
     import wxkit.work.messages  # noqa: F401
     from wxkit._model import WxObject
 
@@ -137,7 +137,7 @@ _xml_values = st.one_of(
 def _outcome(build: Any, data: dict[str, Any]) -> tuple[str, Any]:
     try:
         return "ok", build(data)
-    except Exception as exc:  # noqa: BLE001 - compared: same type, same message
+    except Exception as exc:
         return type(exc).__name__, str(exc)
 
 

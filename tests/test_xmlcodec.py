@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wxkit.errors import ParseError
-from wxkit.xmlcodec import DEFAULT_MAX_BODY_SIZE, _parse_expat, _parse_flat, _scan_envelope, cdata, parse_xml, render_xml
+from wxkit.xmlcodec import (
+    DEFAULT_MAX_BODY_SIZE,
+    _parse_expat,
+    _parse_flat,
+    _scan_envelope,
+    cdata,
+    parse_xml,
+    render_xml,
+)
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -242,7 +250,14 @@ def test_envelope_scan_agrees_with_the_parser(doc: str, as_bytes: bool) -> None:
 def test_envelope_scan_takes_wechats_shapes(doc: str) -> None:
     for body in (doc, doc.encode()):
         found = _scan_envelope(body)
-        assert found is not None and found == parse_xml(body)["Encrypt"]
+        assert found is not None
+        assert found == parse_xml(body)["Encrypt"]
+
+
+@pytest.mark.parametrize("body", ["<xml><Encrypt><![CDATA[]]></Encrypt></xml>", "<xml><Encrypt></Encrypt></xml>"])
+def test_envelope_scan_reads_an_empty_encrypt_as_empty(body: str) -> None:
+    for doc in (body, body.encode()):
+        assert _scan_envelope(doc) == "" == parse_xml(doc)["Encrypt"]
 
 
 def test_envelope_scan_defers_on_anything_else() -> None:

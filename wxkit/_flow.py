@@ -118,7 +118,9 @@ class Refused(BaseException):
         self.error = error
 
 
-def call_sync(func: Callable[..., Any], args: tuple[Any, ...], refuse: Callable[[Callable[..., Any]], ConfigError]) -> Any:
+def call_sync(
+    func: Callable[..., Any], args: tuple[Any, ...], refuse: Callable[[Callable[..., Any]], ConfigError]
+) -> Any:
     """Call user code from a flow run by :func:`run_sync`, as :func:`run_sync` runs a ``HOOK`` step.
 
     A flow that knows its driver is :func:`run_sync` calls its hot-path user code

@@ -539,9 +539,9 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                 reply = _checked((yield (_flow.HOOK, self.dispatch, (message,))))
             try:
                 body = self.render(message, reply)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged and handed to on_error by _render_failed
                 body = yield from self._render_failed(message, exc)
-            if owner:
+            if owner and ttl is not None:
                 if store_inline:
                     self._settle(seen, "wxkit:reply:" + suffix, body, start, ttl)
                 else:
@@ -588,9 +588,9 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                 reply = _flow.run_sync(self._dispatch_flow(message), refuse)
             try:
                 body = self.render(message, reply)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged and handed to on_error by _render_failed
                 body = _flow.run_sync(self._render_failed(message, exc), refuse)
-            if owner:
+            if owner and ttl is not None:
                 self._settle(seen, "wxkit:reply:" + suffix, body, start, ttl)
         finally:
             if owner:
@@ -800,13 +800,13 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                     step = "saving the session"
                     yield (_flow.STORE, sessions.commit, ())
                 return reply
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged and handed to on_error by _dispatch_failed
                 return (yield from self._dispatch_failed(message, exc, sessions, step, handler))
         finally:
             sessions.close()
 
     def _dispatch_direct(self, message: BaseMessage) -> HandlerResult:
-        """:meth:`_dispatch_flow` for the sync driver: user code is called (:func:`~wxkit._flow.call_sync`), not yielded."""
+        """:meth:`_dispatch_flow` for the sync driver: user code is called (:func:`~wxkit._flow.call_sync`)."""
         refuse = self._async_refusal
         step = "pre_process"
         handler: Callable[[Any], HandlerResult] | None = None
@@ -839,7 +839,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
                     step = "saving the session"
                     sessions.commit()
                 return reply
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged and handed to on_error by _dispatch_failed
                 return _flow.run_sync(self._dispatch_failed(message, exc, sessions, step, handler), refuse)
         finally:
             sessions.close()

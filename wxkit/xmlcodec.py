@@ -120,15 +120,17 @@ def _scan_envelope(body: str | bytes) -> str | None:
     checks it with Hypothesis).
     """
     if body.__class__ is bytes:
-        found = _ENVELOPE_BYTES.fullmatch(body)  # type: ignore[arg-type]  # bytes, checked above
+        found = _ENVELOPE_BYTES.fullmatch(body)
         if found is None:
             return None
-        return (found.group(1) or found.group(2)).decode("ascii")  # type: ignore[no-any-return]
+        raw = found.group(1)  # in CDATA, else bare: exactly one of the two groups took part
+        return (found.group(2) if raw is None else raw).decode("ascii")
     if body.__class__ is str:
-        match = _ENVELOPE_STR.fullmatch(body)  # type: ignore[arg-type]  # str, checked above
+        match = _ENVELOPE_STR.fullmatch(body)
         if match is None:
             return None
-        return match.group(1) or match.group(2)  # type: ignore[no-any-return]
+        text = match.group(1)
+        return match.group(2) if text is None else text
     return None
 
 

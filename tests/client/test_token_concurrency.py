@@ -6,11 +6,12 @@ every token twice mid-run (``Emulator.invalidate_tokens``) and checks that each 
 once in total and that no call failed.
 
 Why the test waits for *every* worker before the next invalidation: a call retries once on a token error (drop the
-token if still current, refetch, retry once; see DESIGN.md). A worker whose call failed on generation k and whose
-retry is not yet sent (its process descheduled under load) would send generation k+1's token after a second
+token if still current, refetch, retry once; see docs/tokens.md). A worker whose call failed on generation k and
+whose retry is not yet sent (its process descheduled under load) would send generation k+1's token after a second
 invalidation had already killed it, and fail with AccessTokenError 40001: a call that saw two token deaths, which is
-the rule working. Waiting for a fixed number of calls by the others was not enough (that flaked under load), so each
-invalidation waits until every worker has completed a call with the current token.
+the rule working (stopping one worker process with SIGSTOP just after the first invalidation, until after the
+second, reproduces it). Waiting for a fixed number of calls by the others was not enough (that flaked under load),
+so each invalidation waits until every worker has completed a call with the current token.
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ THREADS = 8
 TASKS = 50
 INVALIDATIONS = 2
 CALLS_PER_PHASE = 50  # successful calls between two invalidations, besides one per worker
+#: Each worker's pause between calls: without it the sync processes, cheap per call, take the two CPUs that the
+#: emulator and the async processes (httpcore costs ~3x more per call) need, and a phase lasts many seconds.
+PAUSE = 0.05
 
 WORKER = r"""
-import asyncio, json, os, sys, threading
+import asyncio, json, os, sys, threading, time
 import redis
 from wxkit.storage import RedisStorage
 
@@ -68,6 +72,7 @@ def run_sync():
             except Exception as exc:
                 error = exc
             record(error)
+            time.sleep(PAUSE)
 
     threads = [threading.Thread(target=run, args=(f"{name}.{i}",)) for i in range(count)]
     for t in threads:
@@ -91,6 +96,7 @@ async def run_async():
                 except Exception as exc:
                     error = exc
                 record(error)
+                await asyncio.sleep(PAUSE)
 
         await asyncio.gather(*(run(f"{name}.{i}") for i in range(count)))
         return client.tokens.fetch_count
@@ -99,7 +105,7 @@ async def run_async():
 fetches = run_sync() if kind == "sync" else asyncio.run(run_async())
 stats["failures"] = stats["failures"][:5]
 print(json.dumps({**stats, "fetches": fetches}))
-""".replace("PROBE_PATH", PROBE)
+""".replace("PROBE_PATH", PROBE).replace("PAUSE", str(PAUSE))
 
 
 class _Tally:
@@ -151,10 +157,10 @@ def _run(
     stop_file = tmp_path / "stop"
     prefix = f"concurrency:{app.appid}:"
     workers = [f"p{n}.{i}" for n, (_, count) in enumerate(kinds) for i in range(count)]
+    shared = [emu.url, redis_url, app.appid, app.secret, str(stop_file), prefix]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, kind, f"p{n}", str(count)]
-            + [emu.url, redis_url, app.appid, app.secret, str(stop_file), prefix],
+            [sys.executable, "-c", WORKER, kind, f"p{n}", str(count), *shared],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -3,13 +3,14 @@
 :class:`AsyncHTTPClient` is the twin of :class:`wxkit.core.http.HTTPClient`
 (see its module for the rules): one ``httpx.AsyncClient`` per client with
 keep-alive, a default ``(connect, read)`` timeout, a total deadline per call
-(enforced with ``asyncio.timeout`` around every try and the reading of the
-body), answers read in chunks and decoded here within ``max_body_size`` /
-``max_download_size``, re-sends only where they cannot duplicate an effect,
-redirects refused (a caller's session that follows them included), more than
-100 headers refused (``http.client``'s bound on the sync side), network
-failures and calls on a closed client as
-:class:`~wxkit.errors.TransportError` and errcodes as
+(enforced with one ``asyncio.timeout`` around every try, the reading of a
+whole body included, and one per chunk of a streamed body: no task is made
+per call; ``asyncio.wait_for`` on Python 3.10), answers read in chunks and
+decoded here within ``max_body_size`` / ``max_download_size``, re-sends
+only where they cannot duplicate an effect, redirects refused (a caller's
+session that follows them included), more than 100 headers refused
+(``http.client``'s bound on the sync side), network failures and calls on a
+closed client as :class:`~wxkit.errors.TransportError` and errcodes as
 :class:`~wxkit.errors.APIError` subclasses.
 
 ``httpx`` (the ``wxkit[async]`` extra) is imported when the first
