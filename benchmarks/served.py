@@ -11,10 +11,10 @@ Two pairs, each on the same server with the same load generator:
 
 wxkit's checks stay on, the replay guard included (``MemoryStorage``): every
 request is a distinct push, signed and encrypted like WeChat's, generated
-before the run. The load generator is ``wrk`` (keep-alive connections; a Lua
+before each run. The load generator is ``wrk`` (keep-alive connections; a Lua
 script cycles through the pre-generated requests). Each server runs in its
-own process; rounds alternate which contender goes first, and a ratio is the
-median of the per-round ratios. Each line also shows the server process's CPU
+own process, started once; rounds alternate which contender goes first, and a
+ratio is the median of the per-round ratios. Each line also shows the server process's CPU
 time per request (all its threads, from ``/proc``), and each pair the ratio by
 that measure, the steadier one on a machine shared with other work.
 
@@ -22,7 +22,7 @@ uvicorn, waitress, starlette and wrk are not wxkit dependencies: install them
 to run this (``pip install uvicorn waitress starlette``, ``apt-get install
 wrk``); a pair whose server or framework is missing is skipped with a message.
 
-    python benchmarks/served.py [--rounds 5] [--seconds 3] [--connections 8] [--only asgi|wsgi] [--verbose]
+    python benchmarks/served.py [--rounds 9] [--seconds 2] [--connections 8] [--only asgi|wsgi] [--verbose]
 """
 
 from __future__ import annotations
@@ -224,47 +224,55 @@ def _wrk(port: int, script: str, data: str, seconds: int, connections: int) -> t
 
 
 def race(kind: str, names: tuple[str, str], args: argparse.Namespace, tmp: Path, pusher: WeChatPusher) -> None:
-    """Rounds of wxkit vs. its bare reference on one server kind; prints the rates and the ratio."""
+    """Rounds of wxkit vs. its bare reference on one server kind; prints the rates and the ratio.
+
+    Both servers start once and stay up (wxkit's replay guard fills as in production); each
+    round runs wrk against one then the other, the order alternating, with pushes generated
+    for that run only.
+    """
     script = tmp / "cycle.lua"
     script.write_text(_LUA)
-    per_round = int(args.seconds * args.max_rate)
+    per_run = int(args.seconds * args.max_rate)
     wx_name, ref_name = names
     rates: dict[str, list[float]] = {wx_name: [], ref_name: []}
     cpu: dict[str, list[float]] = {wx_name: [], ref_name: []}  # server CPU seconds per request
     ratios: list[float] = []
     bad_total = 0
-    for r in range(args.rounds):
-        order = [wx_name, ref_name] if r % 2 == 0 else [ref_name, wx_name]
-        got: dict[str, float] = {}
-        for name in order:
-            # fresh pushes for each run: wxkit's replay guard sees every one for the first time
-            data = tmp / f"{name}-{r}.tsv"
-            reqs = _requests(pusher, per_round, f"{name} {r}")
-            data.write_text("".join(f"{path}\t{body}\n" for path, body in reqs))
-            server = Server(kind, name)
-            try:
-                check_path, check_body = _requests(pusher, 1, "check")[0]
-                _check(server, pusher, check_path, check_body)
-                pid = server.proc.pid
+    servers = {name: Server(kind, name) for name in names}
+    try:
+        for name, server in servers.items():
+            check_path, check_body = _requests(pusher, 1, f"check {name}")[0]
+            _check(server, pusher, check_path, check_body)
+        for r in range(args.rounds):
+            order = [wx_name, ref_name] if r % 2 == 0 else [ref_name, wx_name]
+            got: dict[str, float] = {}
+            for name in order:
+                # fresh pushes for each run: wxkit's replay guard sees every one for the first time
+                data = tmp / f"{name}-{r}.tsv"
+                reqs = _requests(pusher, per_run, f"{name} {r}")
+                data.write_text("".join(f"{path}\t{body}\n" for path, body in reqs))
+                pid = servers[name].proc.pid
                 assert pid is not None
                 cpu0 = _cpu_seconds(pid)
-                rate, total, bad = _wrk(server.port, str(script), str(data), args.seconds, args.connections)
+                rate, total, bad = _wrk(servers[name].port, str(script), str(data), args.seconds, args.connections)
                 cpu[name].append((_cpu_seconds(pid) - cpu0) / max(total, 1))
-            finally:
-                server.stop()
-            if total > len(reqs):  # the script started over: wxkit would answer repeats as WeChat's retries
-                raise SystemExit(
-                    f"{name} served {total} requests, more than the {len(reqs)} generated: raise --max-rate"
+                data.unlink()
+                if total > len(reqs):  # the script started over: wxkit would answer repeats as WeChat's retries
+                    raise SystemExit(
+                        f"{name} served {total} requests, more than the {len(reqs)} generated: raise --max-rate"
+                    )
+                got[name] = rate
+                rates[name].append(rate)
+                bad_total += bad
+            ratios.append(got[wx_name] / got[ref_name])
+            if args.verbose:
+                print(
+                    f"    round {r}: "
+                    + ", ".join(f"{name} {rate:.0f} req/s {cpu[name][-1] * 1e6:.0f} us" for name, rate in got.items())
                 )
-            got[name] = rate
-            rates[name].append(rate)
-            bad_total += bad
-        ratios.append(got[wx_name] / got[ref_name])
-        if args.verbose:
-            print(
-                f"    round {r}: "
-                + ", ".join(f"{name} {rate:.0f} req/s {cpu[name][-1] * 1e6:.0f} us" for name, rate in got.items())
-            )
+    finally:
+        for server in servers.values():
+            server.stop()
     cpu_ratios = [b / w for w, b in zip(cpu[wx_name], cpu[ref_name], strict=True)]
     for name in (ref_name, wx_name):
         print(
@@ -280,8 +288,8 @@ def race(kind: str, names: tuple[str, str], args: argparse.Namespace, tmp: Path,
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--seconds", type=int, default=3, help="length of one wrk run")
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--seconds", type=int, default=2, help="length of one wrk run")
     ap.add_argument("--connections", type=int, default=8, help="wrk keep-alive connections")
     ap.add_argument(
         "--max-rate", type=float, default=4000.0, help="pushes generated per second of a run (more than served)"

@@ -144,6 +144,8 @@ def _param(params: Mapping[str, Any] | None, name: str) -> str:
         return value
     if value is None:
         return ""
+    if value.__class__ is list and value and value[-1].__class__ is str:  # parse_qs (the adapters)
+        return value[-1]
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else ""
     if isinstance(value, bytes):
