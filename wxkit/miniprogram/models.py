@@ -20,6 +20,9 @@ from typing import Any
 
 import attrs
 
+from .._jsonmodel import integer as _int
+from .._jsonmodel import mapping as _mapping
+from .._jsonmodel import text as _text
 from ..errors import ParseError
 
 __all__ = [
@@ -32,36 +35,6 @@ __all__ = [
     "format_date",
     "parse_date",
 ]
-
-
-def _mapping(data: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ParseError(f"{what} must be an object")
-    return data
-
-
-def _text(data: Mapping[str, Any], name: str, *, required: bool = False) -> str:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise ParseError(f"{name} is missing")
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise ParseError(f"{name} must be text")
-
-
-def _int(data: Mapping[str, Any], name: str, default: int = 0) -> int:
-    value = data.get(name)
-    if value is None or value == "":
-        return default
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) <= 20:
-        return int(value)
-    raise ParseError(f"{name} must be an integer")
 
 
 def format_date(value: dt.date | str) -> str:

@@ -13,10 +13,15 @@ WeCom answers lists of invalid recipients as ``|``-joined text
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from .._jsonmodel import OPTIONAL, JsonModel, json_name, split_ids
+from .._jsonmodel import integer as _int
+from .._jsonmodel import items as _list
+from .._jsonmodel import mapping as _mapping
+from .._jsonmodel import text as _text
 from ..errors import ParseError
 
 __all__ = [
@@ -53,78 +58,8 @@ __all__ = [
 ]
 
 
-def _mapping(data: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ParseError(f"{what} must be an object")
-    return data
-
-
-def _text(data: Mapping[str, Any], name: str, *, required: bool = False) -> str:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise ParseError(f"{name} is missing")
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    raise ParseError(f"{name} must be text")
-
-
-def _int(data: Mapping[str, Any], name: str, default: int = 0, *, required: bool = False) -> int:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise ParseError(f"{name} is missing")
-        return default
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) <= 20:
-        return int(value)
-    raise ParseError(f"{name} must be an integer")
-
-
-def _list(data: Mapping[str, Any], name: str) -> list[Any]:
-    value = data.get(name)
-    if value is None or value == "":
-        return []
-    if not isinstance(value, list):
-        raise ParseError(f"{name} must be a list")
-    return value
-
-
-def _texts(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
-    out = []
-    for item in _list(data, name):
-        if isinstance(item, bool) or not isinstance(item, (str, int)):
-            raise ParseError(f"{name} must be a list of ids")
-        out.append(str(item))
-    return tuple(out)
-
-
-def _ints(data: Mapping[str, Any], name: str) -> tuple[int, ...]:
-    out = []
-    for item in _list(data, name):
-        if isinstance(item, bool) or not isinstance(item, int):
-            raise ParseError(f"{name} must be a list of integers")
-        out.append(item)
-    return tuple(out)
-
-
-def split_ids(value: Any, name: str = "ids") -> tuple[str, ...]:
-    """WeCom's ``|``-joined id list (``"bob|eve"``) as a tuple; a JSON list is taken as is; empty -> ``()``."""
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        return tuple(part for part in value.split("|") if part)
-    if isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
-        return tuple(str(v) for v in value)
-    raise ParseError(f"{name} must be |-joined text")
-
-
 @attrs.frozen
-class SendResult:
+class SendResult(JsonModel):
     """What ``message/send`` (and ``batch/invite``) answers: the message id and the recipients refused.
 
     A partial failure is visible: :attr:`ok` is false when any user, party
@@ -132,11 +67,11 @@ class SendResult:
     message. Every recipient invalid is errcode 81013, raised as an error.
     """
 
-    msgid: str
-    invalid_users: tuple[str, ...] = ()
-    invalid_parties: tuple[str, ...] = ()
-    invalid_tags: tuple[str, ...] = ()
-    unlicensed_users: tuple[str, ...] = ()
+    msgid: str = attrs.field(metadata=OPTIONAL)
+    invalid_users: tuple[str, ...] = attrs.field(default=(), metadata=json_name("invaliduser", ids=True))
+    invalid_parties: tuple[str, ...] = attrs.field(default=(), metadata=json_name("invalidparty", ids=True))
+    invalid_tags: tuple[str, ...] = attrs.field(default=(), metadata=json_name("invalidtag", ids=True))
+    unlicensed_users: tuple[str, ...] = attrs.field(default=(), metadata=json_name("unlicenseduser", ids=True))
     response_code: str = ""
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
@@ -145,28 +80,14 @@ class SendResult:
         """True when every recipient was reached (nothing invalid, nobody unlicensed)."""
         return not (self.invalid_users or self.invalid_parties or self.invalid_tags or self.unlicensed_users)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> SendResult:
-        """Build from WeCom's answer."""
-        d = _mapping(data, "the answer")
-        return cls(
-            msgid=_text(d, "msgid"),
-            invalid_users=split_ids(d.get("invaliduser"), "invaliduser"),
-            invalid_parties=split_ids(d.get("invalidparty"), "invalidparty"),
-            invalid_tags=split_ids(d.get("invalidtag"), "invalidtag"),
-            unlicensed_users=split_ids(d.get("unlicenseduser"), "unlicenseduser"),
-            response_code=_text(d, "response_code"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class InviteResult:
+class InviteResult(JsonModel):
     """What ``batch/invite`` answers: the users, parties and tags that could not be invited."""
 
-    invalid_users: tuple[str, ...] = ()
-    invalid_parties: tuple[str, ...] = ()
-    invalid_tags: tuple[str, ...] = ()
+    invalid_users: tuple[str, ...] = attrs.field(default=(), metadata=json_name("invaliduser", ids=True))
+    invalid_parties: tuple[str, ...] = attrs.field(default=(), metadata=json_name("invalidparty", ids=True))
+    invalid_tags: tuple[str, ...] = attrs.field(default=(), metadata=json_name("invalidtag", ids=True))
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     @property
@@ -174,21 +95,12 @@ class InviteResult:
         """True when everyone was invited."""
         return not (self.invalid_users or self.invalid_parties or self.invalid_tags)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> InviteResult:
-        """Build from WeCom's answer (lists, or ``|``-joined text)."""
-        d = _mapping(data, "the answer")
-        return cls(
-            invalid_users=split_ids(d.get("invaliduser"), "invaliduser"),
-            invalid_parties=split_ids(d.get("invalidparty"), "invalidparty"),
-            invalid_tags=split_ids(d.get("invalidtag"), "invalidtag"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class WorkUser:
+class WorkUser(JsonModel):
     """A member (成员) of the corp: ``user/get`` or one entry of ``user/list`` / ``user/simplelist``."""
+
+    _what: ClassVar[str] = "a member"
 
     userid: str
     name: str = ""
@@ -200,41 +112,23 @@ class WorkUser:
     open_userid: str = ""
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> WorkUser:
-        """Build from WeCom's member object."""
-        d = _mapping(data, "a member")
-        return cls(
-            userid=_text(d, "userid", required=True),
-            name=_text(d, "name"),
-            department=_ints(d, "department"),
-            position=_text(d, "position"),
-            mobile=_text(d, "mobile"),
-            email=_text(d, "email"),
-            status=_int(d, "status"),
-            open_userid=_text(d, "open_userid"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class DeptUser:
+class DeptUser(JsonModel):
     """One entry of ``user/list_id``: a userid and the department it belongs to."""
 
-    userid: str
-    department: int
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    _what: ClassVar[str] = "a dept_user entry"
 
-    @classmethod
-    def from_dict(cls, data: Any) -> DeptUser:
-        """Build from a ``dept_user`` entry."""
-        d = _mapping(data, "a dept_user entry")
-        return cls(userid=_text(d, "userid", required=True), department=_int(d, "department"), raw=dict(d))
+    userid: str
+    department: int = attrs.field(metadata=OPTIONAL)
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
 
 @attrs.frozen
-class Department:
+class Department(JsonModel):
     """A department (部门): ``department/get`` or one entry of ``department/list`` / ``simplelist``."""
+
+    _what: ClassVar[str] = "a department"
 
     id: int
     name: str = ""
@@ -244,61 +138,41 @@ class Department:
     department_leader: tuple[str, ...] = ()
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Department:
-        """Build from WeCom's department object."""
-        d = _mapping(data, "a department")
-        return cls(
-            id=_int(d, "id", required=True),
-            name=_text(d, "name"),
-            name_en=_text(d, "name_en"),
-            parentid=_int(d, "parentid"),
-            order=_int(d, "order"),
-            department_leader=_texts(d, "department_leader"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class Tag:
+class Tag(JsonModel):
     """A tag (标签) of ``tag/list``."""
+
+    _what: ClassVar[str] = "a tag"
 
     tagid: int
     tagname: str = ""
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> Tag:
-        """Build from a ``taglist`` entry."""
-        d = _mapping(data, "a tag")
-        return cls(tagid=_int(d, "tagid", required=True), tagname=_text(d, "tagname"), raw=dict(d))
-
 
 @attrs.frozen
-class TagMembers:
+class TagMembers(JsonModel):
     """``tag/get``: a tag's name, its members (userids) and its departments."""
 
-    tagname: str
+    tagname: str = attrs.field(metadata=OPTIONAL)
     userids: tuple[str, ...] = ()
-    party_ids: tuple[int, ...] = ()
+    party_ids: tuple[int, ...] = attrs.field(default=(), metadata=json_name("partylist"))
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> TagMembers:
         """Build from WeCom's answer."""
         d = _mapping(data, "the answer")
-        users = []
-        for entry in _list(d, "userlist"):
-            users.append(_text(_mapping(entry, "a userlist entry"), "userid", required=True))
-        return cls(tagname=_text(d, "tagname"), userids=tuple(users), party_ids=_ints(d, "partylist"), raw=dict(d))
+        users = tuple(_text(_mapping(e, "a userlist entry"), "userid", required=True) for e in _list(d, "userlist"))
+        return cls._build(d, userids=users)
 
 
 @attrs.frozen
-class TagMembersResult:
+class TagMembersResult(JsonModel):
     """``tag/addtagusers`` / ``deltagusers``: the userids and departments refused (the others were applied)."""
 
-    invalid_users: tuple[str, ...] = ()
-    invalid_parties: tuple[int, ...] = ()
+    invalid_users: tuple[str, ...] = attrs.field(default=(), metadata=json_name("invalidlist", ids=True))
+    invalid_parties: tuple[int, ...] = attrs.field(default=(), metadata=json_name("invalidparty"))
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     @property
@@ -306,20 +180,12 @@ class TagMembersResult:
         """True when nothing was refused."""
         return not (self.invalid_users or self.invalid_parties)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> TagMembersResult:
-        """Build from WeCom's answer (``invalidlist`` is ``|``-joined text, ``invalidparty`` a list)."""
-        d = _mapping(data, "the answer")
-        return cls(
-            invalid_users=split_ids(d.get("invalidlist"), "invalidlist"),
-            invalid_parties=_ints(d, "invalidparty"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class AppChat:
+class AppChat(JsonModel):
     """A group chat created by an app (``appchat/get``'s ``chat_info``)."""
+
+    _what: ClassVar[str] = "chat_info"
 
     chatid: str
     name: str = ""
@@ -328,22 +194,9 @@ class AppChat:
     chat_type: int = 0
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> AppChat:
-        """Build from ``chat_info``."""
-        d = _mapping(data, "chat_info")
-        return cls(
-            chatid=_text(d, "chatid", required=True),
-            name=_text(d, "name"),
-            owner=_text(d, "owner"),
-            userlist=_texts(d, "userlist"),
-            chat_type=_int(d, "chat_type"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class UploadedMedia:
+class UploadedMedia(JsonModel):
     """``media/upload``: the temporary media's id (valid 3 days), type and upload time (unix seconds)."""
 
     media_id: str
@@ -351,20 +204,9 @@ class UploadedMedia:
     created_at: int = 0
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> UploadedMedia:
-        """Build from WeCom's answer (``created_at`` is text on the wire)."""
-        d = _mapping(data, "the answer")
-        return cls(
-            media_id=_text(d, "media_id", required=True),
-            type=_text(d, "type"),
-            created_at=_int(d, "created_at"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class UploadByUrlResult:
+class UploadByUrlResult(JsonModel):
     """``media/get_upload_by_url_result``: ``status`` 1 running, 2 done, 3 failed; the media once done."""
 
     status: int
@@ -384,18 +226,11 @@ class UploadByUrlResult:
         """Build from WeCom's answer (the outcome is under ``detail``)."""
         d = _mapping(data, "the answer")
         detail = _mapping(d.get("detail") or {}, "detail")
-        return cls(
-            status=_int(d, "status", required=True),
-            media_id=_text(detail, "media_id"),
-            created_at=_int(detail, "created_at"),
-            errcode=_int(detail, "errcode"),
-            errmsg=_text(detail, "errmsg"),
-            raw=dict(d),
-        )
+        return cls._build(detail, status=_int(d, "status", required=True), raw=dict(d))
 
 
 @attrs.frozen
-class BatchJobResult:
+class BatchJobResult(JsonModel):
     """``batch/getresult``: ``status`` 1 queued, 2 running, 3 done; ``result`` per row once done."""
 
     status: int
@@ -420,18 +255,11 @@ class BatchJobResult:
         """Build from WeCom's answer."""
         d = _mapping(data, "the answer")
         rows = tuple(_mapping(row, "a result row") for row in _list(d, "result"))
-        return cls(
-            status=_int(d, "status", required=True),
-            type=_text(d, "type"),
-            total=_int(d, "total"),
-            percentage=_int(d, "percentage"),
-            result=rows,
-            raw=dict(d),
-        )
+        return cls._build(d, result=rows)
 
 
 @attrs.frozen
-class WorkOAuthUser:
+class WorkOAuthUser(JsonModel):
     """``auth/getuserinfo``: a member (``userid``, and ``user_ticket`` with ``snsapi_privateinfo``) or an outsider.
 
     Someone outside the corp has ``openid`` (and ``external_userid`` when
@@ -459,18 +287,11 @@ class WorkOAuthUser:
         openid = _text(d, "openid") or _text(d, "OpenId")
         if not userid and not openid:
             raise ParseError("neither userid nor openid in the answer")
-        return cls(
-            userid=userid,
-            user_ticket=_text(d, "user_ticket"),
-            expires_in=_int(d, "expires_in"),
-            openid=openid,
-            external_userid=_text(d, "external_userid"),
-            raw=dict(d),
-        )
+        return cls._build(d, userid=userid, openid=openid)
 
 
 @attrs.frozen
-class WorkUserDetail:
+class WorkUserDetail(JsonModel):
     """``auth/getuserdetail``: what the member agreed to share (``gender`` "0" unknown, "1" male, "2" female)."""
 
     userid: str
@@ -483,29 +304,15 @@ class WorkUserDetail:
     address: str = ""
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> WorkUserDetail:
-        """Build from WeCom's answer."""
-        d = _mapping(data, "the answer")
-        return cls(
-            userid=_text(d, "userid", required=True),
-            gender=_text(d, "gender"),
-            avatar=_text(d, "avatar"),
-            qr_code=_text(d, "qr_code"),
-            mobile=_text(d, "mobile"),
-            email=_text(d, "email"),
-            biz_mail=_text(d, "biz_mail"),
-            address=_text(d, "address"),
-            raw=dict(d),
-        )
-
 
 # --------------------------------------------------------------------------- 微信客服 (kf)
 
 
 @attrs.frozen
-class KfAccount:
+class KfAccount(JsonModel):
     """A 微信客服 account of ``kf/account/list``: its ``open_kfid``, name and avatar URL."""
+
+    _what: ClassVar[str] = "an account_list entry"
 
     open_kfid: str
     name: str = ""
@@ -514,22 +321,12 @@ class KfAccount:
     manage_privilege: bool = False
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> KfAccount:
-        """Build from an ``account_list`` entry."""
-        d = _mapping(data, "an account_list entry")
-        return cls(
-            open_kfid=_text(d, "open_kfid", required=True),
-            name=_text(d, "name"),
-            avatar=_text(d, "avatar"),
-            manage_privilege=bool(d.get("manage_privilege", False)),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class KfServicer:
+class KfServicer(JsonModel):
     """A servicer (接待人员) of ``kf/servicer/list``: a member's ``userid`` (or a department) and its status."""
+
+    _what: ClassVar[str] = "a servicer_list entry"
 
     userid: str = ""
     #: 0: receiving (接待中), 1: paused (停止接待).
@@ -537,20 +334,9 @@ class KfServicer:
     department_id: int = 0
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> KfServicer:
-        """Build from a ``servicer_list`` entry."""
-        d = _mapping(data, "a servicer_list entry")
-        return cls(
-            userid=_text(d, "userid"),
-            status=_int(d, "status"),
-            department_id=_int(d, "department_id"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class KfServicerResult:
+class KfServicerResult(JsonModel):
     """``kf/servicer/add`` / ``del``: the members refused, userid -> WeCom's errcode (the others were applied)."""
 
     failed: Mapping[str, int] = attrs.field(factory=dict)
@@ -575,7 +361,7 @@ class KfServicerResult:
 
 
 @attrs.frozen
-class KfMessage:
+class KfMessage(JsonModel):
     """A message or event read by ``kf/sync_msg`` (``client.kf.sync_msg``).
 
     ``msgtype`` is ``text``, ``image``, ``voice``, ``video``, ``file``,
@@ -614,20 +400,17 @@ class KfMessage:
         body: Mapping[str, Any] = _mapping(payload, msgtype) if payload is not None else {}
         event = d.get("event") if msgtype == "event" else None
         ev: Mapping[str, Any] = _mapping(event, "event") if event is not None else {}
-        return cls(
-            msgid=_text(d, "msgid", required=True),
+        return cls._build(
+            d,
             msgtype=msgtype,
             open_kfid=_text(d, "open_kfid") or _text(ev, "open_kfid"),
             external_userid=_text(d, "external_userid") or _text(ev, "external_userid"),
-            send_time=_int(d, "send_time"),
-            origin=_int(d, "origin"),
             servicer_userid=_text(d, "servicer_userid") or _text(ev, "servicer_userid"),
             content=_text(body, "content") if msgtype == "text" else "",
             media_id=_text(body, "media_id"),
             event_type=_text(ev, "event_type"),
             welcome_code=_text(ev, "welcome_code"),
             payload=dict(body),
-            raw=dict(d),
         )
 
 
@@ -648,8 +431,10 @@ def _tag_ids(entries: list[Any]) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class ExternalContact:
+class ExternalContact(JsonModel):
     """A customer (外部联系人): ``type`` 1 a WeChat user, 2 a WeCom user; ``gender`` 0 unknown, 1 male, 2 female."""
+
+    _what: ClassVar[str] = "external_contact"
 
     external_userid: str
     name: str = ""
@@ -660,24 +445,9 @@ class ExternalContact:
     corp_name: str = ""
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> ExternalContact:
-        """Build from an ``external_contact`` object."""
-        d = _mapping(data, "external_contact")
-        return cls(
-            external_userid=_text(d, "external_userid", required=True),
-            name=_text(d, "name"),
-            type=_int(d, "type"),
-            avatar=_text(d, "avatar"),
-            gender=_int(d, "gender"),
-            unionid=_text(d, "unionid"),
-            corp_name=_text(d, "corp_name"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class FollowInfo:
+class FollowInfo(JsonModel):
     """A member who added the customer (``follow_user`` / ``follow_info``): remark, tags, how they met."""
 
     userid: str
@@ -695,21 +465,11 @@ class FollowInfo:
     def from_dict(cls, data: Any) -> FollowInfo:
         """Build from a ``follow_user`` entry or a ``follow_info`` object."""
         d = _mapping(data, "follow_user")
-        return cls(
-            userid=_text(d, "userid", required=True),
-            remark=_text(d, "remark"),
-            description=_text(d, "description"),
-            createtime=_int(d, "createtime"),
-            tag_ids=_tag_ids(_list(d, "tags") or _list(d, "tag_id")),
-            remark_mobiles=_texts(d, "remark_mobiles"),
-            state=_text(d, "state"),
-            add_way=_int(d, "add_way"),
-            raw=dict(d),
-        )
+        return cls._build(d, tag_ids=_tag_ids(_list(d, "tags") or _list(d, "tag_id")))
 
 
 @attrs.frozen
-class ExternalContactDetail:
+class ExternalContactDetail(JsonModel):
     """``externalcontact/get`` (or one ``batch/get_by_user`` entry): the customer and the members following them."""
 
     contact: ExternalContact
@@ -729,8 +489,10 @@ class ExternalContactDetail:
 
 
 @attrs.frozen
-class ContactWay:
+class ContactWay(JsonModel):
     """A contact way (联系我 / 渠道活码): ``type`` 1 one member, 2 several; ``scene`` 1 mini program, 2 QR code."""
+
+    _what: ClassVar[str] = "contact_way"
 
     config_id: str
     type: int = 0
@@ -739,30 +501,13 @@ class ContactWay:
     state: str = ""
     remark: str = ""
     skip_verify: bool = True
-    users: tuple[str, ...] = ()
-    parties: tuple[int, ...] = ()
+    users: tuple[str, ...] = attrs.field(default=(), metadata=json_name("user"))
+    parties: tuple[int, ...] = attrs.field(default=(), metadata=json_name("party"))
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> ContactWay:
-        """Build from ``add_contact_way``'s answer or ``get_contact_way``'s ``contact_way``."""
-        d = _mapping(data, "contact_way")
-        return cls(
-            config_id=_text(d, "config_id", required=True),
-            type=_int(d, "type"),
-            scene=_int(d, "scene"),
-            qr_code=_text(d, "qr_code"),
-            state=_text(d, "state"),
-            remark=_text(d, "remark"),
-            skip_verify=bool(d.get("skip_verify", True)),
-            users=_texts(d, "user"),
-            parties=_ints(d, "party"),
-            raw=dict(d),
-        )
 
 
 @attrs.frozen
-class GroupChat:
+class GroupChat(JsonModel):
     """A customer group chat (客户群) of ``groupchat/get``; ``members`` are the raw ``member_list`` entries."""
 
     chat_id: str
@@ -785,21 +530,14 @@ class GroupChat:
         d = _mapping(data, "group_chat")
         members = tuple(dict(_mapping(m, "a member_list entry")) for m in _list(d, "member_list"))
         admins = tuple(_text(_mapping(a, "an admin_list entry"), "userid") for a in _list(d, "admin_list"))
-        return cls(
-            chat_id=_text(d, "chat_id", required=True),
-            name=_text(d, "name"),
-            owner=_text(d, "owner"),
-            create_time=_int(d, "create_time"),
-            notice=_text(d, "notice"),
-            members=members,
-            admins=admins,
-            raw=dict(d),
-        )
+        return cls._build(d, members=members, admins=admins)
 
 
 @attrs.frozen
-class CorpTag:
+class CorpTag(JsonModel):
     """A customer tag (企业客户标签) of a :class:`CorpTagGroup`."""
+
+    _what: ClassVar[str] = "a tag entry"
 
     id: str
     name: str = ""
@@ -807,21 +545,9 @@ class CorpTag:
     create_time: int = 0
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
-    @classmethod
-    def from_dict(cls, data: Any) -> CorpTag:
-        """Build from a ``tag`` entry."""
-        d = _mapping(data, "a tag entry")
-        return cls(
-            id=_text(d, "id", required=True),
-            name=_text(d, "name"),
-            order=_int(d, "order"),
-            create_time=_int(d, "create_time"),
-            raw=dict(d),
-        )
-
 
 @attrs.frozen
-class CorpTagGroup:
+class CorpTagGroup(JsonModel):
     """A group of customer tags (``get_corp_tag_list`` / ``add_corp_tag``)."""
 
     group_id: str
@@ -835,18 +561,11 @@ class CorpTagGroup:
     def from_dict(cls, data: Any) -> CorpTagGroup:
         """Build from a ``tag_group`` entry."""
         d = _mapping(data, "a tag_group entry")
-        return cls(
-            group_id=_text(d, "group_id", required=True),
-            group_name=_text(d, "group_name"),
-            order=_int(d, "order"),
-            create_time=_int(d, "create_time"),
-            tags=tuple(CorpTag.from_dict(t) for t in _list(d, "tag")),
-            raw=dict(d),
-        )
+        return cls._build(d, tags=tuple(CorpTag.from_dict(t) for t in _list(d, "tag")))
 
 
 @attrs.frozen
-class MsgTemplateResult:
+class MsgTemplateResult(JsonModel):
     """``add_msg_template``: the task's ``msgid`` and the customers it could not reach (``fail_list``)."""
 
     msgid: str
@@ -858,16 +577,12 @@ class MsgTemplateResult:
         """True when every customer listed can receive the message."""
         return not self.fail_list
 
-    @classmethod
-    def from_dict(cls, data: Any) -> MsgTemplateResult:
-        """Build from WeCom's answer."""
-        d = _mapping(data, "the answer")
-        return cls(msgid=_text(d, "msgid", required=True), fail_list=_texts(d, "fail_list"), raw=dict(d))
-
 
 @attrs.frozen
-class GroupMsgSend:
+class GroupMsgSend(JsonModel):
     """One row of ``get_groupmsg_task`` / ``get_groupmsg_send_result``: ``status`` 0 pending, 1 sent, 2/3 not sent."""
+
+    _what: ClassVar[str] = "a task_list entry"
 
     userid: str = ""
     external_userid: str = ""
@@ -875,19 +590,6 @@ class GroupMsgSend:
     status: int = 0
     send_time: int = 0
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> GroupMsgSend:
-        """Build from a ``task_list`` / ``send_list`` entry."""
-        d = _mapping(data, "a task_list entry")
-        return cls(
-            userid=_text(d, "userid"),
-            external_userid=_text(d, "external_userid"),
-            chat_id=_text(d, "chat_id"),
-            status=_int(d, "status"),
-            send_time=_int(d, "send_time"),
-            raw=dict(d),
-        )
 
 
 # --------------------------------------------------------------------------- 审批 (OA approvals)
@@ -898,7 +600,7 @@ def _lang_texts(entries: list[Any]) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class ApprovalTemplate:
+class ApprovalTemplate(JsonModel):
     """``oa/gettemplatedetail``: the template's names (one per language) and its controls (控件)."""
 
     names: tuple[str, ...] = ()
@@ -925,7 +627,7 @@ class ApprovalTemplate:
 
 
 @attrs.frozen
-class ApprovalDetail:
+class ApprovalDetail(JsonModel):
     """``oa/getapprovaldetail``'s ``info``: ``sp_status`` 1 pending, 2 approved, 3 rejected, 4 withdrawn ..."""
 
     sp_no: str
@@ -947,15 +649,10 @@ class ApprovalDetail:
         d = _mapping(data, "info")
         applyer = _mapping(d.get("applyer") or {}, "applyer")
         apply_data = _mapping(d.get("apply_data") or {}, "apply_data")
-        return cls(
-            sp_no=_text(d, "sp_no", required=True),
-            sp_name=_text(d, "sp_name"),
-            sp_status=_int(d, "sp_status"),
-            template_id=_text(d, "template_id"),
-            apply_time=_int(d, "apply_time"),
+        return cls._build(
+            d,
             applyer_userid=_text(applyer, "userid"),
             records=tuple(dict(_mapping(r, "an sp_record entry")) for r in _list(d, "sp_record")),
             notifyers=tuple(_text(_mapping(n, "a notifyer entry"), "userid") for n in _list(d, "notifyer")),
             contents=tuple(dict(_mapping(c, "a content")) for c in _list(apply_data, "contents")),
-            raw=dict(d),
         )
