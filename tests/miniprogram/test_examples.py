@@ -18,7 +18,7 @@ from Crypto.Signature import pkcs1_15
 
 from wxkit.miniprogram._login import raw_signature
 from wxkit.testing import AppState, Emulator
-from wxkit.testing.miniprogram import add_paid_order, encrypt_user_data, miniprogram_state
+from wxkit.testing.miniprogram import encrypt_user_data, miniprogram_state
 from wxkit.testing.pay import platform_key
 from wxkit.testing.pay_notify import v3_headers, v3_notification
 from wxkit.testing.routes.pay_v3_orders import complete_payment
@@ -190,15 +190,8 @@ def test_payment_notification_and_shipping(
     # The user pays (wx.requestPayment); WeChat Pay notifies twice; the mini program's order is known to WeChat.
     resource = complete_payment(wechat_emulator, merchant, out_trade_no)
     transaction_id = resource["transaction_id"]
-    add_paid_order(
-        wechat_emulator,
-        wechat_app,
-        OPENID,
-        transaction_id=transaction_id,
-        mchid=merchant.mchid,
-        out_trade_no=out_trade_no,
-        amount=1200,
-    )
+    known = miniprogram_state(wechat_app).orders[transaction_id]  # the emulator's WeChat Pay registered it
+    assert (known["openid"], known["paid_amount"], known["order_state"]) == (OPENID, 1200, 1)
     body = v3_notification(merchant, "TRANSACTION.SUCCESS", resource, now=wechat_emulator.now())
     for _ in range(2):
         headers = v3_headers(merchant, body, now=wechat_emulator.now())

@@ -15,6 +15,7 @@ from wxkit.pay import v2
 from wxkit.pay.dates import china_today
 from wxkit.pay.v2 import PayClientV2
 from wxkit.testing import Emulator
+from wxkit.testing.miniprogram import miniprogram_state
 from wxkit.testing.pay import MerchantState
 from wxkit.testing.routes.pay_v2 import complete_payment_v2, complete_refund_v2
 from wxkit.xmlcodec import parse_xml, render_xml
@@ -127,6 +128,26 @@ def test_is_subscribe_says_whether_the_payer_follows_the_orders_appid(
     other_merchant, other = make_pay_client_v2()  # another appid: o_fan does not follow that one
     order(other, "T-elsewhere", openid="o_fan")
     assert complete_payment_v2(wechat_emulator, other_merchant, "T-elsewhere")["is_subscribe"] == "N"
+
+
+def test_a_paid_order_of_a_known_app_is_known_to_the_shipping_api(
+    wechat_emulator: Emulator, make_pay_client_v2: MakePayClientV2
+) -> None:
+    app = wechat_emulator.add_app(f"wx_pay_ship_{wechat_emulator.next_id()}", "secret")
+    merchant, client = make_pay_client_v2(appid=app.appid)
+    order(client, "T-ship", 250, openid="o_buyer")
+    tid = complete_payment_v2(wechat_emulator, merchant, "T-ship")["transaction_id"]
+    known = miniprogram_state(app).orders[tid]
+    assert (known["openid"], known["mchid"], known["out_trade_no"], known["paid_amount"]) == (
+        "o_buyer",
+        merchant.mchid,
+        "T-ship",
+        250,
+    )
+    other_merchant, other = make_pay_client_v2()  # an appid the emulator does not serve: nothing recorded
+    order(other, "T-elsewhere")
+    complete_payment_v2(wechat_emulator, other_merchant, "T-elsewhere")
+    assert list(miniprogram_state(app).orders) == [tid]
 
 
 def test_order_query_needs_an_id(make_pay_client_v2: MakePayClientV2) -> None:

@@ -53,6 +53,7 @@ __all__ = [
     "miniprogram_state",
     "phone_code",
     "plugin_code",
+    "register_payment",
     "set_pages",
     "set_security_verdict",
 ]
@@ -236,6 +237,38 @@ def add_paid_order(
         }
         miniprogram_state(app).orders[order["transaction_id"]] = order
         return order
+
+
+def register_payment(
+    emu: Emulator,
+    appid: str,
+    openid: str,
+    *,
+    transaction_id: str,
+    mchid: str,
+    out_trade_no: str,
+    amount: int,
+    description: str,
+) -> None:
+    """A payment the emulator's WeChat Pay completed: an app the emulator knows records it with :func:`add_paid_order`.
+
+    Called by the v2 and v3 pay emulators when an order is paid, so the
+    shipping API (``/wxa/sec/order/*``) knows the transaction as WeChat's
+    would; orders of an appid the emulator does not serve are ignored.
+    """
+    app = emu.apps.get(appid)
+    if app is None or not openid:
+        return
+    add_paid_order(
+        emu,
+        app,
+        openid,
+        transaction_id=transaction_id,
+        mchid=mchid,
+        out_trade_no=out_trade_no,
+        amount=amount,
+        description=description,
+    )
 
 
 def set_pages(app: AppState, pages: list[str] | None) -> None:

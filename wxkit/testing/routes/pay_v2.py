@@ -355,12 +355,24 @@ def _close_order(call: _Call) -> dict[str, Any]:
     return {}
 
 
-def _mark_paid(call_emu: Emulator, order: dict[str, Any]) -> None:
+def _mark_paid(call_emu: Emulator, order: dict[str, Any], mchid: str) -> None:
     order["trade_state"] = "SUCCESS"
     order["transaction_id"] = "4200" + _digits(24)
     order["time_end"] = _stamp(call_emu.now())
     if not order["openid"]:
         order["openid"] = "o_emulated_payer"
+    from ..miniprogram import register_payment
+
+    register_payment(
+        call_emu,
+        order["appid"],
+        order["openid"],
+        transaction_id=order["transaction_id"],
+        mchid=mchid,
+        out_trade_no=order["out_trade_no"],
+        amount=order["total_fee"],
+        description=order["body"],
+    )
 
 
 @_register("/pay/micropay")
@@ -403,7 +415,7 @@ def _micropay(call: _Call) -> dict[str, Any]:
     if next_error is not None:
         order["trade_state"] = "USERPAYING" if next_error == "USERPAYING" else "PAYERROR"
         raise _Biz(str(next_error), "需要用户输入支付密码" if next_error == "USERPAYING" else "支付失败")
-    _mark_paid(call.emu, order)
+    _mark_paid(call.emu, order, call.merchant.mchid)
     answer = _paid_fields(call.emu, order)
     if order["attach"]:
         answer["attach"] = order["attach"]
@@ -698,7 +710,7 @@ def complete_payment_v2(
         if order["trade_state"] in ("CLOSED", "REVOKED", "PAYERROR"):
             raise ValueError(f"order {out_trade_no!r} is {order['trade_state']}, it cannot be paid")
         if order["trade_state"] in ("NOTPAY", "USERPAYING"):
-            _mark_paid(emu, order)
+            _mark_paid(emu, order, merchant.mchid)
         chosen = sign_type or order["sign_type"]
         fields: dict[str, Any] = {
             "return_code": "SUCCESS",

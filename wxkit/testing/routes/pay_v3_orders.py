@@ -618,6 +618,18 @@ def complete_payment(
             trade_state="SUCCESS", transaction_id=tid, success_time=_stamp(emu).isoformat(), bank_type="OTHERS"
         )
         order["amount"].update(payer_total=paid, payer_currency=order["amount"].get("currency", "CNY"))
+        from ..miniprogram import register_payment
+
+        register_payment(
+            emu,
+            order["appid"],
+            order["payer"].get("openid", ""),
+            transaction_id=tid,
+            mchid=merchant.mchid,
+            out_trade_no=out_trade_no,
+            amount=total,
+            description=order.get("description", ""),
+        )
         if paid < total:
             order["promotion_detail"] = [
                 {
