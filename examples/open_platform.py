@@ -2,13 +2,21 @@
 
     python examples/open_platform.py
 
-WeChat's side (the ticket push, the authorization page, the accounts) is the
-emulator; the platform's side is what a real deployment runs, with a
-``RedisStorage`` when several processes serve it.
+WeChat's side (the ticket push, the authorization page, the accounts, the
+release check) is the emulator; the platform's side is what a real deployment
+runs, with a ``RedisStorage`` when several processes serve it: the
+authorization event URL (``Platform``) and one message URL for every account
+(``Bot`` at ``/wx/<appid>``, the console's ``/wx/$APPID$``).
 """
 
 from __future__ import annotations
 
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from wxkit import WxApplication
+from wxkit.adapters.wsgi import make_wsgi_app
+from wxkit.messages import TextMessage
 from wxkit.open import AuthorizedEvent, Component, UnauthorizedEvent
 from wxkit.storage import MemoryStorage
 from wxkit.testing import Emulator
@@ -26,6 +34,18 @@ class Platform(Component):
 
     def on_unauthorized(self, event: UnauthorizedEvent) -> None:
         print(f"{event.authorizer_appid} withdrew the authorization")
+
+
+class Bot(WxApplication):
+    """The message URL of every authorized account."""
+
+    def on_text(self, msg: TextMessage) -> str:
+        return f"{msg.authorizer_appid} heard: {msg.content}"
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
 
 def main() -> None:
@@ -46,6 +66,20 @@ def main() -> None:
                 msgid = client.template.send("o_fan", "TPL_SHIPPED", {"keyword1": {"value": appid}})
                 print(f"sent template message {msgid} as {appid}")
 
+        bot = platform.application(Bot, release_check=True)  # every account's messages, one application
+        server = make_server("127.0.0.1", 0, make_wsgi_app(bot), handler_class=_Quiet)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        message_url = f"http://127.0.0.1:{server.server_port}/wx/$APPID$"  # as configured in the console
+        for appid in ("wx_shop", "wx_cafe"):
+            reply = wechat.push_message(message_url, appid, wechat.pusher(appid).text("hello"))
+            print(f"{appid} answered: {reply.content}")
+
+        wechat.event_target = platform
+        result = wechat.run_release_check(message_url)  # 全网发布: WeChat's automated check
+        print("release check:", "passed" if result.passed else result.failures)
+
+        server.shutdown()
+        server.server_close()
         wechat.unauthorize("wx_cafe", platform)
         platform.close()
 

@@ -76,6 +76,58 @@ def pytest_configure(config: pytest.Config) -> None:
         time.tzset()
 
 
+#: The longest tests, with their rough seconds on a 2-core CI machine: they start first, spread over the xdist
+#: workers, so that none of them is left running alone at the end of the run (``pytest -n 2`` hands each worker a
+#: first batch of consecutive tests, then the rest on demand). A test id prefix matches every parametrization.
+SLOW_FIRST: dict[str, float] = {
+    "tests/test_timezones.py::test_the_suite_passes_far_from_china_time[utc+14": 16,
+    "tests/test_timezones.py::test_the_suite_passes_far_from_china_time[utc-11": 16,
+    "tests/client/test_token_concurrency.py::test_sync_and_async_clients_share_one_token": 12,
+    "tests/client/test_token_concurrency.py::test_one_fetch_per_generation_across_async_processes": 12,
+    "tests/client/test_token_concurrency.py::test_one_fetch_per_generation_across_processes": 2,
+    "tests/faults/test_hostile_server.py::test_async_client": 6,
+    "tests/faults/test_hostile_server.py::test_client": 6,
+    "tests/faults/test_hostile_server.py::test_pay_v3": 6,
+    "tests/faults/test_hostile_server.py::test_pay_v2": 3.5,
+    "tests/faults/test_hostile_server.py::test_async_oauth": 3,
+    "tests/faults/test_hostile_server.py::test_oauth": 3,
+    "tests/test_unasync.py::test_the_generated_sync_code_is_current": 5,
+    "tests/test_unasync.py::test_both_clients_are_fully_typed": 5,
+    "tests/test_handle_fuzz.py::test_the_sync_direct_path_answers_what_the_flow_answers": 3.5,
+    "tests/test_handle_fuzz.py::test_handle_async_answers_what_handle_answers": 2.5,
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the :data:`SLOW_FIRST` tests first, each worker's share at the head of its first batch of tests."""
+    weight = {}
+    for item in items:
+        for prefix, seconds in SLOW_FIRST.items():
+            if item.nodeid.startswith(prefix):
+                weight[item.nodeid] = seconds
+    if not weight:
+        return
+    slow = sorted((item for item in items if item.nodeid in weight), key=lambda item: -weight[item.nodeid])
+    rest = [item for item in items if item.nodeid not in weight]
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    # xdist's load scheduling: each worker's first batch is a quarter of its share, at least 2 tests.
+    batch = max((len(items) // workers) // 4, 2)
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for item in slow:  # the longest first, each to the least loaded worker
+        k = loads.index(min(loads))
+        shares[k].append(item)
+        loads[k] += weight[item.nodeid]
+    ordered: list[pytest.Item] = []
+    for share in shares[:-1]:
+        ordered += share
+        take = max(batch - len(share), 0)
+        ordered += rest[:take]
+        rest = rest[take:]
+    ordered += shares[-1] + rest
+    items[:] = ordered
+
+
 def _china_clock(wall: str) -> Callable[[], float]:
     hour, minute, second = (int(part) for part in wall.split(":"))
     now = dt.datetime.now(_CHINA)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
+import re
 import subprocess
 import sys
 import threading
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 import wxkit
-from wxkit._lazy import group
+from wxkit._lazy import group, regex
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -71,6 +73,40 @@ def test_the_application_registry_is_the_official_one() -> None:
     assert BaseApplication.__dict__["registry"] is official_registry  # the placeholder is gone once read
 
 
+def test_the_inbound_core_defers_what_a_push_may_never_need() -> None:
+    """Cold start: the concrete message and reply classes, pycryptodome (with cffi) and the regexes wait."""
+    code = (
+        "from wxkit import WxApplication\n"
+        "import wxkit.xmlcodec, wxkit.session\n"
+        "for p in (wxkit.xmlcodec._ENVELOPE_BYTES, wxkit.xmlcodec._FLAT_ITEM, wxkit.session._NAME):\n"
+        "    assert 'fullmatch' not in vars(p) and 'findall' not in vars(p), p  # not compiled yet\n"
+    )
+    loaded = _loaded_after(code)
+    for name in ("wxkit._messagetypes", "wxkit.replies", "wxkit.events", "wxkit.jsoncodec", "Crypto", "cffi"):
+        assert name not in loaded, name
+    # a safe-mode application loads pycryptodome when it is built, not at its first push
+    loaded = _loaded_after(
+        "from wxkit import WxApplication\n"
+        "WxApplication(token='t', app_id='wx1', aes_key='abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')\n"
+    )
+    assert "Crypto.Cipher.AES" in loaded
+
+
+def test_the_message_types_load_on_first_use() -> None:
+    code = (
+        "import wxkit.messages as m\n"
+        "assert 'wxkit._messagetypes' not in sys.modules\n"
+        "assert m.TextMessage.__name__ == 'TextMessage' and m.TextMessage in m.MESSAGE_CLASSES\n"
+        "assert issubclass(m.LocationMessage, m.Coordinates) and issubclass(m.LinkMessage, m.Message)\n"
+        "assert {'TextMessage', 'VoiceMessage'} <= set(dir(m))\n"
+        "from wxkit.messages import *\n"
+        "from wxkit.replies import Reply, TextReply\n"
+        "import wxkit\n"
+        "assert wxkit.Reply is Reply and TextReply('x').render('u', 'a', 1).startswith('<xml>')\n"
+    )
+    assert "wxkit._messagetypes" in _loaded_after(code)
+
+
 def test_public_import_paths_keep_working() -> None:
     code = (
         "import wxkit\n"
@@ -122,6 +158,48 @@ def test_attach_imports_on_first_use_and_keeps_the_value(package: Any) -> None:
     assert package.deep.answer == 42  # a listed submodule
     with pytest.raises(AttributeError, match="module 'lazypkg' has no attribute 'other'"):
         package.other  # noqa: B018 - the access is the test
+
+
+def test_attach_on_a_module_takes_names_from_a_module_beside_it(package: Any) -> None:
+    root = Path(package.__file__).parent
+    (root / "mod.py").write_text(
+        "from wxkit._lazy import attach\n__getattr__, __dir__ = attach(__name__, {'._beside': ('thing',)})\n"
+    )
+    (root / "_beside.py").write_text("thing = 'here'\n")
+    try:
+        mod = importlib.import_module("lazypkg.mod")
+        assert "lazypkg._beside" not in sys.modules
+        assert "thing" in dir(mod)
+        assert mod.thing == "here"
+        assert mod.__dict__["thing"] == "here"  # kept on the module itself, not on the package
+        assert "thing" not in vars(package)
+    finally:
+        for name in ("lazypkg.mod", "lazypkg._beside"):
+            sys.modules.pop(name, None)
+
+
+# -- regex ---------------------------------------------------------------------------------------------
+def test_regex_compiles_on_first_use_and_keeps_the_method() -> None:
+    pattern = regex(r"a(b+)", re.IGNORECASE)
+    assert vars(pattern) == {"_args": (r"a(b+)", re.IGNORECASE)}  # nothing compiled yet
+    assert "a(b+)" in repr(pattern)
+    found = pattern.fullmatch("ABB")
+    assert found is not None
+    assert found.group(1) == "BB"
+    assert "fullmatch" in vars(pattern)  # later reads are plain attribute reads
+    assert pattern.fullmatch("ac") is None
+    assert pattern.sub("-", "xaby") == "x-y"
+    assert pattern.pattern == "a(b+)"
+    assert pattern.flags & re.IGNORECASE
+    data = regex(rb"<(\w+)>")
+    assert data.findall(b"<a><bc>") == [b"a", b"bc"]
+
+
+def test_regex_is_not_mistaken_for_other_protocols() -> None:
+    pattern = regex("x")
+    with pytest.raises(AttributeError):
+        pattern.__fspath__  # noqa: B018 - a dunder probe must not compile and forward
+    assert copy.copy(pattern).match("x") is not None
 
 
 # -- group ---------------------------------------------------------------------------------------------

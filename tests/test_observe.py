@@ -300,3 +300,19 @@ def test_observers_on_the_async_path() -> None:
     assert records[0].reply is not None
     assert "async hi" in records[0].reply
     assert isinstance(records[2].error, RuntimeError)
+
+
+def test_push_record_and_response_keep_attrs_value_semantics() -> None:
+    """PushRecord and WxResponse take repr / eq / hash from AttrsValue (cold start): as attrs' own."""
+    from wxkit import WxResponse
+
+    record = PushRecord(Outcome.HANDLED, None, "<xml/>", 0.5)
+    assert record == PushRecord(Outcome.HANDLED, None, "<xml/>", 0.5)
+    assert record != PushRecord(Outcome.ERROR, None, "<xml/>", 0.5)
+    assert hash(record) == hash(PushRecord(Outcome.HANDLED, None, "<xml/>", 0.5))
+    assert repr(record).startswith("PushRecord(outcome=<Outcome.HANDLED: 'handled'>, message=None")
+    assert attrs.asdict(record)["reply"] == "<xml/>"
+    response = WxResponse(200, "ok")
+    assert response == WxResponse(200, "ok", "text/plain; charset=utf-8")
+    assert {response, WxResponse(200, "ok")} == {response}
+    assert repr(response) == "WxResponse(status=200, body='ok', content_type='text/plain; charset=utf-8')"

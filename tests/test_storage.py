@@ -400,3 +400,16 @@ def test_a_live_key_is_never_absent_while_it_is_rewritten(clock: FakeClock) -> N
         store.set("key", f"again {i}")  # and without a TTL
         assert store.get("key") == f"again {i}"
     assert misses == []
+
+
+def test_claim_compares_hashes_and_shows_as_attrs_would() -> None:
+    """Claim's eq / hash / repr are written out (cold start), with attrs' behaviour."""
+    import attrs
+
+    assert Claim(True, "a") == Claim(True, "a")
+    assert Claim(True, "a") != Claim(False, "a")
+    assert Claim(True, "a") != (True, "a")
+    assert hash(Claim(False, None)) == hash(Claim(False, None))
+    assert repr(Claim(won=True, value="a")) == "Claim(won=True, value='a')"
+    assert attrs.evolve(Claim(True, "a"), won=False) == Claim(False, "a")
+    assert not Claim(False, "b")

@@ -1,8 +1,8 @@
 """The event classes the inbound core itself dispatches on (internal; they are :mod:`wxkit.events`' names).
 
-:class:`Event`, :class:`UnknownEvent` and :class:`SubscribeEvent` live here so
-that ``from wxkit import WxApplication`` does not build the few dozen other
-event classes: :mod:`wxkit.events` (which re-exports these three) is imported
+:class:`Event` and :class:`UnknownEvent` live here so that ``from wxkit
+import WxApplication`` does not build the few dozen other event classes
+(``SubscribeEvent`` included): :mod:`wxkit.events` (which re-exports these three) is imported
 on the first push an application parses, through :class:`OfficialRegistry`.
 Import them from :mod:`wxkit.events`.
 """
@@ -21,7 +21,7 @@ from .messages import BaseMessage
 if TYPE_CHECKING:
     from .messages import TypeRegistry
 
-__all__ = ["Event", "OfficialRegistry", "SubscribeEvent", "UnknownEvent"]
+__all__ = ["Event", "OfficialRegistry", "UnknownEvent"]
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -49,26 +49,6 @@ class UnknownEvent(Event):
 
     __slots__ = ()  # no field of its own: Event's __init__ and slots serve (see UnknownMessage)
     handler: ClassVar[str] = "on_unknown"
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class SubscribeEvent(Event):
-    """A user followed the account; ``event_key`` is ``qrscene_<scene>`` when via a QR code."""
-
-    wx_type: ClassVar[str] = "subscribe"
-    handler: ClassVar[str] = "on_subscribe"
-    event_key: str = wxfield("EventKey")
-    ticket: str = wxfield("Ticket")
-
-    @property
-    def is_scan(self) -> bool:
-        """Whether the user followed by scanning a parametric QR code."""
-        return self.event_key.startswith("qrscene_")
-
-    @property
-    def scene(self) -> str:
-        """The QR scene (``event_key`` without ``qrscene_``), or ``""``."""
-        return self.event_key[8:] if self.is_scan else ""
 
 
 class OfficialRegistry:

@@ -20,11 +20,12 @@ name into ``Any``.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
-__all__ = ["attach", "group"]
+__all__ = ["attach", "group", "regex"]
 
 _G = TypeVar("_G")
 
@@ -42,14 +43,21 @@ def attach(
 
     ``submodules`` are submodules that importing the package used to load as a
     side effect, so that ``import package`` then ``package.sub.name`` keeps working.
+    ``package`` may also be a plain module: a submodule name with a leading dot
+    (``"._messagetypes"``) is a module beside it, as in :class:`group`.
     """
-    home = {name: module for module, names in exports.items() for name in names}
+    parent = package.rpartition(".")[0]
+    home = {
+        name: parent + module if module.startswith(".") else f"{package}.{module}"
+        for module, names in exports.items()
+        for name in names
+    }
     subs = frozenset(submodules)
 
     def __getattr__(name: str) -> Any:
         module = home.get(name)
         if module is not None:
-            value = getattr(_import(f"{package}.{module}"), name)
+            value = getattr(_import(module), name)
         elif name in subs:
             value = _import(f"{package}.{name}")
         else:
@@ -104,3 +112,38 @@ class group(Generic[_G]):
 
     def __repr__(self) -> str:
         return f"<API group {self._name} from {self._module}>"
+
+
+@overload
+def regex(pattern: str, flags: int = 0) -> re.Pattern[str]: ...
+@overload
+def regex(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]: ...
+def regex(pattern: str | bytes, flags: int = 0) -> re.Pattern[str] | re.Pattern[bytes]:
+    """``re.compile(pattern, flags)``, compiled on first use instead of at import.
+
+    A module-level pattern costs its compilation at import, whether or not the
+    program ever uses it (the inbound core's patterns cost more than a third of
+    its own start-up). The object returned stands in for the pattern: the first
+    read of one of its methods (``match``, ``fullmatch``, ``search``, ``sub``,
+    ``findall`` ...) compiles it and keeps that bound method on the object, so
+    later reads are plain attribute reads. Use it for patterns used through
+    their methods only (not ``isinstance(p, re.Pattern)``).
+    """
+    return cast("re.Pattern[str] | re.Pattern[bytes]", _Regex(pattern, flags))
+
+
+class _Regex:
+    """What :func:`regex` returns: compiles its pattern on the first attribute read."""
+
+    def __init__(self, pattern: str | bytes, flags: int) -> None:
+        self._args: tuple[Any, int] = (pattern, flags)  # str or bytes: re.compile's AnyStr, per pattern
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy / pickle probes: not the pattern's
+            raise AttributeError(name)
+        value = getattr(re.compile(*self._args), name)
+        setattr(self, name, value)  # the next read finds it in the instance's __dict__
+        return value
+
+    def __repr__(self) -> str:
+        return f"regex({self._args[0]!r}, {self._args[1]})"

@@ -24,12 +24,15 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from . import _flow, observe, session
-from ._eventbase import Event, OfficialRegistry, SubscribeEvent, UnknownEvent
+from ._eventbase import Event, OfficialRegistry, UnknownEvent
+from ._model import AttrsValue
+from ._replybase import Reply, _render, _text_body
 from .crypto import MessageCrypto, check_signature
 from .errors import (
     ConfigError,
@@ -42,7 +45,6 @@ from .errors import (
     WxError,
 )
 from .messages import BaseMessage, Message, TypeRegistry, UnknownMessage
-from .replies import Reply, _render, _text_body
 from .routing import Routing
 from .storage import MemoryStorage, Storage, _claim, claim, release_claim
 from .xmlcodec import DEFAULT_MAX_BODY_SIZE, _scan_envelope, parse_xml
@@ -61,6 +63,9 @@ HandlerResult = Reply | str | None
 Handler = Callable[[Any], HandlerResult] | str
 
 _UNSET: Any = object()
+
+#: The authorizer appid of the push being handled by an ``open_platform`` application (set by its entry points).
+_AUTHORIZER: ContextVar[str] = ContextVar("wxkit_authorizer_appid", default="")
 
 # -- replies kept for WeChat's retries (see BaseApplication.retry_wait and docs/receiving.md) --
 #: The replay-guard key's value once the push's reply was kept: "finished; the reply key tells the rest".
@@ -117,8 +122,8 @@ _TEXT = "text/plain; charset=utf-8"
 _XML = "application/xml; charset=utf-8"
 
 
-@attrs.frozen
-class WxResponse:
+@attrs.frozen(repr=False, eq=False)  # AttrsValue's repr / eq / hash: not compiled at import
+class WxResponse(AttrsValue):
     """What :meth:`BaseApplication.handle` answers: an HTTP status, body and content type."""
 
     status: int
@@ -151,6 +156,11 @@ def _param(params: Mapping[str, Any] | None, name: str) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     return str(value)
+
+
+def _path_appid(path: str) -> str:
+    """The authorizer appid in an open-platform message URL: the path's last segment (``/wx/<appid>``)."""
+    return path.rstrip("/").rpartition("/")[2]
 
 
 def _callable_name(func: Callable[..., Any]) -> str:
@@ -234,6 +244,15 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
     #: one cannot stall the event loop. Set this to False when none of them blocks: they then
     #: run inline on the loop, without the thread hop.
     handlers_block: bool = True
+    #: An open-platform (第三方平台) message URL serving every authorized account (see
+    #: :class:`WxApplication`); the other applications leave it False.
+    open_platform: bool = False
+    #: With ``open_platform``: answer the full-network release check's test accounts
+    #: (:mod:`wxkit.open.release`) before any handler; needs :attr:`component`.
+    release_check: bool = False
+    #: With ``open_platform``: the :class:`wxkit.open.Component` (or ``AsyncComponent``) the release
+    #: check trades its authorization code with and sends through.
+    component: Any = None
 
     def __init__(
         self,
@@ -266,6 +285,8 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             if not callable(target):
                 raise ConfigError(f"{type(self).__name__}: the handler for {key!r} is not a method or callable")
         self._dispatch_cache: dict[tuple[type[BaseMessage], str], Callable[[Any], HandlerResult] | None] = {}
+        #: Open-platform accounts (ToUserName) known to come under their appid (see _bind_account).
+        self._bound_accounts: dict[str, str] = {}
         self._init_routes()
         self._init_observers()
         #: The async def handlers and hooks seen at construction: the sync entry points refuse them.
@@ -512,6 +533,11 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         message, receive_id = self._open_push(params, xml, crypto)
         if note is not None:
             note.message = message
+        if message.authorizer_appid and self._bound_accounts.get(message.to_user_name) != message.authorizer_appid:
+            if store_inline:
+                self._bind_account(message)
+            else:
+                yield (_flow.STORE, self._bind_account, (message,))
         ttl = self.dedup_ttl
         owner = suffix = seen = ""
         start = 0.0
@@ -519,6 +545,8 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             if ttl is not None:  # else duplicate suppression is off: every copy is handled
                 start = time.monotonic()
                 suffix = f"{message.to_user_name}:{message.dedup_key}"
+                if message.authorizer_appid:  # an open-platform push: one key space per account
+                    suffix = f"open:{message.authorizer_appid}:{suffix}"
                 seen = "wxkit:seen:" + suffix
                 owner = f"{_owner_prefix}{next(_owner_count)}"  # _new_owner(), inlined
                 # A unique owner value: a claim stored but whose reply was lost is recognised as ours
@@ -568,6 +596,8 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         refuse = self._async_refusal
         crypto = self._crypto_for_request(params)
         message, receive_id = self._open_push(params, xml, crypto)
+        if message.authorizer_appid and self._bound_accounts.get(message.to_user_name) != message.authorizer_appid:
+            self._bind_account(message)
         ttl = self.dedup_ttl
         owner = suffix = seen = ""
         start = 0.0
@@ -575,6 +605,8 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             if ttl is not None:  # see _push_steps
                 start = time.monotonic()
                 suffix = f"{message.to_user_name}:{message.dedup_key}"
+                if message.authorizer_appid:  # see _push_steps
+                    suffix = f"open:{message.authorizer_appid}:{suffix}"
                 seen = "wxkit:seen:" + suffix
                 owner = f"{_owner_prefix}{next(_owner_count)}"
                 held = self._claim_push(seen, owner, ttl)
@@ -628,7 +660,13 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             self.check_timestamp(timestamp)
             plain, receive_id = crypto.decrypt_with_id(encrypted)
             data = parse_xml(plain, max_size=None)
-        return self.registry.parse(data), receive_id
+        message = self.registry.parse(data)
+        if self.open_platform:  # the account the push is for: the /$APPID$ of the URL (see WxApplication)
+            appid = _AUTHORIZER.get()
+            if not appid:
+                raise ParseError("an open-platform push needs its authorizer appid (the /$APPID$ of the message URL)")
+            object.__setattr__(message, "authorizer_appid", appid)  # set once, before any user code sees it
+        return message, receive_id
 
     def _seal_reply(self, body: str, crypto: MessageCrypto | None, receive_id: str) -> str:
         """Encrypt and sign a rendered reply in safe mode (``success`` stays plain)."""
@@ -639,6 +677,30 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         return crypto.encrypt_reply(body, timestamp=str(int(self._clock())), receive_id=receive_id)
 
     # -- the replay guard and WeChat's retries (the protocol: docs/receiving.md, "Retries and slow handlers") --
+    def _bind_account(self, message: BaseMessage) -> None:
+        """An open-platform push's account (its signed ToUserName) must always come under the same appid.
+
+        The appid comes from the URL, which WeChat's signature does not cover:
+        the first push of an account binds its ToUserName to the appid in the
+        storage (for good: an account's appid never changes), and a push of
+        that account under another appid is refused (SignatureError, 403), so a
+        captured push re-posted to another account's URL is never handled as
+        that account. A storage failure is a StorageError (500: WeChat retries).
+        """
+        storage = self.storage
+        assert storage is not None  # set in __init__
+        account, appid = message.to_user_name, message.authorizer_appid
+        key = f"wxkit:open:account:{account}"
+        try:
+            bound = appid if storage.add(key, appid) else storage.get(key)
+        except Exception as exc:
+            raise StorageError(f"the storage failed binding {account} to its appid ({type(exc).__name__})") from exc
+        if bound != appid:
+            raise SignatureError(f"a push for account {account} arrived under appid {appid}, not its own")
+        if len(self._bound_accounts) >= 100_000:  # bounded; a forgotten binding is read from the storage again
+            self._bound_accounts.clear()
+        self._bound_accounts[account] = appid
+
     def _claim_push(self, seen: str, owner: str, ttl: float) -> str | None:
         """Claim the push's replay-guard key: None when won, else what the key holds (the original's state)."""
         storage = self.storage
@@ -847,7 +909,16 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             sessions.close()
 
     def _lookup(self, message: BaseMessage) -> Callable[[Any], HandlerResult] | None:
-        """The handler for ``message``: decorator routes and included rules first, then :meth:`find_handler`."""
+        """The handler for ``message``: decorator routes and included rules first, then :meth:`find_handler`.
+
+        With :attr:`release_check` on, the release check's test messages come first (:mod:`wxkit.open.release`).
+        """
+        if self.release_check and message.authorizer_appid:
+            from .open import release  # here only: a bot without the release check never loads it
+
+            answer = release.release_check_handler(self, message)
+            if answer is not None:
+                return answer
         router = self._router  # None: no routes
         if router is not None:
             found = router.find(self, message)
@@ -929,8 +1000,11 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
         return resolved
 
     def _fallback_reply(self, message: BaseMessage) -> HandlerResult:
-        if self.welcome_reply is not None and isinstance(message, SubscribeEvent):
-            return self.welcome_reply
+        if self.welcome_reply is not None:
+            from .events import SubscribeEvent  # loaded with the registry, by the first push parsed
+
+            if isinstance(message, SubscribeEvent):
+                return self.welcome_reply
         if self.unsupported_reply is not None and isinstance(message, Message):
             return self.unsupported_reply
         return None
@@ -951,6 +1025,21 @@ class WxApplication(BaseApplication):
     ``SECRET_TOKEN``, ``APP_ID`` and ``ENCODING_AES_KEY`` - or with the same
     constructor keywords. A malformed ``aes_key`` is a
     :class:`~wxkit.errors.ConfigError` here, not at the first message.
+
+    **The open platform** (``open_platform=True``, or
+    :meth:`wxkit.open.Component.application`): one application serves every
+    account that authorized a third-party platform. ``token``, ``aes_key``
+    and ``app_id`` are the *platform's* (its message check token and key,
+    the component appid: the receive id of every account's pushes, always
+    encrypted); each call names the account, the ``/$APPID$`` of the message
+    URL: ``handle(method, params, body, authorizer_appid=appid)`` (the
+    adapters take it from the URL path). Handlers read it as
+    ``message.authorizer_appid``; the replay guard keys each account apart;
+    :meth:`accepts_authorizer` may refuse accounts (403). The URL is not
+    signed, so an account's first push binds its ``ToUserName`` (signed,
+    inside the ciphertext) to the appid in the storage, and a push of that
+    account under another appid is refused (403): a captured push re-posted
+    to another account's URL is never handled as that account.
     """
 
     app_id: str | None = None
@@ -976,10 +1065,19 @@ class WxApplication(BaseApplication):
         app_id: str | None = None,
         aes_key: str | None = None,
         allow_plaintext: bool | None = None,
+        open_platform: bool | None = None,
+        release_check: bool | None = None,
+        component: Any = None,
         **kwargs: Any,
     ) -> None:
         if allow_plaintext is not None:
             self.allow_plaintext = allow_plaintext
+        if open_platform is not None:
+            self.open_platform = open_platform
+        if release_check is not None:
+            self.release_check = release_check
+        if component is not None:
+            self.component = component
         token = token or self.token or self.SECRET_TOKEN
         self.app_id = app_id or self.app_id or self.APP_ID
         self.aes_key = aes_key or self.aes_key or self.ENCODING_AES_KEY
@@ -994,6 +1092,14 @@ class WxApplication(BaseApplication):
             self._crypto = MessageCrypto(self.token, self.aes_key, self.app_id or "")
             if not self.app_id:
                 raise ConfigError("app_id is required with aes_key (it is the receive id)")
+        if self.open_platform:
+            if self._crypto is None:
+                raise ConfigError(
+                    "an open_platform application needs the platform's aes_key and app_id (pushes are encrypted)"
+                )
+            self.allow_plaintext = False
+        if self.release_check and not self.open_platform:
+            raise ConfigError("release_check is for open_platform applications")
         self._overrides: dict[tuple[str | None, str | None, str | None], WxApplication] = {}
 
     def __repr__(self) -> str:
@@ -1026,15 +1132,23 @@ class WxApplication(BaseApplication):
         token: str | None = None,
         app_id: str | None = None,
         aes_key: str | None = None,
+        *,
+        authorizer_appid: str | None = None,
     ) -> str:
         """Handle one request (the old SDK's call shape); see :meth:`BaseApplication.process`.
 
         ``token`` / ``app_id`` / ``aes_key`` override the configured ones for
         this call (multi-account servers); the replay storage is shared.
+        ``authorizer_appid``: the account an ``open_platform`` push is for.
         """
-        if token or app_id or aes_key:
-            return self._with_credentials(token, app_id, aes_key).process(params, xml)
-        return super().process(params, xml)
+        reset = self._enter_authorizer(authorizer_appid) if (self.open_platform or authorizer_appid) else None
+        try:
+            if token or app_id or aes_key:
+                return self._with_credentials(token, app_id, aes_key).process(params, xml)
+            return super().process(params, xml)
+        finally:
+            if reset is not None:
+                _AUTHORIZER.reset(reset)
 
     async def process_async(
         self,
@@ -1043,11 +1157,98 @@ class WxApplication(BaseApplication):
         token: str | None = None,
         app_id: str | None = None,
         aes_key: str | None = None,
+        *,
+        authorizer_appid: str | None = None,
     ) -> str:
         """:meth:`process` for asyncio code (see :meth:`BaseApplication.process_async`); same overrides."""
-        if token or app_id or aes_key:
-            return await self._with_credentials(token, app_id, aes_key).process_async(params, xml)
-        return await super().process_async(params, xml)
+        reset = self._enter_authorizer(authorizer_appid) if (self.open_platform or authorizer_appid) else None
+        try:
+            if token or app_id or aes_key:
+                return await self._with_credentials(token, app_id, aes_key).process_async(params, xml)
+            return await super().process_async(params, xml)
+        finally:
+            if reset is not None:
+                _AUTHORIZER.reset(reset)
+
+    def handle(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None,
+        body: str | bytes | None,
+        *,
+        authorizer_appid: str | None = None,
+    ) -> WxResponse:
+        """:meth:`BaseApplication.handle`; ``authorizer_appid``: the account an ``open_platform`` push is for.
+
+        On an ``open_platform`` application a missing or malformed appid
+        answers 400, one :meth:`accepts_authorizer` refuses 403.
+        """
+        if not self.open_platform:
+            if authorizer_appid:
+                raise ConfigError(f"{type(self).__name__}: authorizer_appid is for open_platform applications")
+            return super().handle(method, params, body)
+        try:
+            reset = self._enter_authorizer(authorizer_appid)
+        except WxError as exc:
+            self._refuse_async_handlers()
+            return self._error_response(exc)
+        try:
+            return super().handle(method, params, body)
+        finally:
+            if reset is not None:
+                _AUTHORIZER.reset(reset)
+
+    async def handle_async(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None,
+        body: str | bytes | None,
+        *,
+        authorizer_appid: str | None = None,
+    ) -> WxResponse:
+        """:meth:`BaseApplication.handle_async`; ``authorizer_appid`` as in :meth:`handle`."""
+        if not self.open_platform:
+            if authorizer_appid:
+                raise ConfigError(f"{type(self).__name__}: authorizer_appid is for open_platform applications")
+            return await super().handle_async(method, params, body)
+        try:
+            reset = self._enter_authorizer(authorizer_appid)
+        except WxError as exc:
+            return self._error_response(exc)
+        try:
+            return await super().handle_async(method, params, body)
+        finally:
+            if reset is not None:
+                _AUTHORIZER.reset(reset)
+
+    def accepts_authorizer(self, authorizer_appid: str) -> bool:
+        """Whether this ``open_platform`` application serves ``authorizer_appid`` (default: every account).
+
+        Override it to refuse accounts the platform does not know (e.g. not
+        in its database): their pushes answer 403. The appid comes from the
+        URL path, which WeChat's signature does not cover; the replay guard
+        keys pushes by it (see docs/open-platform.md).
+        """
+        return True
+
+    def _enter_authorizer(self, authorizer_appid: str | None) -> Any:
+        """Check ``authorizer_appid`` and make it the current push's account: the reset token, or None (already set)."""
+        if not self.open_platform:
+            raise ConfigError(f"{type(self).__name__}: authorizer_appid is for open_platform applications")
+        if authorizer_appid is None:
+            if _AUTHORIZER.get():  # set by handle(), which calls process()
+                return None
+            raise ParseError("an open-platform push needs its authorizer appid (the /$APPID$ of the message URL)")
+        if not (
+            isinstance(authorizer_appid, str)
+            and 0 < len(authorizer_appid) <= 64
+            and authorizer_appid.isascii()
+            and authorizer_appid.replace("_", "").replace("-", "").isalnum()
+        ):
+            raise ParseError("the authorizer appid is not an appid (letters, digits, '_' and '-', at most 64)")
+        if not self.accepts_authorizer(authorizer_appid):
+            raise SignatureError(f"pushes for {authorizer_appid} are not served here (accepts_authorizer)")
+        return _AUTHORIZER.set(authorizer_appid)
 
     def _with_credentials(self, token: str | None, app_id: str | None, aes_key: str | None) -> WxApplication:
         key = (token, app_id, aes_key)

@@ -25,8 +25,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from Crypto.Cipher import AES
-
 from .errors import ConfigError, DecryptError, SignatureError
 
 __all__ = [
@@ -122,6 +120,10 @@ class MessageCrypto:
         self.token = token
         self._key = _decode_aes_key(encoding_aes_key)
         self._iv = self._key[:16]
+        # pycryptodome (with cffi, which parses C declarations at import) loads with the first
+        # MessageCrypto, not with wxkit.crypto: a plain-mode bot never needs it (cold start).
+        from Crypto.Cipher import AES
+
         # CBC decryption is P[i] = D(C[i]) xor C[i-1]: one stateless ECB pass
         # (cipher object built once, safe to share between threads) and one
         # big-integer XOR, instead of a fresh CBC cipher per message.
@@ -171,6 +173,8 @@ class MessageCrypto:
         try:
             entry = self._encryptors.pop()
         except IndexError:  # the first encryption, or every cipher is in use by another thread
+            from Crypto.Cipher import AES  # loaded by __init__ already: a dict lookup
+
             entry = [AES.new(self._key, AES.MODE_CBC, self._iv), 0]
         fold = entry[1]
         if fold:

@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._eventbase import Event, SubscribeEvent, UnknownEvent
+from ._eventbase import Event, UnknownEvent
 from ._model import Converter, WxObject, as_float, as_int, nested, nested_list, wxfield
 from .errors import ParseError
 from .messages import MESSAGE_CLASSES, Coordinates, TypeRegistry, UnknownMessage
@@ -126,7 +126,27 @@ def _int_list(name: str, value: Any) -> tuple[int, ...]:
 
 
 # --------------------------------------------------------------------------- follow, QR codes, location
-# (Event, UnknownEvent and SubscribeEvent are defined in wxkit._eventbase: the inbound core needs them at import.)
+# (Event and UnknownEvent are defined in wxkit._eventbase: the inbound core needs them at import.)
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class SubscribeEvent(Event):
+    """A user followed the account; ``event_key`` is ``qrscene_<scene>`` when via a QR code."""
+
+    wx_type: ClassVar[str] = "subscribe"
+    handler: ClassVar[str] = "on_subscribe"
+    event_key: str = wxfield("EventKey")
+    ticket: str = wxfield("Ticket")
+
+    @property
+    def is_scan(self) -> bool:
+        """Whether the user followed by scanning a parametric QR code."""
+        return self.event_key.startswith("qrscene_")
+
+    @property
+    def scene(self) -> str:
+        """The QR scene (``event_key`` without ``qrscene_``), or ``""``."""
+        return self.event_key[8:] if self.is_scan else ""
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

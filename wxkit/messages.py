@@ -21,11 +21,11 @@ link               :class:`LinkMessage`      ``on_link``
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from ._model import WxObject, as_float, as_int, wxfield
+from ._model import WxObject, as_int, wxfield
 from .errors import ParseError
 
 __all__ = [
@@ -44,6 +44,39 @@ __all__ = [
     "VoiceMessage",
 ]
 
+# The concrete message classes live in wxkit._messagetypes and load on first use (PEP 562), so that
+# ``from wxkit import WxApplication`` does not build them; the application's registry loads them on
+# the first push it parses. ``wxkit.messages.TextMessage`` works as before.
+if TYPE_CHECKING:
+    from ._messagetypes import (
+        MESSAGE_CLASSES,
+        ImageMessage,
+        LinkMessage,
+        LocationMessage,
+        ShortVideoMessage,
+        TextMessage,
+        VideoMessage,
+        VoiceMessage,
+    )
+else:
+    from . import _lazy
+
+    __getattr__, __dir__ = _lazy.attach(
+        __name__,
+        {
+            "._messagetypes": (
+                "MESSAGE_CLASSES",
+                "ImageMessage",
+                "LinkMessage",
+                "LocationMessage",
+                "ShortVideoMessage",
+                "TextMessage",
+                "VideoMessage",
+                "VoiceMessage",
+            )
+        },
+    )
+
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class BaseMessage(WxObject):
@@ -59,6 +92,9 @@ class BaseMessage(WxObject):
     from_user_name: str = wxfield("FromUserName")
     create_time: int = wxfield("CreateTime", as_int, 0)
     msg_type: str = wxfield("MsgType")
+    #: The open platform's authorizer appid the push is for (the ``/$APPID$`` of the message URL), set by
+    #: an ``open_platform`` :class:`~wxkit.WxApplication`; ``""`` for an account's own pushes.
+    authorizer_appid: str = attrs.field(default="", repr=False, eq=False)
 
     @property
     def dedup_key(self) -> str:
@@ -84,59 +120,6 @@ class Message(BaseMessage):
         return f"{self.from_user_name}:{self.create_time}:{self.msg_type}"
 
 
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class TextMessage(Message):
-    """A text message (``MsgType=text``)."""
-
-    wx_type: ClassVar[str] = "text"
-    handler: ClassVar[str] = "on_text"
-    content: str = wxfield("Content")
-    #: ``bizmsgmenuid``: the id of a tapped menu item in a customer-service menu message.
-    biz_msg_menu_id: str = wxfield("bizmsgmenuid")
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ImageMessage(Message):
-    """An image message (``MsgType=image``)."""
-
-    wx_type: ClassVar[str] = "image"
-    handler: ClassVar[str] = "on_image"
-    pic_url: str = wxfield("PicUrl")
-    media_id: str = wxfield("MediaId")
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class VoiceMessage(Message):
-    """A voice message; ``recognition`` holds speech-to-text when enabled."""
-
-    wx_type: ClassVar[str] = "voice"
-    handler: ClassVar[str] = "on_voice"
-    media_id: str = wxfield("MediaId")
-    format: str = wxfield("Format")
-    media_id_16k: str = wxfield("MediaId16K")
-    recognition: str = wxfield("Recognition")
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class VideoMessage(Message):
-    """A video message (``MsgType=video``)."""
-
-    wx_type: ClassVar[str] = "video"
-    handler: ClassVar[str] = "on_video"
-    media_id: str = wxfield("MediaId")
-    thumb_media_id: str = wxfield("ThumbMediaId")
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class ShortVideoMessage(Message):
-    """A short video message (``MsgType=shortvideo``)."""
-
-    wx_type: ClassVar[str] = "shortvideo"
-    handler: ClassVar[str] = "on_shortvideo"
-    media_id: str = wxfield("MediaId")
-    thumb_media_id: str = wxfield("ThumbMediaId")
-
-
 class Coordinates:
     """``latitude`` / ``longitude`` aliases for classes with WeChat's ``location_x`` / ``location_y``."""
 
@@ -153,29 +136,6 @@ class Coordinates:
     def longitude(self) -> float:
         """Alias of ``location_y``."""
         return self.location_y
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class LocationMessage(Coordinates, Message):
-    """A location message: latitude ``location_x``, longitude ``location_y``."""
-
-    wx_type: ClassVar[str] = "location"
-    handler: ClassVar[str] = "on_location"
-    location_x: float = wxfield("Location_X", as_float, 0.0)
-    location_y: float = wxfield("Location_Y", as_float, 0.0)
-    scale: int = wxfield("Scale", as_int, 0)
-    label: str = wxfield("Label")
-
-
-@attrs.frozen(kw_only=True, repr=False, eq=False)
-class LinkMessage(Message):
-    """A link message (``MsgType=link``)."""
-
-    wx_type: ClassVar[str] = "link"
-    handler: ClassVar[str] = "on_link"
-    title: str = wxfield("Title")
-    description: str = wxfield("Description")
-    url: str = wxfield("Url")
 
 
 class UnknownMessage(Message):
@@ -258,15 +218,3 @@ class TypeRegistry:
     def parse(self, data: dict[str, Any]) -> BaseMessage:
         """Build the typed object for a parsed push dict."""
         return self.class_for(data).from_dict(data)
-
-
-#: Every official-account message class, registered by :data:`wxkit.events.official_registry`.
-MESSAGE_CLASSES: tuple[type[Message], ...] = (
-    TextMessage,
-    ImageMessage,
-    VoiceMessage,
-    VideoMessage,
-    ShortVideoMessage,
-    LocationMessage,
-    LinkMessage,
-)

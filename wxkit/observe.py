@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from ._flow import is_async_callable
+from ._model import AttrsValue
 from .errors import DuplicateMessageError, StorageError, WxError
 
 if TYPE_CHECKING:
@@ -65,8 +66,8 @@ class Outcome(str, enum.Enum):
     ERROR = "error"
 
 
-@attrs.frozen
-class PushRecord:
+@attrs.frozen(repr=False, eq=False)  # AttrsValue's repr / eq / hash: not compiled at import
+class PushRecord(AttrsValue):
     """One entry of the message log: what came in, what went out, how it ended and how long it took.
 
     ``message``: the typed message or event (``None`` when the push was

@@ -15,6 +15,7 @@ from typing import ClassVar
 import attrs
 
 from ._model import AttrsValue
+from ._replybase import Reply, _text_body
 from .xmlcodec import cdata
 
 __all__ = [
@@ -29,35 +30,6 @@ __all__ = [
     "VideoReply",
     "VoiceReply",
 ]
-
-
-@attrs.frozen(repr=False, eq=False)
-class Reply(AttrsValue):
-    """Base of every passive reply."""
-
-    msg_type: ClassVar[str] = ""
-
-    def _body(self) -> str:
-        return ""
-
-    def render(self, to_user_name: str, from_user_name: str, create_time: int) -> str:
-        """Render the reply XML addressed to ``to_user_name`` from ``from_user_name``."""
-        return _render(to_user_name, from_user_name, create_time, self.msg_type, self._body())
-
-
-def _render(to_user_name: str, from_user_name: str, create_time: int, msg_type: str, body: str) -> str:
-    """A reply's XML: the addressing, ``MsgType`` and the type's elements (``body``)."""
-    return (
-        f"<xml><ToUserName>{cdata(to_user_name)}</ToUserName>"
-        f"<FromUserName>{cdata(from_user_name)}</FromUserName>"
-        f"<CreateTime>{int(create_time)}</CreateTime>"
-        f"<MsgType><![CDATA[{msg_type}]]></MsgType>{body}</xml>"
-    )
-
-
-def _text_body(content: str) -> str:
-    """A text reply's element (``TextReply._body``; the application renders a handler's ``str`` with it)."""
-    return f"<Content>{cdata(content)}</Content>"
 
 
 class SuccessReply(Reply):

@@ -51,10 +51,10 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar, overload, runtime_checkable
 
-from ._eventbase import Event, SubscribeEvent, UnknownEvent
+from ._eventbase import Event, UnknownEvent
+from ._replybase import Reply
 from .errors import ConfigError
 from .messages import BaseMessage, UnknownMessage
-from .replies import Reply
 
 __all__ = ["RouteSource", "Router", "Routing"]
 
@@ -64,7 +64,7 @@ _Result = Reply | str | None
 _Found = Callable[[Any], _Result]
 #: Extra arguments a match hands the handler: ``(args, kwargs)``.
 _Args = tuple[tuple[Any, ...], dict[str, Any]]
-_Test = Callable[[Any], "_Args | None"]
+_Test = Callable[[Any], _Args | None]  # no string inside: a ForwardRef compiles it at import
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: A match without extra arguments (the dict is never mutated: ``**{}`` copies).
@@ -435,6 +435,8 @@ class _Decorators:
         keys = {"event:scan", "event:subscribe"} if subscribe else {"event:scan"}
 
         def test(message: Any) -> _Args | None:
+            from .events import SubscribeEvent  # loaded with the registry, by the first push parsed
+
             if isinstance(message, SubscribeEvent) and not message.is_scan:
                 return None
             return _MATCHED if not scenes or message.scene in scenes else None

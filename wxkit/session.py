@@ -46,12 +46,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from contextvars import ContextVar, Token
 from typing import Any
 
+from ._lazy import regex
 from .errors import ParseError, SessionError, StorageError
-from .jsoncodec import load_json
 from .storage import Storage
 
 __all__ = ["Sessions"]
@@ -62,7 +61,7 @@ logger = logging.getLogger("wxkit.session")
 MAX_DEPTH = 64
 #: A snapshot that equals no JSON text: the stored value was corrupt (so it is overwritten or deleted).
 _CORRUPT = "\x00corrupt"
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]{0,39}")
+_NAME = regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,39}")
 
 
 class _Entry:
@@ -186,6 +185,8 @@ def _load(storage: Storage, key: str) -> tuple[dict[str, Any], str | None]:
     if raw is None:
         return {}, None
     try:
+        from .jsoncodec import load_json  # here, not at import: a bot without sessions never needs it
+
         data = load_json(raw, what="the stored session", max_size=None, allow_constants=False)
     except ParseError as exc:
         return _corrupt(key, str(exc)), _CORRUPT

@@ -241,7 +241,7 @@ class RedisStorage:
             self._release(keys=[self.prefix + key], args=[if_value])
 
 
-@attrs.frozen
+@attrs.frozen(repr=False, eq=False)  # the three below are attrs' own, written out: not compiled at import
 class Claim:
     """What :func:`claim` found; truthy exactly when the claim was won.
 
@@ -256,6 +256,17 @@ class Claim:
 
     def __bool__(self) -> bool:
         return self.won
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, Claim):
+            return NotImplemented
+        return (self.won, self.value) == (other.won, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, self.won, self.value))
+
+    def __repr__(self) -> str:
+        return f"Claim(won={self.won!r}, value={self.value!r})"
 
 
 #: How many times :func:`claim` tries ``add`` when the key turns out free after a failed one.

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from xml.parsers import expat
 
+from ._lazy import regex
 from .errors import ParseError
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "cdata", "parse_xml", "render_xml"]
@@ -27,9 +28,10 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "cdata", "parse_xml", "render_xml"]
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
 _MAX_DEPTH = 16
 
+# The module's patterns compile on first use (wxkit._lazy.regex): not at import, a cold-start cost.
 # Characters that XML 1.0 cannot carry at all (C0 controls except tab/LF/CR,
 # lone surrogates, U+FFFE/U+FFFF).
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ILLEGAL_XML = regex("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Refused(Exception):
@@ -58,7 +60,7 @@ def _refuse_external(*_: Any) -> int:
 #: would normalise it), and U+FFFE / U+FFFF, which XML 1.0 cannot carry.
 _NOT_TEXT = r"\x00-\x08\x0b-\x1f\ufffe\uffff"
 #: One element, with the whitespace before it: (whole match, name, CDATA text, plain text).
-_FLAT_ITEM = re.compile(
+_FLAT_ITEM = regex(
     r"([ \t\n]*<(?P<n>[A-Za-z_][A-Za-z0-9_.-]*)>"
     r"(?:<!\[CDATA\[([^\]" + _NOT_TEXT + r"]*(?:\](?!\]>)[^\]" + _NOT_TEXT + r"]*)*)\]\]>"
     r"|([^<&\]" + _NOT_TEXT + r"]*))</(?P=n)>)",
@@ -106,8 +108,8 @@ _ENVELOPE = (
     r"(?:<AgentID>" + _ENV_VALUE + r"</AgentID>[ \t\n]*)?"
     r"<Encrypt>(?:<!\[CDATA\[([A-Za-z0-9+/=]*)\]\]>|([A-Za-z0-9+/=]*))</Encrypt>[ \t\n]*</xml>[ \t\n]*"
 )
-_ENVELOPE_STR = re.compile(_ENVELOPE, re.ASCII)
-_ENVELOPE_BYTES = re.compile(_ENVELOPE.encode("ascii"))
+_ENVELOPE_STR = regex(_ENVELOPE, re.ASCII)
+_ENVELOPE_BYTES = regex(_ENVELOPE.encode("ascii"))
 
 
 def _scan_envelope(body: str | bytes) -> str | None:
@@ -248,7 +250,7 @@ def _render_value(parts: list[str], name: str, value: Any) -> None:
         parts.append(f"<{name}>{cdata(str(value))}</{name}>")
 
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_NAME = regex(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
 def render_xml(data: Mapping[str, Any], root: str = "xml") -> str:

@@ -69,3 +69,29 @@ def test_put_is_405(client, pushes):
 
 def test_view_is_csrf_exempt(bot):
     assert make_view(bot).csrf_exempt is True
+
+
+def test_open_platform_appid_from_the_url_pattern() -> None:
+    """An open_platform application gets the pattern's ``appid`` as the push's authorizer appid."""
+    from wxkit import WxApplication
+    from wxkit.testing import Emulator
+
+    key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+    class Bot(WxApplication):
+        def on_text(self, msg):
+            return msg.authorizer_appid
+
+    with Emulator() as emu:
+        component = emu.add_component("wx_platform", "secret", token="t", aes_key=key)
+        bot = Bot(token="t", aes_key=key, app_id="wx_platform", open_platform=True)
+        urlpatterns[:] = [path("wx/<str:appid>", make_view(bot))]
+        clear_url_caches()
+        try:
+            push = component.pusher("wx_cafe").text("hi")
+            url = f"/wx/wx_cafe?{urlencode(push.params)}"
+            response = Client().generic("POST", url, data=push.body, content_type="text/xml")
+        finally:
+            urlpatterns.clear()
+            clear_url_caches()
+        assert component.pusher("wx_cafe").read_reply(response.status_code, response.content).content == "wx_cafe"

@@ -47,3 +47,24 @@ def test_repeated_query_parameters_use_the_last_value(send, pushes):
     params = pushes.url_check("e-last")
     query = [("echostr", "e-first"), *params.items()]
     assert send("GET", query).text == "e-last"
+
+
+def test_open_platform_appid_from_the_url_rule() -> None:
+    """An open_platform application gets the rule's ``appid`` as the push's authorizer appid."""
+    from wxkit import WxApplication
+    from wxkit.testing import Emulator
+
+    key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+    class Bot(WxApplication):
+        def on_text(self, msg):
+            return msg.authorizer_appid
+
+    with Emulator() as emu:
+        component = emu.add_component("wx_platform", "secret", token="t", aes_key=key)
+        bot = Bot(token="t", aes_key=key, app_id="wx_platform", open_platform=True)
+        app = flask.Flask(__name__)
+        app.add_url_rule("/wx/<appid>", view_func=make_view(bot), methods=["GET", "POST"])
+        push = component.pusher("wx_shop").text("hi")
+        response = app.test_client().post("/wx/wx_shop", query_string=push.params, data=push.body)
+        assert component.pusher("wx_shop").read_reply(response.status_code, response.data).content == "wx_shop"

@@ -306,6 +306,56 @@ def test_a_callers_httpx_client_is_left_open(wechat_emulator: Emulator, wechat_a
     run(scenario)
 
 
+def test_a_client_outlives_its_event_loop(wechat_emulator: Emulator, wechat_app: AppState) -> None:
+    """A script calling asyncio.run() twice (or a loop per test) keeps using one client: a new pool on the new loop."""
+    client = _client(wechat_emulator, wechat_app)
+    first = run(lambda: client.get(ECHO))
+    pool = client.http.session
+    second = run(lambda: client.get(ECHO))  # the first loop is closed: its connections cannot be reused
+    assert first["appid"] == second["appid"] == wechat_app.appid
+    assert client.http.session is not pool
+
+    async def contended() -> list[dict[str, Any]]:
+        await client.tokens.invalidate(await client.tokens.get())  # the next calls fetch a token, racing for the lock
+        return list(await asyncio.gather(*(client.get(ECHO) for _ in range(5))))
+
+    assert len(run(contended)) == 5
+    run(client.aclose)
+
+
+def test_a_client_in_use_by_another_running_loop_says_so(wechat_emulator: Emulator, wechat_app: AppState) -> None:
+    client = _client(wechat_emulator, wechat_app)
+    started, release = threading.Event(), threading.Event()
+
+    async def hold() -> None:
+        await client.get(ECHO)
+        started.set()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
+
+    holder = threading.Thread(target=lambda: asyncio.run(hold()))
+    holder.start()
+    try:
+        assert started.wait(10)
+        with pytest.raises(ConfigError, match="another running event loop"):
+            run(lambda: client.get(ECHO))
+    finally:
+        release.set()
+        holder.join(10)
+    assert run(lambda: client.get(ECHO))["appid"] == wechat_app.appid  # that loop has ended: a new pool here
+
+
+def test_a_callers_session_from_an_ended_loop_is_a_config_error(
+    wechat_emulator: Emulator, wechat_app: AppState
+) -> None:
+    session = httpx.AsyncClient()
+    client = _client(wechat_emulator, wechat_app, session=session)
+    run(lambda: client.get(ECHO))
+    with pytest.raises(ConfigError, match="given as session belongs to an event loop that has ended"):
+        run(lambda: client.get(ECHO))
+    assert client.http.session is session  # never replaced behind the caller's back
+
+
 class _RecordingAdapter(requests.adapters.HTTPAdapter):
     def __init__(self) -> None:
         super().__init__()

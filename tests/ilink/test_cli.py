@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import stat
+import sys
 import threading
+import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from wxkit.cli import main
 from wxkit.errors import ConfigError
-from wxkit.ilink.cli import load_credentials
+from wxkit.ilink.cli import load_credentials, login_command
 from wxkit.testing.ilink import ILinkEmulator
 
 
@@ -60,3 +63,42 @@ def test_demo_ilink(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert "echo: hello" in printed
     assert "wxkit demo: done" in printed
+
+
+class _FakeQR:
+    """What ``wxkit ilink login`` uses of the optional ``qrcode`` package (QRCode, add_data, print_ascii)."""
+
+    def __init__(self, border: int = 4) -> None:
+        self.data = ""
+
+    def add_data(self, data: str) -> None:
+        self.data = data
+
+    def print_ascii(self, out: Any = None, tty: bool = False, invert: bool = False) -> None:
+        out.write(f"[QR {self.data} invert={invert}]\n")
+
+
+class _BrokenQR(_FakeQR):
+    def print_ascii(self, out: Any = None, tty: bool = False, invert: bool = False) -> None:
+        raise ValueError("data too long")
+
+
+@pytest.mark.parametrize("module", ["fake", "broken", "missing"])
+def test_ilink_login_draws_the_qr_code_when_qrcode_is_installed(
+    ilink: ILinkEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str
+) -> None:
+    fake = types.ModuleType("qrcode")
+    fake.QRCode = {"fake": _FakeQR, "broken": _BrokenQR}.get(module)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "qrcode", fake if module != "missing" else None)  # None: ImportError
+    lines: list[str] = []
+    thread = _confirm_when_asked(ilink)
+    credentials = login_command(tmp_path / "bot.json", base_url=ilink.url, echo=lines.append)
+    thread.join(timeout=10)
+    url = next(line for line in lines if line.startswith("scan this QR code")).split(": ", 1)[1]
+    drawn = [line for line in lines if line.startswith("[QR ")]
+    if module == "fake":
+        assert drawn == [f"[QR {url} invert=True]"]  # drawn through echo, right after the URL
+        assert lines.index(drawn[0]) == 1
+    else:
+        assert drawn == []  # the URL alone: no qrcode package, or it failed (logged)
+    assert credentials.bot_token not in "".join(lines)

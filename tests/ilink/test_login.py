@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -105,3 +106,116 @@ def test_a_verify_code_is_asked_for_and_sent(ilink: ILinkEmulator, make_login: A
     )
     assert len(asked) == 2  # a wrong number is asked again
     assert credentials.bot_token in ilink.accounts
+
+
+def _status_polls(ilink: ILinkEmulator) -> list[str]:
+    return [r["origin"] for r in ilink.requests if r["path"] == "ilink/bot/get_qrcode_status"]
+
+
+def test_scaned_but_redirect_moves_the_polling_to_the_redirect_host(ilink: ILinkEmulator, make_login: Any) -> None:
+    login = make_login()
+    statuses: list[QRStatus] = []
+
+    def on_status(status: QRStatus) -> None:
+        statuses.append(status)
+        if status.status == "scaned":
+            ilink.confirm(ilink.last_qrcode.qrcode, bot_id="idc@im.bot")
+
+    credentials = login.wait(lambda code: ilink.redirect(code.qrcode), on_status=on_status, max_polls=20)
+    assert [s.status for s in statuses] == ["scaned_but_redirect", "scaned", "confirmed"]
+    assert statuses[0].redirect_host == ilink.redirect_host
+    polls = _status_polls(ilink)
+    assert polls[0] == "main"
+    assert set(polls[1:]) == {"redirect"}  # every poll after the redirect went to the other host
+    assert credentials.bot_id == "idc@im.bot"
+
+
+def test_a_malformed_redirect_host_is_ignored(ilink: ILinkEmulator, make_login: Any) -> None:
+    login = make_login()
+    ilink.inject(
+        "ilink/bot/get_qrcode_status",
+        body=b'{"status": "scaned_but_redirect", "redirect_host": "evil.example/x?@y"}',
+    )
+
+    def on_status(status: QRStatus) -> None:
+        if status.status == "scaned_but_redirect":
+            ilink.scan(ilink.last_qrcode.qrcode)
+        elif status.status == "scaned":
+            ilink.confirm(ilink.last_qrcode.qrcode)
+
+    credentials = login.wait(on_status=on_status, max_polls=20)
+    assert credentials.bot_token in ilink.accounts
+    assert set(_status_polls(ilink)) == {"main"}
+
+
+def test_too_many_wrong_verify_codes_block_the_code_and_a_new_one_is_shown(
+    ilink: ILinkEmulator, make_login: Any
+) -> None:
+    login = make_login()
+    shown: list[QRCode] = []
+    statuses: list[str] = []
+
+    def on_qrcode(code: QRCode) -> None:
+        shown.append(code)
+        if len(shown) == 1:
+            ilink.require_verify_code(code.qrcode, "4821", max_attempts=2)
+        else:
+            ilink.confirm(code.qrcode)
+
+    credentials = login.wait(on_qrcode, verify_code=lambda: "0000", on_status=lambda s: statuses.append(s.status))
+    assert "verify_code_blocked" in statuses
+    assert len(shown) == 2
+    assert credentials.bot_token in ilink.accounts
+    # The new code's polls carry no stale verify code.
+    second = [r for r in ilink.requests if r["path"] == "ilink/bot/get_qrcode_status"][-1]
+    assert second["origin"] == "main"
+
+
+def test_an_already_bound_account_is_an_error(ilink: ILinkEmulator, make_login: Any) -> None:
+    login = make_login()
+    with pytest.raises(ILinkError, match="already bound"):
+        login.wait(lambda code: ilink.set_status(code.qrcode, "binded_redirect"))
+
+
+class _ThreadRecordingStorage:
+    """A storage (not a MemoryStorage) that records the thread of each call."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+        self.threads: list[int] = []
+
+    def get(self, key: str) -> str | None:
+        self.threads.append(threading.get_ident())
+        return self.data.get(key)
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        self.threads.append(threading.get_ident())
+        self.data[key] = value
+
+    def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        self.threads.append(threading.get_ident())
+        return self.data.setdefault(key, value) == value
+
+    def delete(self, key: str, *, if_value: str | None = None) -> None:
+        self.threads.append(threading.get_ident())
+        self.data.pop(key, None)
+
+
+def test_the_async_login_calls_its_storage_off_the_event_loop(ilink: ILinkEmulator, async_loop: Any) -> None:
+    from wxkit.ilink import AsyncILinkLogin
+
+    storage = _ThreadRecordingStorage()
+    creds = ILinkCredentials(bot_token="t", bot_id="b", user_id="u", base_url="https://x")
+
+    async def scenario() -> tuple[int, ILinkCredentials | None]:
+        login = AsyncILinkLogin(ilink.url, storage=storage)
+        try:
+            await login.save(creds)
+            return threading.get_ident(), await login.load()
+        finally:
+            await login.aclose()
+
+    loop_thread, loaded = async_loop.run(scenario())
+    assert loaded == creds
+    assert len(storage.threads) == 2
+    assert loop_thread not in storage.threads

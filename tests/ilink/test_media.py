@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from wxkit.errors import ConfigError, DecryptError, TransportError
-from wxkit.ilink import FileItem, ILinkMessage, ImageItem, TextItem
+from wxkit.ilink import FileItem, ILinkError, ILinkMessage, ImageItem, TextItem, VideoItem
 from wxkit.ilink.media import ECBDecryptor, decrypt, encrypt, padded_size, parse_aes_key
 from wxkit.ilink.types import parse_item
 from wxkit.testing.ilink import ILinkEmulator
@@ -175,3 +175,118 @@ def test_upload_answers_without_what_is_needed(ilink: ILinkEmulator, make_bot: A
     with pytest.raises(TransportError, match="x-encrypted-param"):
         bot.send_image(ALICE, b"img", context_token=token)
     assert account.sent == []
+
+
+THUMB = os.urandom(700) + b"thumb"
+
+
+@pytest.mark.parametrize("kind", ["image", "video"])
+@pytest.mark.parametrize("as_path", [False, True])
+def test_a_thumbnail_is_declared_uploaded_and_downloads(
+    ilink: ILinkEmulator, make_bot: Any, kind: str, as_path: bool, tmp_path: Path
+) -> None:
+    account, bot, token = _bot(ilink, make_bot)
+    thumbnail: Any = THUMB
+    if as_path:
+        thumbnail = tmp_path / "thumb.jpg"
+        thumbnail.write_bytes(THUMB)
+    send = bot.send_image if kind == "image" else bot.send_video
+    send(ALICE, DATA, context_token=token, thumbnail=thumbnail)
+    asked = [r["body"] for r in ilink.requests if r["path"] == "ilink/bot/getuploadurl"][-1]
+    assert asked["no_need_thumb"] is False
+    assert asked["thumb_rawsize"] == len(THUMB)
+    assert asked["thumb_rawfilemd5"] == hashlib.md5(THUMB).hexdigest()
+    assert asked["thumb_filesize"] == padded_size(len(THUMB))
+    item_raw = account.sent[-1]["msg"]["item_list"][0]
+    body = item_raw["image_item" if kind == "image" else "video_item"]
+    thumb_param = body["thumb_media"]["encrypt_query_param"]
+    assert body["thumb_size"] == len(ilink.cdn_files[thumb_param]) == padded_size(len(THUMB))
+    assert THUMB not in ilink.cdn_files[thumb_param]  # encrypted on the CDN
+    item = parse_item(item_raw)
+    assert bot.download(item, thumbnail=True) == THUMB
+    assert bot.download(item) == DATA
+    target = tmp_path / "thumb.out"
+    assert bot.download_to(item, target, thumbnail=True) == len(THUMB)
+    assert target.read_bytes() == THUMB
+
+
+def test_without_a_thumbnail_none_is_declared_as_the_reference_client_does(ilink: ILinkEmulator, make_bot: Any) -> None:
+    account, bot, token = _bot(ilink, make_bot)
+    bot.send_image(ALICE, DATA, context_token=token)
+    asked = [r["body"] for r in ilink.requests if r["path"] == "ilink/bot/getuploadurl"][-1]
+    assert asked["no_need_thumb"] is True
+    assert "thumb_rawsize" not in asked
+    body = account.sent[-1]["msg"]["item_list"][0]["image_item"]
+    assert "thumb_media" not in body
+    with pytest.raises(ConfigError, match="thumbnail"):
+        bot.download(parse_item(account.sent[-1]["msg"]["item_list"][0]), thumbnail=True)
+
+
+def test_thumbnail_replies_and_received_thumbnails(ilink: ILinkEmulator, make_bot: Any) -> None:
+    from wxkit.ilink import ILinkImageReply, ILinkVideoReply
+
+    class Replies:
+        def on_text(self, message: ILinkMessage) -> Any:
+            return ILinkImageReply(DATA, thumbnail=THUMB) if message.text == "i" else ILinkVideoReply(DATA, THUMB)
+
+        def on_video(self, message: ILinkMessage) -> None:
+            self.__dict__["video"] = message
+
+    account = ilink.add_bot()
+    account.send_text(ALICE, "i")
+    account.send_text(ALICE, "v")
+    account.send_media(ALICE, DATA, "video", thumbnail=THUMB)
+    bot = make_bot(Replies, account.bot_token, cdn_base_url=ilink.cdn_url)
+    assert bot.poll_once() == 3
+    for sent in account.sent:
+        assert bot.download(parse_item(sent["msg"]["item_list"][0]), thumbnail=True) == THUMB
+    received = bot.video.item
+    assert isinstance(received, VideoItem)
+    assert received.thumb_media
+    assert bot.download(received, thumbnail=True) == THUMB
+
+
+def test_thumbnail_bad_input(ilink: ILinkEmulator, make_bot: Any, tmp_path: Path) -> None:
+    account, bot, token = _bot(ilink, make_bot)
+    with pytest.raises(ConfigError, match="cannot read the thumbnail"):
+        bot.send_image(ALICE, DATA, context_token=token, thumbnail=tmp_path / "missing.jpg")
+    with pytest.raises(ConfigError, match="empty"):
+        bot.send_video(ALICE, DATA, context_token=token, thumbnail=b"")
+    with pytest.raises(ConfigError, match="bytes or a path"):
+        bot.send_image(ALICE, DATA, context_token=token, thumbnail=123)
+    with pytest.raises(ConfigError, match="only images and videos"):
+        bot.upload(ALICE, DATA, media_type=3, thumbnail=THUMB)
+    # An iLink that gives no thumbnail upload URL is a clear error, not a message without its thumbnail.
+    ilink.inject("ilink/bot/getuploadurl", body=b'{"ret": 0, "upload_param": "up-x"}')
+    with pytest.raises(ILinkError, match="thumb_upload_param"):
+        bot.send_image(ALICE, DATA, context_token=token, thumbnail=THUMB)
+    assert account.sent == []
+
+
+def test_the_emulator_checks_the_declared_thumbnail(ilink: ILinkEmulator, make_bot: Any) -> None:
+    _, bot, _ = _bot(ilink, make_bot)
+    base = {
+        "filekey": "f" * 32,
+        "media_type": 1,
+        "to_user_id": ALICE,
+        "rawsize": 3,
+        "rawfilemd5": hashlib.md5(b"abc").hexdigest(),
+        "filesize": 16,
+        "aeskey": "00" * 16,
+    }
+    with pytest.raises(ILinkError, match="thumb_rawsize"):
+        bot.call("ilink/bot/getuploadurl", base)  # an image without no_need_thumb must declare its thumbnail
+    with pytest.raises(ILinkError, match="thumb_filesize"):
+        bot.call(
+            "ilink/bot/getuploadurl",
+            {**base, "thumb_rawsize": 5, "thumb_rawfilemd5": "0" * 32, "thumb_filesize": 5},
+        )
+    key = bytes(16)
+    answer = bot.call(
+        "ilink/bot/getuploadurl",
+        {**base, "thumb_rawsize": 5, "thumb_rawfilemd5": hashlib.md5(b"12345").hexdigest(), "thumb_filesize": 16},
+    )
+    upload = f"{ilink.cdn_url}/upload?encrypted_query_param={answer['thumb_upload_param']}&filekey={'f' * 32}"
+    wrong = bot.http.send("POST", upload, data=encrypt(b"54321", key))  # declared MD5 does not match
+    assert wrong.status_code == 400
+    assert "mismatch" in wrong.headers["x-error-message"]

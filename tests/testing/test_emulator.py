@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socketserver
 from typing import Any
 
 import pytest
@@ -171,3 +172,19 @@ def test_request_origin_is_the_host_the_client_addressed(
     port = int(wechat_emulator.url.rsplit(":", 1)[1])
     sent = host.format(port=port) if host is not None else None
     assert _get(port, sent) == {"origin": expected.format(port=port)}
+
+
+def test_the_listeners_poll_for_stop_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stop() waits up to one poll interval per listener: socketserver's default 0.5 s made each cycle cost 1 s."""
+    seen: list[float] = []
+    real = socketserver.BaseServer.serve_forever
+
+    def spy(self: socketserver.BaseServer, poll_interval: float = 0.5) -> None:
+        seen.append(poll_interval)
+        real(self, poll_interval)
+
+    monkeypatch.setattr(socketserver.BaseServer, "serve_forever", spy)
+    with Emulator():
+        pass  # stop() returns once both listeners' loops have ended, so both have started
+    assert len(seen) == 2
+    assert max(seen) <= 0.1

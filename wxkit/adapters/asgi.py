@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from ..app import WxResponse
+from ..app import WxResponse, _path_appid
 
 if TYPE_CHECKING:
     from ..app import BaseApplication
@@ -85,7 +85,11 @@ class _ASGIAdapter:
         else:
             query = bytes(scope.get("query_string") or b"").decode("utf-8", "replace")
             params = parse_qs(query, keep_blank_values=True)
-            response = await self.app.handle_async(method, params, body)
+            if getattr(self.app, "open_platform", False):  # the message URL's /$APPID$ (the last segment)
+                appid = _path_appid(str(scope.get("path") or ""))
+                response = await self.app.handle_async(method, params, body, authorizer_appid=appid)  # type: ignore[call-arg]  # a WxApplication's
+            else:
+                response = await self.app.handle_async(method, params, body)
         payload = response.body.encode("utf-8")
         content_type = _CONTENT_TYPES.get(response.content_type)
         if content_type is None:

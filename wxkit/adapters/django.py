@@ -34,7 +34,7 @@ def make_view(app: BaseApplication) -> Callable[[HttpRequest], HttpResponse]:
     """Return a CSRF-exempt Django view serving ``app`` through :meth:`~wxkit.BaseApplication.handle`."""
     from django.http import HttpResponse
 
-    def view(request: HttpRequest) -> HttpResponse:
+    def view(request: HttpRequest, appid: str | None = None) -> HttpResponse:
         method = str(request.method or "GET").upper()
         limit = app.max_body_size
         body: bytes | None = None
@@ -45,7 +45,12 @@ def make_view(app: BaseApplication) -> Callable[[HttpRequest], HttpResponse]:
             if not too_large:
                 body = bytes(request.body)
                 too_large = limit is not None and len(body) > limit
-        result = WxResponse(413, "request body too large") if too_large else app.handle(method, request.GET, body)
+        if too_large:
+            result = WxResponse(413, "request body too large")
+        elif getattr(app, "open_platform", False):  # the URL pattern's appid (path("wx/<str:appid>", view))
+            result = app.handle(method, request.GET, body, authorizer_appid=appid or "")  # type: ignore[call-arg]  # a WxApplication's
+        else:
+            result = app.handle(method, request.GET, body)
         response = HttpResponse(result.body, status=result.status, content_type=result.content_type)
         if result.status == 405:
             response["Allow"] = "GET, POST"

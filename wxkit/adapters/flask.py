@@ -38,7 +38,7 @@ def make_view(app: BaseApplication) -> Callable[[], Response]:
     """Return a Flask view function serving ``app`` through :meth:`~wxkit.BaseApplication.handle`."""
     from flask import Response, request
 
-    def view() -> Response:
+    def view(appid: str | None = None) -> Response:
         method = request.method.upper()
         limit = app.max_body_size
         body: bytes | None = None
@@ -51,7 +51,11 @@ def make_view(app: BaseApplication) -> Callable[[], Response]:
         if too_large:
             result = WxResponse(413, "request body too large")
         else:
-            result = app.handle(method, request.args.to_dict(flat=False), body)
+            params = request.args.to_dict(flat=False)
+            if getattr(app, "open_platform", False):  # the rule's appid (add_url_rule("/wx/<appid>", ...))
+                result = app.handle(method, params, body, authorizer_appid=appid or "")  # type: ignore[call-arg]  # a WxApplication's
+            else:
+                result = app.handle(method, params, body)
         response = Response(result.body, status=result.status, content_type=result.content_type)
         if result.status == 405:
             response.headers["Allow"] = "GET, POST"

@@ -105,6 +105,8 @@ class WxApplication(CompatHooks, _app.WxApplication):
         token: str | None = None,
         app_id: str | None = None,
         aes_key: str | None = None,
+        *,
+        authorizer_appid: str | None = None,
     ) -> str:
         """Handle one request, as the old SDK's ``process`` (see :meth:`wxkit.WxApplication.process`).
 
@@ -114,7 +116,7 @@ class WxApplication(CompatHooks, _app.WxApplication):
         otherwise.
         """
         self._require_token(token)
-        return super().process(params, xml or None, token, app_id, aes_key)
+        return super().process(params, xml or None, token, app_id, aes_key, authorizer_appid=authorizer_appid)
 
     def verify_url(self, params: Mapping[str, Any] | None) -> str:
         """Answer WeChat's URL check; needs a configured token (or ``process(..., token=...)``)."""

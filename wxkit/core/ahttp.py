@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import ssl
 import sys
+import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +34,7 @@ from urllib.parse import urlencode
 from ..bounds import BodyDecoder, Deadline, default_deadline
 from ..errors import ConfigError, ParseError, TransportError
 from ..jsoncodec import load_json
+from ._loops import loop_changed
 from .http_rules import (
     ACCEPT_ENCODING,
     DEFAULT_MAX_BODY_SIZE,
@@ -75,6 +79,23 @@ class _ReadFailed(Exception):
         self.error = error
 
 
+#: httpx's default TLS context (its CA bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), made once per process and
+#: per value of those two variables: loading the CA bundle costs ~50 ms, which httpx pays for every client it makes.
+#: An ``ssl.SSLContext`` is safe to share between pools, threads and event loops.
+_TLS_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
+_TLS_LOCK = threading.Lock()
+
+
+def _tls_context(httpx: Any) -> ssl.SSLContext:
+    """The default TLS context for the pools wxkit makes (``httpx.create_ssl_context()``, shared)."""
+    key = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    with _TLS_LOCK:
+        context = _TLS_CONTEXTS.get(key)
+        if context is None:
+            context = _TLS_CONTEXTS[key] = httpx.create_ssl_context()
+        return context
+
+
 def _httpx() -> Any:
     try:
         import httpx
@@ -115,14 +136,10 @@ class AsyncHTTPClient:
         httpx = _httpx()
         self.base_url = base_url.rstrip("/")
         self._own_session = session is None
-        if session is None:
-            session = httpx.AsyncClient(
-                follow_redirects=False,
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=32),
-                timeout=httpx.Timeout(None),
-                headers={"Accept-Encoding": ACCEPT_ENCODING},  # what BodyDecoder reads; set once, not per call
-            )
-        self.session = session
+        self._httpx = httpx
+        self.session = session if session is not None else self._new_session()
+        #: The event loop the pool's connections belong to (bound on first use).
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
@@ -130,16 +147,49 @@ class AsyncHTTPClient:
         self.deadline = deadline
         self.max_body_size = max_body_size
         self.max_download_size = max_download_size
-        self._httpx = httpx
         self._deadlines = weakref.WeakKeyDictionary()
         self._timeouts = {}
 
     def __repr__(self) -> str:
         return f"AsyncHTTPClient(base_url={self.base_url!r})"
 
+    def _new_session(self) -> httpx.AsyncClient:
+        lib = self._httpx
+        session: httpx.AsyncClient = lib.AsyncClient(
+            follow_redirects=False,
+            limits=lib.Limits(max_connections=100, max_keepalive_connections=32),
+            timeout=lib.Timeout(None),
+            headers={"Accept-Encoding": ACCEPT_ENCODING},  # what BodyDecoder reads; set once, not per call
+            verify=_tls_context(lib),
+        )
+        return session
+
+    def _bind(self, running: asyncio.AbstractEventLoop, method: str, safe_url: str) -> None:
+        """Use the pool on ``running``: the first loop binds it; after that loop has gone, a new pool is opened."""
+        state = loop_changed(self._loop, running)
+        if state == "rebind" and self._loop is not None and not self.session.is_closed:
+            if not self._own_session:
+                raise ConfigError(
+                    f"{method} {safe_url}: the httpx.AsyncClient given as session belongs to an event loop that "
+                    "has ended; give the client a session made in the running loop"
+                )
+            # The old pool's connections belong to a loop that is gone: they cannot even be closed from here.
+            self.session = self._new_session()
+        elif state == "foreign":
+            raise ConfigError(
+                f"{method} {safe_url}: this async client is in use by another running event loop (thread); "
+                "make one client per event loop (they may share a storage, and so one token)"
+            )
+        self._loop = running
+
     async def aclose(self) -> None:
         """Close the connection pool (a session given by the caller is left open)."""
         if self._own_session:
+            running = asyncio.get_running_loop()
+            if self._loop is not None and loop_changed(self._loop, running) == "rebind":
+                # The pool's connections belong to a loop that has ended and cannot be closed from this one.
+                self.session = self._new_session()
+                self._loop = running
             await self.session.aclose()
 
     async def pause(self, attempt: int) -> None:
@@ -219,6 +269,9 @@ class AsyncHTTPClient:
         if deadline is None:
             deadline = self.new_deadline(wait)
         limit = self.max_body_size if max_size is None else max_size
+        running = asyncio.get_running_loop()
+        if running is not self._loop:
+            self._bind(running, method, safe_url)
         if self.session.is_closed:  # httpx would raise a RuntimeError
             raise TransportError(
                 f"{method} {safe_url} could not be sent: the client is closed", method=method, url=safe_url

@@ -47,7 +47,7 @@ class SharedValue:
     """One value cached in ``storage`` under ``key``, fetched with ``fetch`` once for everyone waiting.
 
     The async twin (this source) takes one fetch at a time per event loop
-    (an ``asyncio.Lock``) and runs the storage's calls in a thread, except
+    (an ``asyncio.Lock`` per loop) and runs the storage's calls in a thread, except
     for a :class:`~wxkit.storage.MemoryStorage`, which never blocks; the sync
     twin takes a thread lock and calls the storage directly. Both use the
     same storage lock, so sync and async clients sharing a storage share one

@@ -1,7 +1,7 @@
 """``wxkit ilink login``: log a bot in by QR code and write its credentials to a 0600 file.
 
 The QR code's URL is printed (and drawn in the terminal when the optional
-``qrcode`` package is installed); each status change is printed; on
+``qrcode`` package is installed: ``pip install wxkit[qrcode]``); each status change is printed; on
 confirmation the credentials (:class:`~wxkit.ilink.ILinkCredentials` as JSON)
 are written to ``--out`` with permissions 0600, and only the bot id and user id
 are printed, never the token. Load them with :func:`load_credentials`.
@@ -10,7 +10,9 @@ are printed, never the token. Load them with :func:`load_credentials`.
 from __future__ import annotations
 
 import importlib
+import io
 import json
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -45,15 +47,29 @@ def load_credentials(path: str | os.PathLike[str]) -> ILinkCredentials:
     return credentials
 
 
-def _draw(url: str) -> None:
-    """Draw the QR code in the terminal when the optional ``qrcode`` package is installed."""
+logger = logging.getLogger("wxkit.ilink")
+
+
+def _draw(url: str, echo: Callable[[str], None] = print) -> bool:
+    """Draw the QR code through ``echo`` when the optional ``qrcode`` package (``wxkit[qrcode]``) is importable.
+
+    Return whether it was drawn; without the package, or if it fails, the
+    printed URL is all there is (a failure is logged, never raised).
+    """
     try:
         qrcode = importlib.import_module("qrcode")
     except ImportError:
-        return
-    qr = qrcode.QRCode(border=1)
-    qr.add_data(url)
-    qr.print_ascii(invert=True)
+        return False
+    drawing = io.StringIO()
+    try:
+        qr = qrcode.QRCode(border=1)
+        qr.add_data(url)
+        qr.print_ascii(out=drawing, invert=True)
+    except Exception as exc:  # noqa: BLE001 - an optional nicety: the URL is printed anyway
+        logger.warning("could not draw the QR code in the terminal: %s", type(exc).__name__)
+        return False
+    echo(drawing.getvalue().rstrip("\n"))
+    return True
 
 
 def login_command(
@@ -68,7 +84,7 @@ def login_command(
 
     def show(code: QRCode) -> None:
         echo(f"scan this QR code with WeChat: {code.url}")
-        _draw(code.url)
+        _draw(code.url, echo)
 
     def status(answer: QRStatus) -> None:
         if not seen or seen[-1] != answer.status:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,8 @@ logger = logging.getLogger("wxkit.ilink")
 
 #: Seconds the server may hold a ``get_qrcode_status`` long-poll.
 QR_POLL_TIMEOUT = 35.0
+#: What a ``redirect_host`` may be: a host name or address, with an optional port (no path, no user info).
+_HOST = re.compile(r"\A[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?\Z")
 
 
 def _s(data: dict[str, Any], key: str) -> str:
@@ -64,6 +67,7 @@ class ILinkLogin:
         self.base_url = http.base_url
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.name = name
+        self._inline = isinstance(self.storage, MemoryStorage)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, name={self.name!r})"
@@ -71,6 +75,24 @@ class ILinkLogin:
     def close(self) -> None:
         """Close the connection pool."""
         self.http.close()
+
+    def _store(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call the storage: in a thread on the async side unless it is a MemoryStorage (it never blocks)."""
+        if self._inline:
+            return fn(*args)
+        return fn(*args)
+
+    def _redirect_base(self, host: str) -> str:
+        """The polling base URL for a ``scaned_but_redirect`` host ("" if it is not a plain host[:port]).
+
+        The scheme is the one of ``base_url``: ``https`` on iLink, as the
+        reference client uses; plain ``http`` only when ``base_url`` is (the emulator).
+        """
+        if not _HOST.match(host):
+            logger.warning("iLink login: ignoring a malformed redirect_host; polling the current host")
+            return ""
+        scheme = "http" if self.base_url.startswith("http://") else "https"
+        return f"{scheme}://{host}"
 
     @property
     def storage_key(self) -> str:
@@ -166,7 +188,7 @@ class ILinkLogin:
             if status.status == "scaned":
                 pending_code = ""
             elif status.status == "scaned_but_redirect" and status.redirect_host:
-                poll_base = f"https://{status.redirect_host}"
+                poll_base = self._redirect_base(status.redirect_host) or poll_base
             elif status.status == "need_verifycode":
                 if verify_code is None:
                     raise ILinkError(-1, "the login needs the number shown on the phone (pass verify_code=)")
@@ -184,11 +206,11 @@ class ILinkLogin:
 
     def save(self, credentials: ILinkCredentials) -> None:
         """Keep ``credentials`` in the storage (no TTL: iLink says when they expire, with ``-14``)."""
-        self.storage.set(self.storage_key, json.dumps(credentials.to_dict()))
+        self._store(self.storage.set, self.storage_key, json.dumps(credentials.to_dict()))
 
     def load(self) -> ILinkCredentials | None:
         """The credentials kept by the last confirmed login, or None."""
-        raw = self.storage.get(self.storage_key)
+        raw = self._store(self.storage.get, self.storage_key)
         if raw is None:
             return None
         try:

@@ -114,13 +114,17 @@ def parse_aes_key(value: str) -> bytes:
 
 @attrs.frozen
 class UploadedMedia:
-    """A file on the CDN: its download parameter, key (hex; never in the repr), sizes and MD5."""
+    """A file on the CDN: its download parameter, key (hex; never in the repr), sizes and MD5.
+
+    ``thumb`` is its thumbnail on the CDN (same key), or None when none was uploaded.
+    """
 
     encrypt_query_param: str
     aes_key_hex: str = attrs.field(repr=False)
     raw_size: int
     cipher_size: int
     md5: str
+    thumb: UploadedMedia | None = None
 
 
 def media_ref(uploaded: UploadedMedia) -> dict[str, Any]:

@@ -82,12 +82,16 @@ class TextItem:
 
 @attrs.frozen
 class ImageItem:
-    """An image on the CDN: ``media`` (its CDN reference: ``encrypt_query_param`` ...), ``aeskey`` (hex)."""
+    """An image on the CDN: ``media`` (its CDN reference: ``encrypt_query_param`` ...), ``aeskey`` (hex).
+
+    ``thumb_media`` is the thumbnail's CDN reference (``{}`` when none).
+    """
 
     media: dict[str, Any]
     aeskey: str = ""
     ref: RefMessage | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    thumb_media: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
 @attrs.frozen
@@ -115,7 +119,10 @@ class FileItem:
 
 @attrs.frozen
 class VideoItem:
-    """A video: ``video_size`` (bytes), ``play_length`` (s), ``video_md5``, ``media``."""
+    """A video: ``video_size`` (bytes), ``play_length`` (s), ``video_md5``, ``media``.
+
+    ``thumb_media`` is the thumbnail's CDN reference (``{}`` when none).
+    """
 
     video_size: int
     play_length: int
@@ -123,6 +130,7 @@ class VideoItem:
     media: dict[str, Any]
     ref: RefMessage | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    thumb_media: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
 @attrs.frozen
@@ -163,7 +171,13 @@ def parse_item(raw: dict[str, Any], *, _depth: int = 0) -> Item:
         return TextItem(text=_str(_dict(raw.get("text_item")).get("text")), ref=ref, raw=raw)
     if kind == ITEM_IMAGE:
         body = _dict(raw.get("image_item"))
-        return ImageItem(media=_dict(body.get("media")), aeskey=_str(body.get("aeskey")), ref=ref, raw=raw)
+        return ImageItem(
+            media=_dict(body.get("media")),
+            aeskey=_str(body.get("aeskey")),
+            ref=ref,
+            raw=raw,
+            thumb_media=_dict(body.get("thumb_media")),
+        )
     if kind == ITEM_VOICE:
         body = _dict(raw.get("voice_item"))
         return VoiceItem(
@@ -192,6 +206,7 @@ def parse_item(raw: dict[str, Any], *, _depth: int = 0) -> Item:
             media=_dict(body.get("media")),
             ref=ref,
             raw=raw,
+            thumb_media=_dict(body.get("thumb_media")),
         )
     return UnknownItem(type=kind, ref=ref, raw=raw)
 
@@ -249,9 +264,10 @@ class ILinkTextReply:
 
 @attrs.frozen
 class ILinkImageReply:
-    """An image reply: the image's bytes (uploaded encrypted to the CDN, then sent)."""
+    """An image reply: the image's bytes (uploaded encrypted to the CDN, then sent) and an optional ``thumbnail``."""
 
     data: bytes = attrs.field(repr=False)
+    thumbnail: bytes | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen
@@ -264,9 +280,10 @@ class ILinkFileReply:
 
 @attrs.frozen
 class ILinkVideoReply:
-    """A video reply: the video's bytes."""
+    """A video reply: the video's bytes and an optional ``thumbnail`` (an image's bytes)."""
 
     data: bytes = attrs.field(repr=False)
+    thumbnail: bytes | None = attrs.field(default=None, repr=False)
 
 
 #: What a handler may return besides a ``str`` or None.

@@ -37,12 +37,12 @@ import logging
 import time
 import time as _time
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 import attrs
 
-from ..app import WxResponse
+from ..app import WxApplication, WxResponse
 from ..core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, Timeout
 from ..core.redact import redact_url
 from ..core.token import AuthorizerTokenManager, ComponentTokenManager, authorizer_refresh_token_key
@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     _Session = requests.Session
 
 _Sleep = Callable[[float], None]
+_App = TypeVar("_App", bound=WxApplication)
 
 __all__ = ["AuthorizationInfo", "Component", "LOGIN_PAGE_URL", "MOBILE_AUTH_URL"]
 
@@ -160,6 +161,7 @@ class Component:
         self._clock = clock
         #: The message crypto of the authorization event URL (None without token and aes_key).
         self.crypto = MessageCrypto(token, aes_key, component_appid) if token and aes_key else None
+        self._message_key = (token, aes_key)  # for application(): the message URL uses the same pair
         self._client_options: dict[str, Any] = {
             "timeout": timeout,
             "max_retries": max_retries,
@@ -311,6 +313,30 @@ class Component:
             if inspect.iscoroutine(result):
                 result.close()
             raise ConfigError(f"{event.handler} is async: use AsyncComponent")
+
+    # -- the message URL ---------------------------------------------------------------
+    def application(self, app_class: type[_App] = WxApplication, /, **options: Any) -> _App:  # type: ignore[assignment]  # the default is the bound itself
+        """An ``open_platform`` :class:`wxkit.WxApplication` serving every authorizer's messages (``/$APPID$``).
+
+        ``app_class(**options)`` made with this platform's message token and
+        key, the component appid as receive id, its storage (the replay
+        guard is shared by every process serving the platform) and the
+        platform as ``component`` (the release check uses it); ``options``
+        override any of them (``release_check=True``, ``storage=`` ...).
+        """
+        token, aes_key = self._message_key
+        if not token or not aes_key:
+            raise ConfigError("the message URL needs the platform's token and aes_key")
+        for name, value in (
+            ("token", token),
+            ("aes_key", aes_key),
+            ("app_id", self.component_appid),
+            ("storage", self.storage),
+            ("component", self),
+            ("open_platform", True),
+        ):
+            options.setdefault(name, value)
+        return app_class(**options)
 
     # -- the component token -----------------------------------------------------------
     def set_verify_ticket(self, ticket: str) -> None:

@@ -24,7 +24,10 @@ programs, the open platform, and WeChat Pay's routes) and
 :attr:`Emulator.work_url` plays ``qyapi.weixin.qq.com`` (WeCom: corps from
 :meth:`Emulator.add_corp`, see :mod:`wxkit.testing.work`). Each serves only
 its own routes: a path of the other site answers HTTP 404, as WeChat answers
-a path it does not serve.
+a path it does not serve. :attr:`Emulator.ilink` is the iLink Bot API
+platform (personal-account bots, ``ilinkai.weixin.qq.com``'s role) on a third
+origin, :attr:`Emulator.ilink_url`, started on first use (see
+:mod:`wxkit.testing.ilink`).
 
 :meth:`Emulator.start_tls` adds an HTTPS listener on the same state (see
 :func:`wxkit.testing.x509.make_tls_files` for test certificates) that can
@@ -60,6 +63,7 @@ from .routes import SITES, EmulatorRequest, EmulatorResponse, Route, RouteHandle
 
 if TYPE_CHECKING:
     from ..client import Client
+    from .ilink import ILinkEmulator
     from .open import ComponentState
     from .pay import MerchantState
     from .work import CorpState
@@ -69,6 +73,8 @@ if TYPE_CHECKING:
 __all__ = ["AppState", "Emulator", "Fault", "ROUTE_MODULES", "TOKEN_OVERLAP"]
 
 logger = logging.getLogger("wxkit.testing.emulator")
+#: How often each listener's loop checks for stop(), in seconds.
+_POLL_INTERVAL = 0.05
 
 #: The route modules the emulator serves (``wxkit.testing.routes.<name>``).
 ROUTE_MODULES = (
@@ -252,6 +258,7 @@ class Emulator:
         self._work_server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._tls_server: ThreadingHTTPServer | None = None
+        self._ilink: ILinkEmulator | None = None
 
     def __repr__(self) -> str:
         return f"<Emulator {self.url if self._server else '(stopped)'} apps={sorted(self.apps)}>"
@@ -275,9 +282,12 @@ class Emulator:
         work_server.site = "qyapi"
         self._server = server
         self._work_server = work_server
-        self._thread = threading.Thread(target=server.serve_forever, name="wxkit-emulator", daemon=True)
+        # A short poll interval: stop() waits up to one interval per listener (the default 0.5 s made every
+        # start/stop cycle cost a second).
+        poll = {"poll_interval": _POLL_INTERVAL}
+        self._thread = threading.Thread(target=server.serve_forever, kwargs=poll, name="wxkit-emulator", daemon=True)
         self._thread.start()
-        threading.Thread(target=work_server.serve_forever, name="wxkit-emulator-work", daemon=True).start()
+        threading.Thread(target=work_server.serve_forever, kwargs=poll, name="wxkit-emulator-work", daemon=True).start()
         return self
 
     def start_tls(
@@ -319,11 +329,15 @@ class Emulator:
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         server.emulator = self
         self._tls_server = server
-        threading.Thread(target=server.serve_forever, name="wxkit-emulator-tls", daemon=True).start()
+        poll = {"poll_interval": _POLL_INTERVAL}
+        threading.Thread(target=server.serve_forever, kwargs=poll, name="wxkit-emulator-tls", daemon=True).start()
         return self
 
     def stop(self) -> None:
-        """Stop serving (every listener)."""
+        """Stop serving (every listener, the iLink platform's included)."""
+        if self._ilink is not None:
+            self._ilink.stop()
+            self._ilink = None
         if self._tls_server is not None:
             self._tls_server.shutdown()
             self._tls_server.server_close()
@@ -360,6 +374,29 @@ class Emulator:
             raise RuntimeError("the emulator is not started")
         host, port = self._work_server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def ilink(self) -> ILinkEmulator:
+        """The iLink Bot API platform (``ilinkai.weixin.qq.com``'s role), started on first use on its own origin.
+
+        It is a :class:`~wxkit.testing.ilink.ILinkEmulator` (accounts, QR
+        logins, the long-poll, the CDN) listening on the same host as
+        :attr:`url`; :meth:`stop` stops it too. Its state is its own: iLink
+        shares no accounts or tokens with the other platforms.
+        """
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        with self.lock:
+            if self._ilink is None:
+                from .ilink import ILinkEmulator
+
+                self._ilink = ILinkEmulator().start(host=str(self._server.server_address[0]))
+            return self._ilink
+
+    @property
+    def ilink_url(self) -> str:
+        """The base URL of the iLink platform (:attr:`ilink`) to give iLink bots and logins as ``base_url``."""
+        return self.ilink.url
 
     @property
     def tls_url(self) -> str:

@@ -21,6 +21,20 @@ recipient's messages were given. ``getupdates`` holds the request up to
 (``get_updates_buf``) is the index of the next message. Session expiry
 (``account.expire_session()``) answers ``-14``; :meth:`ILinkEmulator.inject`
 drops connections or answers a raw body, once per call.
+
+The login's every state can be produced on demand: :meth:`ILinkEmulator.scan`,
+:meth:`~ILinkEmulator.confirm`, :meth:`~ILinkEmulator.expire`,
+:meth:`~ILinkEmulator.require_verify_code` (``need_verifycode``, and
+``verify_code_blocked`` after too many wrong numbers),
+:meth:`~ILinkEmulator.redirect` (``scaned_but_redirect``: the code is then
+served only on a second origin, :attr:`ILinkEmulator.redirect_url`, as iLink
+moves a login to another IDC) and :meth:`~ILinkEmulator.set_status` for any
+other (``binded_redirect`` ...). Uploads check what ``getuploadurl`` declared
+(sizes, MD5, and for images and videos the thumbnail's ``thumb_rawsize`` /
+``thumb_rawfilemd5`` / ``thumb_filesize`` unless ``no_need_thumb``); typing
+calls are recorded in ``account.typing`` (:meth:`ILinkAccount.wait_typing`).
+The main :class:`wxkit.testing.Emulator` offers the same platform as
+``emu.ilink`` on its own origin ``emu.ilink_url``.
 """
 
 from __future__ import annotations
@@ -49,7 +63,7 @@ BAD_CONTEXT_TOKEN = -2
 
 @attrs.define
 class ILinkQRCode:
-    """A login QR code: ``status`` (``wait``, ``scaned``, ``confirmed``, ``expired``), ``account`` once confirmed."""
+    """A login QR code: its ``status`` (``wait``, ``scaned``, ``confirmed`` ...), ``account`` once confirmed."""
 
     qrcode: str
     status: str = "wait"
@@ -57,6 +71,12 @@ class ILinkQRCode:
     account: ILinkAccount | None = None
     #: The number the phone shows while the status is ``need_verifycode``.
     verify_code: str = ""
+    #: Wrong numbers accepted before ``verify_code_blocked`` (None: no limit); wrong numbers so far.
+    max_attempts: int | None = None
+    attempts: int = 0
+    #: Moved to the redirect origin (:meth:`ILinkEmulator.redirect`); whether the main origin said so yet.
+    redirected: bool = False
+    redirect_told: bool = False
 
 
 @attrs.define(eq=False)
@@ -107,9 +127,19 @@ class ILinkAccount:
             self.emulator._cond.notify_all()
 
     def send_media(
-        self, from_user: str, data: bytes, kind: str, *, file_name: str = "file.bin", message_id: str | None = None
+        self,
+        from_user: str,
+        data: bytes,
+        kind: str,
+        *,
+        file_name: str = "file.bin",
+        message_id: str | None = None,
+        thumbnail: bytes | None = None,
     ) -> dict[str, Any]:
-        """A user sends an ``"image"``, ``"voice"``, ``"file"`` or ``"video"``: ``data`` goes on the CDN encrypted."""
+        """A user sends an ``"image"``, ``"voice"``, ``"file"`` or ``"video"``: ``data`` goes on the CDN encrypted.
+
+        An image or video may carry a ``thumbnail`` (``thumb_media``, same key, its own CDN file).
+        """
         key = secrets.token_bytes(16)
         param = self.emulator.store_cdn(encrypt(data, key))
         media = {"encrypt_query_param": param, "encrypt_type": 1}
@@ -130,11 +160,29 @@ class ILinkAccount:
                 item = {"type": 5, "video_item": {"media": media, "video_size": len(data), "video_md5": md5}}
             else:
                 raise ValueError(f"kind must be image, voice, file or video, not {kind!r}")
+        if thumbnail is not None and kind in ("image", "video"):
+            thumb_cipher = encrypt(thumbnail, key)
+            thumb = {"encrypt_query_param": self.emulator.store_cdn(thumb_cipher), "encrypt_type": 1}
+            thumb["aes_key"] = media["aes_key"]
+            body = item["image_item" if kind == "image" else "video_item"]
+            body.update(thumb_media=thumb, thumb_size=len(thumb_cipher))
         return self.send(from_user, [item], message_id=message_id)
 
     def send_text(self, from_user: str, text: str, *, message_id: str | None = None) -> dict[str, Any]:
         """A user sends a text message."""
         return self.send(from_user, [{"type": 1, "text_item": {"text": text}}], message_id=message_id)
+
+    def wait_typing(self, count: int = 1, *, status: int = 1, timeout: float = 10.0) -> list[tuple[str, int]]:
+        """Wait until ``count`` ``sendtyping`` calls with ``status`` arrived (for a test holding a slow handler).
+
+        Return :attr:`typing` then; raise ``TimeoutError`` after ``timeout`` seconds (a safety net, not a check).
+        """
+        with self.emulator._cond:
+            if not self.emulator._cond.wait_for(
+                lambda: sum(1 for _, s in self.typing if s == status) >= count, timeout=timeout
+            ):
+                raise TimeoutError(f"fewer than {count} sendtyping calls with status {status} arrived")
+            return list(self.typing)
 
     def expire_session(self) -> None:
         """From now on every call with this bot's token answers ``-14`` (session expired)."""
@@ -165,6 +213,8 @@ class ILinkEmulator:
         self._faults: list[_Fault] = []
         self._ids = itertools.count(7_000_000_000_000_000_001)
         self._server: ThreadingHTTPServer | None = None
+        #: The second origin a login is moved to by :meth:`redirect` (another IDC's role).
+        self._redirect_server: ThreadingHTTPServer | None = None
         self._stopping = False
         #: The CDN's files: download parameter -> ciphertext.
         self.cdn_files: dict[str, bytes] = {}
@@ -178,14 +228,27 @@ class ILinkEmulator:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> ILinkEmulator:
         """Serve on ``host:port`` (0: a free port) in a background thread; return self."""
         if self._server is None:
-            server = ThreadingHTTPServer((host, port), _Handler)
-            server.daemon_threads = True
-            server.emulator = self  # type: ignore[attr-defined]  # the handler finds its emulator here
-            self._server = server
+            servers: list[ThreadingHTTPServer] = []
+            try:
+                for origin, bind_port in (("main", port), ("redirect", 0)):
+                    server = ThreadingHTTPServer((host, bind_port), _Handler)
+                    server.daemon_threads = True
+                    server.emulator = self  # type: ignore[attr-defined]  # the handler finds its emulator here
+                    server.origin = origin  # type: ignore[attr-defined]  # which origin a request came to
+                    servers.append(server)
+            except OSError:
+                for server in servers:
+                    server.server_close()
+                raise
+            self._server, self._redirect_server = servers
             self._stopping = False
-            threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="wxkit-ilink-emulator", daemon=True
-            ).start()
+            for server in servers:
+                threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name=f"wxkit-ilink-emulator-{server.origin}",  # type: ignore[attr-defined]
+                    daemon=True,
+                ).start()
         return self
 
     def stop(self) -> None:
@@ -193,10 +256,11 @@ class ILinkEmulator:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        for server in (self._redirect_server, self._server):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        self._server = self._redirect_server = None
 
     def __enter__(self) -> ILinkEmulator:
         return self.start()
@@ -252,10 +316,23 @@ class ILinkEmulator:
             return {"ret": -1, "errmsg": "media_type must be 1..4 and rawsize an integer"}
         if fields["filesize"] != padded_size(fields["rawsize"]) or len(str(fields["aeskey"])) != 32:
             return {"ret": -1, "errmsg": "filesize must be the padded size and aeskey 32 hex digits"}
+        thumb: dict[str, Any] | None = None
+        if fields["media_type"] in (1, 2) and body.get("no_need_thumb") is not True:
+            # Images and videos declare their thumbnail unless no_need_thumb (iLink's default is false).
+            size, md5, cipher_size = body.get("thumb_rawsize"), body.get("thumb_rawfilemd5"), body.get("thumb_filesize")
+            if not isinstance(size, int) or isinstance(size, bool) or size <= 0 or not isinstance(md5, str) or not md5:
+                return {"ret": -1, "errmsg": "thumb_rawsize and thumb_rawfilemd5 are required unless no_need_thumb"}
+            if cipher_size != padded_size(size):
+                return {"ret": -1, "errmsg": "thumb_filesize must be the padded size of thumb_rawsize"}
+            thumb = {**fields, "rawsize": size, "rawfilemd5": md5, "filesize": cipher_size, "thumb": True}
         param = "up-" + secrets.token_urlsafe(12)
+        answer: dict[str, Any] = {"ret": 0, "upload_param": param}
         with self._cond:
             self._uploads[param] = fields
-        return {"ret": 0, "upload_param": param}
+            if thumb is not None:
+                answer["thumb_upload_param"] = "upthumb-" + secrets.token_urlsafe(12)
+                self._uploads[answer["thumb_upload_param"]] = thumb
+        return answer
 
     @property
     def url(self) -> str:
@@ -264,6 +341,19 @@ class ILinkEmulator:
             raise RuntimeError("the iLink emulator is not started")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    @property
+    def redirect_host(self) -> str:
+        """``host:port`` of the second origin, as ``scaned_but_redirect`` names it in ``redirect_host``."""
+        if self._redirect_server is None:
+            raise RuntimeError("the iLink emulator is not started")
+        host, port = self._redirect_server.server_address[:2]
+        return f"{host!s}:{port}"
+
+    @property
+    def redirect_url(self) -> str:
+        """The base URL of the second origin (where :meth:`redirect` moves a login)."""
+        return f"http://{self.redirect_host}"
 
     # -- accounts and login ------------------------------------------------------------
     def add_bot(self, bot_id: str = "", user_id: str = "owner@im.wechat") -> ILinkAccount:
@@ -280,12 +370,27 @@ class ILinkEmulator:
         with self._cond:
             return list(self.qrcodes.values())[-1]
 
-    def _set_status(self, qrcode: str, status: str) -> ILinkQRCode:
+    def set_status(self, qrcode: str, status: str) -> ILinkQRCode:
+        """Make the next status poll of ``qrcode`` answer ``status`` (any string: ``binded_redirect`` ...)."""
         with self._cond:
             code = self.qrcodes[qrcode]
             code.status = status
             self._cond.notify_all()
             return code
+
+    _set_status = set_status
+
+    def redirect(self, qrcode: str) -> None:
+        """The owner scanned, and iLink moves the login to another IDC (``scaned_but_redirect``).
+
+        From now on the main origin answers ``scaned_but_redirect`` with
+        ``redirect_host`` (:attr:`redirect_host`) for this code, and only the
+        redirect origin (:attr:`redirect_url`) reports its real status
+        (``scaned``, then whatever the test sets).
+        """
+        with self._cond:
+            self.qrcodes[qrcode].redirected = True
+        self.set_status(qrcode, "scaned")
 
     def scan(self, qrcode: str) -> None:
         """The account owner scans the code (status ``scaned``)."""
@@ -298,10 +403,14 @@ class ILinkEmulator:
             self._set_status(qrcode, "confirmed").account = account
             return account
 
-    def require_verify_code(self, qrcode: str, code: str) -> None:
-        """The login asks for the number shown on the phone (``need_verifycode``) until a poll carries ``code``."""
+    def require_verify_code(self, qrcode: str, code: str, *, max_attempts: int | None = None) -> None:
+        """The login asks for the number shown on the phone (``need_verifycode``) until a poll carries ``code``.
+
+        After ``max_attempts`` wrong numbers the code answers ``verify_code_blocked`` (None: no limit).
+        """
         with self._cond:
             self.qrcodes[qrcode].verify_code = code
+            self.qrcodes[qrcode].max_attempts = max_attempts
         self._set_status(qrcode, "need_verifycode")
 
     def expire(self, qrcode: str) -> None:
@@ -332,11 +441,11 @@ class ILinkEmulator:
 
     # -- serving -----------------------------------------------------------------------
     def answer(
-        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any, *, origin: str = "main"
     ) -> tuple[int, Any]:
-        """Serve one request: ``(HTTP status, JSON answer)``."""
+        """Serve one request: ``(HTTP status, JSON answer)``; ``origin`` is ``"main"`` or ``"redirect"``."""
         with self._cond:
-            self.requests.append({"path": path, "headers": headers, "body": body})
+            self.requests.append({"path": path, "headers": headers, "body": body, "origin": origin})
         if path == "ilink/bot/get_bot_qrcode":
             qrcode = secrets.token_hex(8)
             with self._cond:
@@ -344,7 +453,7 @@ class ILinkEmulator:
                 self._cond.notify_all()
             return 200, {"qrcode": qrcode, "qrcode_img_content": f"https://liteapp.weixin.qq.com/q/{qrcode}"}
         if path == "ilink/bot/get_qrcode_status":
-            return 200, self._qr_status(query.get("qrcode", ""), query.get("verify_code", ""))
+            return 200, self._qr_status(query.get("qrcode", ""), query.get("verify_code", ""), origin)
         problem = _check_headers(headers, body)
         if problem:
             return 401, {"ret": -1, "errmsg": problem}
@@ -374,6 +483,7 @@ class ILinkEmulator:
                 if status not in (1, 2):
                     return 200, {"ret": -1, "errmsg": "status must be 1 or 2"}
                 account.typing.append((user, status))
+                self._cond.notify_all()
             return 200, {"ret": 0}
         if path in ("ilink/bot/msg/notifystart", "ilink/bot/msg/notifystop"):
             with self._cond:
@@ -381,14 +491,24 @@ class ILinkEmulator:
             return 200, {"ret": 0}
         return 404, {"ret": -1, "errmsg": f"no such endpoint: {path}"}
 
-    def _qr_status(self, qrcode: str, verify_code: str = "") -> dict[str, Any]:
+    def _qr_status(self, qrcode: str, verify_code: str = "", origin: str = "main") -> dict[str, Any]:
         with self._cond:
             code = self.qrcodes.get(qrcode)
             if code is None:
                 return {"status": "expired"}
+            if code.redirected and origin == "main":
+                # Moved to the other IDC: this origin only says where (at once the first time, then after a hold).
+                if code.redirect_told and not self._stopping:
+                    self._cond.wait_for(lambda: self._stopping, timeout=self.hold)
+                code.redirect_told = True
+                return {"status": "scaned_but_redirect", "redirect_host": self.redirect_host}
             if code.status == "need_verifycode" and verify_code:
                 if verify_code != code.verify_code:
+                    code.attempts += 1
                     code.reported = ""  # a wrong number: ask again at once
+                    if code.max_attempts is not None and code.attempts >= code.max_attempts:
+                        code.status = code.reported = "verify_code_blocked"
+                        return {"status": "verify_code_blocked"}
                     return {"status": "need_verifycode"}
                 code.status = "scaned"
             if code.status == code.reported and not self._stopping:
@@ -435,9 +555,18 @@ class ILinkEmulator:
                     {2: "image_item", 4: "file_item", 5: "video_item"}.get(kind) if isinstance(kind, int) else None
                 )
                 if body_key is not None:
-                    media = (item.get(body_key) or {}).get("media") or {}
+                    media_body = item.get(body_key) or {}
+                    media = media_body.get("media") or {}
                     if media.get("encrypt_query_param") not in self.cdn_files:
                         return {"ret": -1, "errmsg": "media not on the CDN"}
+                    thumb = media_body.get("thumb_media")
+                    if thumb is not None:
+                        thumb_param = thumb.get("encrypt_query_param") if isinstance(thumb, dict) else None
+                        stored = self.cdn_files.get(thumb_param) if isinstance(thumb_param, str) else None
+                        if stored is None:
+                            return {"ret": -1, "errmsg": "thumb_media not on the CDN"}
+                        if media_body.get("thumb_size") != len(stored):
+                            return {"ret": -1, "errmsg": "thumb_size is not the thumbnail's cipher size"}
             text = "".join(
                 i.get("text_item", {}).get("text", "") for i in items if isinstance(i, dict) and i.get("type") == 1
             )
@@ -512,7 +641,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, answer = emulator.answer(self.command, path, query, headers, body)
+        origin = getattr(self.server, "origin", "main")
+        status, answer = emulator.answer(self.command, path, query, headers, body, origin=origin)
         self._write(status, json.dumps(answer, ensure_ascii=False).encode("utf-8"))
 
     def _write(self, status: int, payload: bytes) -> None:

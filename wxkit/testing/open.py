@@ -59,6 +59,7 @@ __all__ = [
     "AuthorizerState",
     "ComponentState",
     "PRE_AUTH_CODE_LIFETIME",
+    "ReleaseCheckResult",
     "VERIFY_TICKET_LIFETIME",
     "calling_component",
     "check_verify_ticket",
@@ -119,6 +120,103 @@ class ComponentState:
     auth_codes: dict[str, tuple[str, float]] = attrs.field(factory=dict, repr=False)
     #: The platform's answers to what was pushed to it.
     pushes: list[PushReply] = attrs.field(factory=list, repr=False)
+    #: Where the authorization page (the ``componentloginpage`` / ``bindcomponent`` routes) pushes
+    #: ``authorized``: the platform's authorization event URL or a ``handle()`` object (None: no push).
+    event_target: Any = attrs.field(default=None, repr=False, eq=False)
+    #: The account the authorization page authorizes when the request names none (``emu_authorizer_appid``).
+    next_authorizer: str | None = None
+
+    # -- pushes to the message URL (/$APPID$) -----------------------------------------
+    def user_name(self, authorizer_appid: str) -> str:
+        """The account's original id (``gh_...``): its pushes' ``ToUserName`` (the documented one for test accounts)."""
+        from ..open.release import RELEASE_TEST_MINIPROGRAMS, RELEASE_TEST_OFFICIAL_ACCOUNTS
+
+        known = RELEASE_TEST_OFFICIAL_ACCOUNTS.get(authorizer_appid) or RELEASE_TEST_MINIPROGRAMS.get(authorizer_appid)
+        return known or f"gh_{authorizer_appid[-8:]}"
+
+    def pusher(self, authorizer_appid: str, *, openid: str = "o_test_user") -> WeChatPusher:
+        """A :class:`WeChatPusher` for ``authorizer_appid``'s pushes, encrypted with the platform's key.
+
+        The receive id is the component appid; ``ToUserName`` the account's :meth:`user_name`.
+        """
+        if not self.push_token or not self.aes_key:
+            raise ValueError("pushes need the platform's token and aes_key: add_component(..., token=, aes_key=)")
+        return WeChatPusher(
+            self.push_token,
+            app_id=self.appid,
+            aes_key=self.aes_key,
+            openid=openid,
+            account=self.user_name(authorizer_appid),
+        )
+
+    def push_message(self, target: Any, authorizer_appid: str, push: Push) -> PushReply:
+        """Deliver a push built by :meth:`pusher` to the message URL.
+
+        ``target``: a URL holding ``$APPID$`` (as the console writes it), or an ``open_platform`` application.
+        """
+        pusher = self.pusher(authorizer_appid)
+        if isinstance(target, str):
+            return pusher.post(target.replace("$APPID$", authorizer_appid), push)
+        response = target.handle("POST", push.params, push.body, authorizer_appid=authorizer_appid)
+        return pusher.read_reply(response.status, response.body)
+
+    def run_release_check(
+        self,
+        target: Any,
+        event_target: Any = None,
+        *,
+        appid: str = "wx570bc396a51b8ff8",
+        openid: str = "o_release_check",
+        wait: float = 10.0,
+    ) -> ReleaseCheckResult:
+        """Play the full-network release check (全网发布) against the platform; see :mod:`wxkit.open.release`.
+
+        Pushes a ticket (to ``event_target``, default :attr:`event_target`,
+        when set), authorizes the test account ``appid`` (``authorized``
+        pushed there), then sends its three test pushes to ``target`` (the
+        message URL with ``$APPID$``, or an ``open_platform`` application)
+        and checks the answers; the customer-service text is awaited up to
+        ``wait`` seconds in the account's ``sent`` list.
+        """
+        events = event_target if event_target is not None else self.event_target
+        failures: list[str] = []
+        if events is not None:
+            ticket = self.push_info(events, "component_verify_ticket", ComponentVerifyTicket=self.issue_verify_ticket())
+            if not ticket.is_success:
+                failures.append(f"component_verify_ticket answered {ticket.status} {ticket.body!r}, not success")
+        code = self.authorize(appid, events)
+        app = self.authorizers[appid].app
+        emu = self.emulator
+        with emu.lock:
+            app.add_follower(openid)
+            app.touch(openid, emu.now())
+        pusher = self.pusher(appid, openid=openid)
+        from ..open.release import AUTH_CODE_PREFIX, TEXT_PROBE
+
+        reply = self.push_message(target, appid, pusher.text(TEXT_PROBE))
+        if reply.content != TEXT_PROBE + "_callback":
+            failures.append(f"{TEXT_PROBE} answered {reply.status} {reply.content or reply.body!r}")
+        reply = self.push_message(target, appid, pusher.text(AUTH_CODE_PREFIX + code))
+        if not reply.is_success:
+            failures.append(f"QUERY_AUTH_CODE answered {reply.status} {reply.body!r}, not an empty reply")
+        expected = f"{code}_from_api"
+
+        def sent() -> bool:
+            with emu.lock:
+                return any(
+                    m.get("kind") == "custom" and m.get("touser") == openid and m.get("text") == {"content": expected}
+                    for m in app.sent
+                )
+
+        deadline = time.monotonic() + wait
+        while not sent() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not sent():
+            failures.append("no customer-service text <query_auth_code>_from_api was sent")
+        reply = self.push_message(target, appid, pusher.event("LOCATION", Latitude="23.1", Longitude="113.3"))
+        if reply.content != "LOCATIONfrom_callback":
+            failures.append(f"the LOCATION event answered {reply.status} {reply.content or reply.body!r}")
+        return ReleaseCheckResult(appid, tuple(failures))
 
     def issue_verify_ticket(self) -> str:
         """A new ``component_verify_ticket``, valid :data:`VERIFY_TICKET_LIFETIME` seconds of emulator time."""
@@ -248,6 +346,19 @@ class ComponentState:
                     state.app.authorizer_token = None
         if target is not None:
             self.push_info(target, "unauthorized", AuthorizerAppid=authorizer_appid)
+
+
+@attrs.frozen
+class ReleaseCheckResult:
+    """What :meth:`ComponentState.run_release_check` found: ``failures`` empty when every test passed."""
+
+    appid: str
+    failures: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every test passed."""
+        return not self.failures
 
 
 def _refresh_token() -> str:

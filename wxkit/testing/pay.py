@@ -68,8 +68,25 @@ def platform_key(index: int) -> RSA.RsaKey:
     with _KEYS_LOCK:
         key = _KEYS.get(index)
         if key is None:
-            key = _KEYS[index] = RSA.generate(2048)
+            key = _KEYS[index] = _new_key()
         return key
+
+
+def _new_key() -> RSA.RsaKey:
+    """A fresh 2048-bit RSA key, made by OpenSSL through ``cryptography`` when installed, else by pycryptodome.
+
+    OpenSSL is about 15x faster than pycryptodome's prime search, which takes most of a second a key.
+    """
+    try:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+    except ImportError:
+        return RSA.generate(2048)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    return RSA.import_key(der)
 
 
 class PayAPIError(Exception):

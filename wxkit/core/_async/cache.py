@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from ...bounds import clamp_expires_in
 from ...errors import APIError, StorageError
 from ...storage import MemoryStorage, Storage, StorageLock
+from .._loops import LoopLock
 
 logger = logging.getLogger("wxkit.client")
 
@@ -46,7 +47,7 @@ class AsyncSharedValue:
     """One value cached in ``storage`` under ``key``, fetched with ``fetch`` once for everyone waiting.
 
     The async twin (this source) takes one fetch at a time per event loop
-    (an ``asyncio.Lock``) and runs the storage's calls in a thread, except
+    (an ``asyncio.Lock`` per loop) and runs the storage's calls in a thread, except
     for a :class:`~wxkit.storage.MemoryStorage`, which never blocks; the sync
     twin takes a thread lock and calls the storage directly. Both use the
     same storage lock, so sync and async clients sharing a storage share one
@@ -83,7 +84,7 @@ class AsyncSharedValue:
         self.wait_timeout = wait_timeout
         self.poll_interval = poll_interval
         self._fetch = fetch
-        self._lock = asyncio.Lock()  # unasync: self._lock = threading.Lock()
+        self._lock = LoopLock()  # unasync: self._lock = threading.Lock()
         self._inline = isinstance(storage, MemoryStorage)
         #: How many times this object fetched the value (for tests and metrics).
         self.fetch_count = 0

@@ -25,6 +25,7 @@ import secrets
 import signal
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -34,6 +35,7 @@ from ...errors import ConfigError, ParseError, StorageError, TransportError
 from ...jsoncodec import load_json
 from ...storage import MemoryStorage, Storage, claim
 from ..errors import ILinkError, ILinkSessionExpired
+from ..keepalive import TYPING_DELAY, TYPING_KEEPALIVE, AsyncTypingKeepAlive
 from ..media import (
     DEFAULT_CDN_BASE_URL,
     MEDIA_FILE,
@@ -79,6 +81,8 @@ __all__ = ["AsyncILinkBot"]
 logger = logging.getLogger("wxkit.ilink")
 
 _Sleep = Callable[[float], Awaitable[None]]  # unasync: _Sleep = Callable[[float], None]
+#: A thumbnail: its bytes, or the path of a file holding them.
+_Thumbnail = bytes | str | os.PathLike[str]
 #: How long a handled message id is remembered (iLink redelivers within minutes; a week is ample).
 DEDUPE_TTL = 7 * 24 * 3600.0
 #: Bounds of the server-suggested long-poll timeout, in seconds.
@@ -109,8 +113,14 @@ class AsyncILinkBot:
     first pause of :meth:`run` after a failed poll (doubling up to 60 s).
     """
 
-    #: Show "typing..." to the sender while a handler runs (``sendtyping`` start, then cancel).
+    #: Show "typing..." to the sender from the moment a handler starts (``sendtyping`` start, then cancel).
     typing_indicator: bool = False
+    #: While a handler runs longer than :attr:`typing_delay`, send ``sendtyping`` start every this many
+    #: seconds (the reference client's 5 s), then cancel when it returns; None: no automatic keep-alive.
+    typing_keepalive: float | None = TYPING_KEEPALIVE
+    #: Seconds a handler runs before the keep-alive's first start (with :attr:`typing_indicator`, the start
+    #: is sent at once and the keep-alive repeats it every :attr:`typing_keepalive` seconds).
+    typing_delay: float = TYPING_DELAY
 
     def __init__(
         self,
@@ -231,42 +241,76 @@ class AsyncILinkBot:
         return sent
 
     # -- media ---------------------------------------------------------------------------
-    async def upload(self, to: str, data: bytes, *, media_type: int) -> UploadedMedia:
+    async def upload(self, to: str, data: bytes, *, media_type: int, thumbnail: bytes | None = None) -> UploadedMedia:
         """Encrypt ``data`` under a fresh key and upload it to the CDN for user ``to``.
 
         ``getuploadurl`` gives the URL; the CDN answers the download parameter
         in ``x-encrypted-param``. A 5xx or a network error is retried (3 tries
         in all; the same ciphertext to the same URL); a 4xx raises
-        :class:`~wxkit.errors.TransportError` at once.
+        :class:`~wxkit.errors.TransportError` at once. With ``thumbnail``
+        (images and videos only) the request also declares the thumbnail's raw
+        size, raw MD5 and cipher size (``thumb_rawsize`` / ``thumb_rawfilemd5``
+        / ``thumb_filesize``) and the thumbnail, encrypted under the same key,
+        goes to the ``thumb_upload_param`` URL; it is :attr:`UploadedMedia.thumb`.
         """
         data = bytes(data)
+        thumb_data = None if thumbnail is None else bytes(thumbnail)
+        if thumb_data is not None:
+            if media_type not in (MEDIA_IMAGE, MEDIA_VIDEO):
+                raise ConfigError("only images and videos carry a thumbnail")
+            if not thumb_data:
+                raise ConfigError("the thumbnail is empty")
         key = secrets.token_bytes(16)
         filekey = secrets.token_hex(16)
         cipher = encrypt(data, key)
         md5 = hashlib.md5(data).hexdigest()  # noqa: S324 - the protocol's checksum, not a security use
-        answer = await self.call(
-            "ilink/bot/getuploadurl",
-            {
-                "filekey": filekey,
-                "media_type": media_type,
-                "to_user_id": to,
-                "rawsize": len(data),
-                "rawfilemd5": md5,
-                "filesize": padded_size(len(data)),
-                "no_need_thumb": True,
-                "aeskey": key.hex(),
-            },
-        )
+        request: dict[str, Any] = {
+            "filekey": filekey,
+            "media_type": media_type,
+            "to_user_id": to,
+            "rawsize": len(data),
+            "rawfilemd5": md5,
+            "filesize": padded_size(len(data)),
+            "no_need_thumb": thumb_data is None,
+            "aeskey": key.hex(),
+        }
+        thumb_md5 = ""
+        if thumb_data is not None:
+            thumb_md5 = hashlib.md5(thumb_data).hexdigest()  # noqa: S324 - the protocol's checksum
+            request["thumb_rawsize"] = len(thumb_data)
+            request["thumb_rawfilemd5"] = thumb_md5
+            request["thumb_filesize"] = padded_size(len(thumb_data))
+        answer = await self.call("ilink/bot/getuploadurl", request)
+        endpoint_url = self.http.url("ilink/bot/getuploadurl")
         full_url = answer.get("upload_full_url")
         param = answer.get("upload_param")
         if isinstance(full_url, str) and full_url.strip():
             url = full_url.strip()
         elif isinstance(param, str) and param:
-            url = f"{self.cdn_base_url}/upload?encrypted_query_param={quote(param, safe='')}&filekey={filekey}"
+            url = self._cdn_upload_url(param, filekey)
         else:
-            raise ILinkError(
-                -1, "getuploadurl answered no upload URL", method="POST", url=self.http.url("ilink/bot/getuploadurl")
-            )
+            raise ILinkError(-1, "getuploadurl answered no upload URL", method="POST", url=endpoint_url)
+        thumb_url = ""
+        if thumb_data is not None:
+            thumb_param = answer.get("thumb_upload_param")
+            if not isinstance(thumb_param, str) or not thumb_param:
+                raise ILinkError(
+                    -1, "getuploadurl answered no thumb_upload_param for the thumbnail", method="POST", url=endpoint_url
+                )
+            thumb_url = self._cdn_upload_url(thumb_param, filekey)
+        download_param = await self._put_cdn(url, cipher)
+        thumb: UploadedMedia | None = None
+        if thumb_data is not None:
+            thumb_cipher = encrypt(thumb_data, key)
+            thumb_param = await self._put_cdn(thumb_url, thumb_cipher)
+            thumb = UploadedMedia(thumb_param, key.hex(), len(thumb_data), len(thumb_cipher), thumb_md5)
+        return UploadedMedia(download_param, key.hex(), len(data), len(cipher), md5, thumb)
+
+    def _cdn_upload_url(self, param: str, filekey: str) -> str:
+        return f"{self.cdn_base_url}/upload?encrypted_query_param={quote(param, safe='')}&filekey={filekey}"
+
+    async def _put_cdn(self, url: str, cipher: bytes) -> str:
+        """POST ``cipher`` to a CDN upload URL (5xx and network errors retried); return ``x-encrypted-param``."""
         safe_url = url.split("?", 1)[0]
         failure: TransportError | None = None
         for attempt in range(3):
@@ -293,7 +337,7 @@ class AsyncILinkBot:
                 )
             download_param = response.headers.get("x-encrypted-param", "")
             if response.status_code == 200 and download_param:
-                return UploadedMedia(download_param, key.hex(), len(data), len(cipher), md5)
+                return str(download_param)
             failure = TransportError(
                 f"POST {safe_url} answered HTTP {response.status_code} without x-encrypted-param",
                 method="POST",
@@ -320,13 +364,38 @@ class AsyncILinkBot:
         await self.call("ilink/bot/sendmessage", {"msg": msg})
         return client_id
 
-    async def send_image(self, to: str, data: bytes, *, context_token: str) -> str:
-        """Upload an image (encrypted) and send it; return the message's ``client_id``."""
+    async def _read_thumbnail(self, thumbnail: _Thumbnail | None) -> bytes | None:
+        """A thumbnail's bytes (a path is read, in a thread on the async side); ConfigError if unreadable."""
+        if thumbnail is None or isinstance(thumbnail, (bytes, bytearray, memoryview)):
+            return None if thumbnail is None else bytes(thumbnail)
+        if not isinstance(thumbnail, (str, os.PathLike)):
+            raise ConfigError(f"thumbnail must be bytes or a path, not {type(thumbnail).__name__}")
+        path = Path(thumbnail)
+        try:
+            return await asyncio.to_thread(path.read_bytes)  # unasync: return path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the thumbnail {os.fspath(path)}: {type(exc).__name__}") from None
+
+    @staticmethod
+    def _thumb_fields(uploaded: UploadedMedia) -> dict[str, Any]:
+        """``thumb_media`` and ``thumb_size`` (its cipher size) of an outgoing image or video, if it has a thumb."""
+        if uploaded.thumb is None:
+            return {}
+        return {"thumb_media": media_ref(uploaded.thumb), "thumb_size": uploaded.thumb.cipher_size}
+
+    async def send_image(self, to: str, data: bytes, *, context_token: str, thumbnail: _Thumbnail | None = None) -> str:
+        """Upload an image (encrypted) and send it; return the message's ``client_id``.
+
+        ``thumbnail`` (bytes or a file path) is uploaded beside it and sent as
+        ``thumb_media``; by default there is none, as with the reference
+        client (``no_need_thumb``: WeChat shows the image itself).
+        """
         if not context_token:
             raise ConfigError("send_image needs the context_token of the message being answered")
-        uploaded = await self.upload(to, data, media_type=MEDIA_IMAGE)
-        item = {"type": 2, "image_item": {"media": media_ref(uploaded), "mid_size": uploaded.cipher_size}}
-        return await self._send_item(to, item, context_token)
+        thumb = await self._read_thumbnail(thumbnail)
+        uploaded = await self.upload(to, data, media_type=MEDIA_IMAGE, thumbnail=thumb)
+        body = {"media": media_ref(uploaded), "mid_size": uploaded.cipher_size, **self._thumb_fields(uploaded)}
+        return await self._send_item(to, {"type": 2, "image_item": body}, context_token)
 
     async def send_file(self, to: str, data: bytes, *, file_name: str, context_token: str) -> str:
         """Upload a file (encrypted) and send it under ``file_name``; return the message's ``client_id``."""
@@ -339,19 +408,28 @@ class AsyncILinkBot:
         }
         return await self._send_item(to, item, context_token)
 
-    async def send_video(self, to: str, data: bytes, *, context_token: str) -> str:
-        """Upload a video (encrypted) and send it; return the message's ``client_id``."""
+    async def send_video(self, to: str, data: bytes, *, context_token: str, thumbnail: _Thumbnail | None = None) -> str:
+        """Upload a video (encrypted) and send it; return the message's ``client_id``.
+
+        ``thumbnail`` (an image's bytes or a file path: the cover) is uploaded
+        beside it and sent as ``thumb_media``; by default there is none, as
+        with the reference client (``no_need_thumb``).
+        """
         if not context_token:
             raise ConfigError("send_video needs the context_token of the message being answered")
-        uploaded = await self.upload(to, data, media_type=MEDIA_VIDEO)
-        item = {"type": 5, "video_item": {"media": media_ref(uploaded), "video_size": uploaded.cipher_size}}
-        return await self._send_item(to, item, context_token)
+        thumb = await self._read_thumbnail(thumbnail)
+        uploaded = await self.upload(to, data, media_type=MEDIA_VIDEO, thumbnail=thumb)
+        body = {"media": media_ref(uploaded), "video_size": uploaded.cipher_size, **self._thumb_fields(uploaded)}
+        return await self._send_item(to, {"type": 5, "video_item": body}, context_token)
 
-    def _media_source(self, item: Item) -> tuple[str, bytes]:
-        media = getattr(item, "media", None)
+    def _media_source(self, item: Item, thumbnail: bool = False) -> tuple[str, bytes]:
+        media = getattr(item, "thumb_media" if thumbnail else "media", None)
         if not isinstance(media, dict) or not media:
-            raise ConfigError(f"{type(item).__name__} carries no media to download")
-        key_text = item.aeskey if isinstance(item, ImageItem) and item.aeskey else media.get("aes_key")
+            what = "thumbnail" if thumbnail else "media"
+            raise ConfigError(f"{type(item).__name__} carries no {what} to download")
+        key_text = media.get("aes_key") if thumbnail else None
+        if not key_text:
+            key_text = item.aeskey if isinstance(item, ImageItem) and item.aeskey else media.get("aes_key")
         key = parse_aes_key(key_text if isinstance(key_text, str) else "")
         full_url = media.get("full_url")
         if isinstance(full_url, str) and full_url:
@@ -361,13 +439,14 @@ class AsyncILinkBot:
             raise ConfigError("the media has neither full_url nor encrypt_query_param")
         return f"{self.cdn_base_url}/download?encrypted_query_param={quote(param, safe='')}", key
 
-    async def download(self, item: Item) -> bytes:
+    async def download(self, item: Item, *, thumbnail: bool = False) -> bytes:
         """Download and decrypt an item's media (bounded by the client's ``max_download_size``).
 
-        Raises :class:`~wxkit.errors.DecryptError` on a wrong key, length or
-        padding, :class:`~wxkit.errors.TransportError` on a CDN error.
+        ``thumbnail=True``: the thumbnail of an image or video (``thumb_media``)
+        instead. Raises :class:`~wxkit.errors.DecryptError` on a wrong key,
+        length or padding, :class:`~wxkit.errors.TransportError` on a CDN error.
         """
-        url, key = self._media_source(item)
+        url, key = self._media_source(item, thumbnail)
         safe_url = url.split("?", 1)[0]
         response = await self.http.send("GET", url, timeout=(5.0, 60.0), max_size=self.http.max_download_size)
         if response.status_code != 200:
@@ -376,12 +455,12 @@ class AsyncILinkBot:
         body = await self.http.read(response, max_size=self.http.max_download_size, method="GET", url=safe_url)
         return decrypt(body, key)
 
-    async def download_to(self, item: Item, path: str | os.PathLike[str]) -> int:
-        """Stream an item's media to ``path``, decrypting on the way; return the bytes written.
+    async def download_to(self, item: Item, path: str | os.PathLike[str], *, thumbnail: bool = False) -> int:
+        """Stream an item's media (or, with ``thumbnail=True``, its thumbnail) to ``path``, decrypting on the way.
 
-        On any error the partial file is removed.
+        Return the bytes written. On any error the partial file is removed.
         """
-        url, key = self._media_source(item)
+        url, key = self._media_source(item, thumbnail)
         safe_url = url.split("?", 1)[0]
         response = await self.http.send("GET", url, timeout=(5.0, 60.0), stream=True)
         if response.status_code != 200:
@@ -427,11 +506,11 @@ class AsyncILinkBot:
         if isinstance(reply, ILinkTextReply):
             await self.send_text(to, reply.text, context_token=token)
         elif isinstance(reply, ILinkImageReply):
-            await self.send_image(to, reply.data, context_token=token)
+            await self.send_image(to, reply.data, context_token=token, thumbnail=reply.thumbnail)
         elif isinstance(reply, ILinkFileReply):
             await self.send_file(to, reply.data, file_name=reply.file_name, context_token=token)
         else:
-            await self.send_video(to, reply.data, context_token=token)
+            await self.send_video(to, reply.data, context_token=token, thumbnail=reply.thumbnail)
 
     async def typing_ticket(self, user_id: str, *, context_token: str = "") -> str:
         """The typing ticket for ``user_id`` (``getconfig``), cached per user; "" when iLink gives none."""
@@ -458,16 +537,38 @@ class AsyncILinkBot:
         await self.call("ilink/bot/sendtyping", body, read_timeout=10.0)
         return True
 
-    async def _typing(self, message: ILinkMessage, typing: bool) -> None:
-        """The automatic indicator around a handler: failures are logged, never raised."""
-        if not self.typing_indicator or not message.from_user_id:
-            return
+    async def _typing(self, message: ILinkMessage, typing: bool) -> bool:
+        """The automatic indicator around a handler: True if sent; failures are logged, never raised."""
         try:
-            await self.send_typing(message.from_user_id, context_token=message.context_token, typing=typing)
+            return await self.send_typing(message.from_user_id, context_token=message.context_token, typing=typing)
         except ILinkSessionExpired:
             raise
         except (TransportError, ParseError, ILinkError) as exc:
             logger.info("iLink typing indicator failed: %s", type(exc).__name__)
+            return False
+
+    async def _run_handler(self, message: ILinkMessage) -> Any:
+        """Run the message's handler with the automatic "typing..." around it (:attr:`typing_keepalive`)."""
+        handler = self._handler(message)
+        interval = self.typing_keepalive
+        if not message.from_user_id or (interval is None and not self.typing_indicator):
+            return await _resolve(handler(message))
+        started = await self._typing(message, True) if self.typing_indicator else False
+        if interval is None:
+            try:
+                return await _resolve(handler(message))
+            finally:
+                if started:
+                    await self._typing(message, False)
+        keepalive = AsyncTypingKeepAlive(
+            lambda: self._typing(message, True), delay=interval if started else self.typing_delay, interval=interval
+        )
+        try:
+            async with keepalive:
+                return await _resolve(handler(message))
+        finally:
+            if started or keepalive.sent:
+                await self._typing(message, False)
 
     async def notify_start(self) -> None:
         """Tell iLink this bot starts receiving (``msg/notifystart``)."""
@@ -504,11 +605,7 @@ class AsyncILinkBot:
         try:
             reply = await _resolve(self.pre_process(message))
             if reply is None:
-                await self._typing(message, True)
-                try:
-                    reply = await _resolve(self._handler(message)(message))
-                finally:
-                    await self._typing(message, False)
+                reply = await self._run_handler(message)
             reply = await _resolve(self.post_process(message, reply))
             await self.reply(message, reply)
         except ILinkSessionExpired:

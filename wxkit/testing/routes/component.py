@@ -30,13 +30,29 @@
   ``component_access_token``): mini-program login and web OAuth on behalf of
   an authorizer, with the codes and errcodes of the account's own endpoints
   (40029 invalid, 40163 used), 61003 for an account that has not authorized.
+* ``GET /cgi-bin/componentloginpage`` (the PC page, ``mp.weixin.qq.com``'s
+  path) and ``GET /wxaopen/safe/bindcomponent`` (the mobile page,
+  ``open.weixin.qq.com``'s path), both on the ``api`` listener: the
+  authorization page, "clicked" by requesting it. Query: ``component_appid``,
+  ``pre_auth_code``, ``redirect_uri`` (+ ``auth_type`` / ``biz_appid``, as
+  the real page takes them) and the emulator's own ``emu_authorizer_appid``:
+  the account that authorizes (else ``biz_appid``, else the component's
+  ``next_authorizer``). It runs :meth:`~wxkit.testing.open.ComponentState.authorize`
+  (``authorized`` pushed to the component's ``event_target``) and answers
+  302 to ``redirect_uri`` with ``auth_code`` and ``expires_in`` (3600). An
+  unknown platform, a missing or refused (unknown, spent, expired)
+  ``pre_auth_code``, a ``redirect_uri`` that is not http(s), no account, or
+  an ``emu_authorizer_appid`` other than ``biz_appid`` answer a 400 HTML page.
 """
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from ..open import (
+    AUTH_CODE_LIFETIME,
     PRE_AUTH_CODE_LIFETIME,
     AuthorizerState,
     ComponentState,
@@ -45,7 +61,7 @@ from ..open import (
     issue_component_token,
     new_refresh_token,
 )
-from . import EmulatorRequest, Router, WeChatAPIError, as_text, json_object
+from . import EmulatorRequest, EmulatorResponse, Router, WeChatAPIError, as_text, json_object
 
 if TYPE_CHECKING:
     from ..emulator import AppState, Emulator
@@ -155,7 +171,7 @@ def api_get_authorizer_info(emu: Emulator, req: EmulatorRequest) -> dict[str, An
         return {
             "authorizer_info": {
                 "nick_name": f"account {authorizer.appid}",
-                "user_name": f"gh_{authorizer.appid[-8:]}",
+                "user_name": component.user_name(authorizer.appid),
                 "service_type_info": {"id": 2},
                 "verify_type_info": {"id": 0},
                 "principal_name": "emulated company",
@@ -269,3 +285,48 @@ def component_oauth_access_token(emu: Emulator, req: EmulatorRequest) -> dict[st
             raise WeChatAPIError(40163, "code been used")
         entry["used"] = True
         return _issue(emu, app, entry["openid"], entry["scope"])
+
+
+def _page_error(message: str) -> EmulatorResponse:
+    """The authorization page refusing the request: a 400 HTML page."""
+    page = f"<!DOCTYPE html><html><body><p>{html.escape(message)}</p></body></html>"
+    return EmulatorResponse(400, page.encode(), "text/html; charset=utf-8")
+
+
+def _authorization_page(emu: Emulator, req: EmulatorRequest) -> EmulatorResponse:
+    """The authorization page "clicked": authorize, push ``authorized``, redirect with the auth code."""
+    q = req.query
+    component = emu.components.get(q.get("component_appid", ""))
+    if component is None:
+        return _page_error("unknown component_appid")
+    redirect_uri = q.get("redirect_uri", "")
+    if not redirect_uri.startswith(("http://", "https://")):
+        return _page_error("redirect_uri must be an http(s) URL")
+    pre_auth_code = q.get("pre_auth_code", "")
+    if not pre_auth_code:
+        return _page_error("pre_auth_code missing")
+    biz_appid = q.get("biz_appid", "")
+    appid = q.get("emu_authorizer_appid") or biz_appid or component.next_authorizer or ""
+    if not appid:
+        return _page_error("no account authorizes: pass emu_authorizer_appid (or set next_authorizer)")
+    if biz_appid and appid != biz_appid:
+        return _page_error("this page only lets biz_appid authorize")
+    try:
+        code = component.authorize(appid, component.event_target, pre_auth_code=pre_auth_code)
+    except ValueError as exc:
+        return _page_error(str(exc))
+    query = urlencode({"auth_code": code, "expires_in": AUTH_CODE_LIFETIME})
+    location = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{query}"
+    return EmulatorResponse(302, b"", "text/plain; charset=utf-8", {"Location": location})
+
+
+@router.route("GET", "/cgi-bin/componentloginpage", auth=False)
+def componentloginpage(emu: Emulator, req: EmulatorRequest) -> EmulatorResponse:
+    """The PC authorization page (an admin scans its QR code): see the module docstring."""
+    return _authorization_page(emu, req)
+
+
+@router.route("GET", "/wxaopen/safe/bindcomponent", auth=False)
+def bindcomponent(emu: Emulator, req: EmulatorRequest) -> EmulatorResponse:
+    """The mobile authorization page (opened inside WeChat): see the module docstring."""
+    return _authorization_page(emu, req)

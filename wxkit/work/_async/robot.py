@@ -34,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ...core._async.base import UploadFile, _open_upload
+from ...core._loops import LoopLock
 from ...core.http_rules import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMEOUT, Timeout
 from ...core.redact import redact_url
 from ...errors import ConfigError, InvalidArgumentError, TransportError
@@ -125,7 +126,7 @@ class AsyncGroupRobot:
         self._sleep = sleep
         self._clock = clock
         self._sent: collections.deque[float] = collections.deque()
-        self._lock = asyncio.Lock()  # unasync: self._lock = threading.Lock()
+        self._lock = LoopLock()  # unasync: self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"  # never the key
