@@ -525,3 +525,34 @@ def test_fast_registration_result_is_typed(state: ComponentState) -> None:
     assert event.auth_code == "AUTH-SECRET"
     assert event.company == {"name": "Shop Ltd", "code": "91"}
     assert "AUTH-SECRET" not in repr(event)
+
+
+def test_the_ticket_timer_runs_on_the_emulators_clock(wechat_emulator: Emulator, state: ComponentState) -> None:
+    """WeChat pushes a ticket every 10 minutes: the emulator's timer does, as the test moves its clock."""
+    platform = Component(state.appid, "component-secret", TOKEN, AES_KEY, storage=MemoryStorage())
+    platform.http.base_url = wechat_emulator.url
+    with pytest.raises(AccessTokenError, match="ticket"):  # nothing pushed yet
+        platform.get_component_access_token()
+    state.start_ticket_timer(platform)  # the first ticket at once
+    first = platform.storage.get(component_verify_ticket_key(state.appid))
+    assert first in state.verify_tickets
+    wechat_emulator.advance(599)
+    assert len(state.pushes) == 1  # not due yet
+    wechat_emulator.advance(1)
+    assert len(state.pushes) == 2
+    second = platform.storage.get(component_verify_ticket_key(state.appid))
+    assert second in state.verify_tickets
+    assert second != first
+    wechat_emulator.advance(3 * 600)
+    assert len(state.pushes) == 5  # one per interval passed
+    wechat_emulator.advance(7 * 24 * 3600)
+    assert len(state.pushes) == 11  # a week in one step pushes the last few only (MAX_TICKETS_PER_ADVANCE)
+    assert platform.get_component_access_token() == state.token  # from the newest ticket
+    assert all(reply.status == 200 and reply.body == "success" for reply in state.pushes)
+    state.stop_ticket_timer()
+    wechat_emulator.advance(3600)
+    assert len(state.pushes) == 11
+    with pytest.raises(ValueError, match="target"):
+        wechat_emulator.add_component(
+            f"wxc{uuid.uuid4().hex[:14]}", "s", token=TOKEN, aes_key=AES_KEY
+        ).start_ticket_timer()

@@ -624,9 +624,17 @@ class Emulator:
         return self._clock() + self._offset
 
     def advance(self, seconds: float) -> None:
-        """Move the emulator's time forward (expires tokens, closes 48-hour windows...)."""
+        """Move the emulator's time forward (expires tokens, closes 48-hour windows...).
+
+        Timers on the emulator's clock fire as it passes them, after the move:
+        a component's ``component_verify_ticket`` pushes
+        (:meth:`~wxkit.testing.open.ComponentState.start_ticket_timer`).
+        """
         with self.lock:
             self._offset += seconds
+            components = list(self.components.values())
+        for component in components:  # outside the lock: a push may call back into the emulator
+            component.run_due_pushes()
 
     def reset_clock(self) -> None:
         """Undo every :meth:`advance`: the emulator's time is the clock's again."""

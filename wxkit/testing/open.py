@@ -58,8 +58,10 @@ __all__ = [
     "AUTH_CODE_LIFETIME",
     "AuthorizerState",
     "ComponentState",
+    "MAX_TICKETS_PER_ADVANCE",
     "PRE_AUTH_CODE_LIFETIME",
     "ReleaseCheckResult",
+    "TICKET_PUSH_INTERVAL",
     "VERIFY_TICKET_LIFETIME",
     "calling_component",
     "check_verify_ticket",
@@ -71,6 +73,10 @@ __all__ = [
 VERIFY_TICKET_LIFETIME = 12 * 3600
 #: Seconds a pre-auth code is valid (``api_create_preauthcode`` answers ``expires_in`` 1800).
 PRE_AUTH_CODE_LIFETIME = 1800
+#: Seconds between two ``component_verify_ticket`` pushes (WeChat: every 10 minutes).
+TICKET_PUSH_INTERVAL = 600.0
+#: The most tickets one :meth:`Emulator.advance` pushes (an advance of days pushes the last few only).
+MAX_TICKETS_PER_ADVANCE = 6
 #: Seconds an authorization code is valid (the ``authorized`` push's AuthorizationCodeExpiredTime: one hour).
 AUTH_CODE_LIFETIME = 3600
 
@@ -125,6 +131,9 @@ class ComponentState:
     event_target: Any = attrs.field(default=None, repr=False, eq=False)
     #: The account the authorization page authorizes when the request names none (``emu_authorizer_appid``).
     next_authorizer: str | None = None
+    #: The ticket timer (:meth:`start_ticket_timer`): ``(target, interval)``, and when its next push is due.
+    ticket_timer: tuple[Any, float] | None = attrs.field(default=None, repr=False, eq=False)
+    ticket_due: float | None = attrs.field(default=None, repr=False, eq=False)
 
     # -- pushes to the message URL (/$APPID$) -----------------------------------------
     def user_name(self, authorizer_appid: str) -> str:
@@ -275,6 +284,53 @@ class ComponentState:
         ticket = self.issue_verify_ticket()
         self.push_info(target, "component_verify_ticket", ComponentVerifyTicket=ticket)
         return ticket
+
+    # -- the ticket timer, on the emulator's clock --------------------------------------
+    def start_ticket_timer(
+        self, target: Any = None, *, interval: float = TICKET_PUSH_INTERVAL, push_now: bool = True
+    ) -> None:
+        """Push a ``component_verify_ticket`` to ``target`` every ``interval`` seconds of the emulator's time.
+
+        The timer runs on the emulator's clock, which the test moves:
+        :meth:`Emulator.advance` pushes one ticket for every interval it passes
+        (at most :data:`MAX_TICKETS_PER_ADVANCE` at a time; the ticket WeChat
+        pushed last is the one that counts). ``target`` defaults to
+        :attr:`event_target`; ``push_now`` pushes the first ticket at once, as
+        WeChat does within ten minutes of the platform's setup.
+        """
+        target = target if target is not None else self.event_target
+        if target is None:
+            raise ValueError("the ticket timer needs a target: pass one or set component.event_target")
+        if not interval > 0:
+            raise ValueError("interval must be positive")
+        with self.emulator.lock:
+            self.ticket_timer = (target, float(interval))
+            self.ticket_due = self.emulator.now() + (0.0 if push_now else interval)
+        self.run_due_pushes()
+
+    def stop_ticket_timer(self) -> None:
+        """Stop pushing tickets (:meth:`start_ticket_timer`)."""
+        with self.emulator.lock:
+            self.ticket_timer = None
+            self.ticket_due = None
+
+    def run_due_pushes(self) -> int:
+        """Push the tickets the timer owes by the emulator's time now; return how many were pushed."""
+        pushed = 0
+        while pushed < MAX_TICKETS_PER_ADVANCE:
+            with self.emulator.lock:
+                timer, due = self.ticket_timer, self.ticket_due
+                if timer is None or due is None or due > self.emulator.now():
+                    break
+                self.ticket_due = due + timer[1]
+            self.push_verify_ticket(timer[0])
+            pushed += 1
+        with self.emulator.lock:  # past the cap: the next push is the next interval from now
+            if self.ticket_timer is not None and self.ticket_due is not None:
+                now = self.emulator.now()
+                if self.ticket_due <= now:
+                    self.ticket_due = now + self.ticket_timer[1]
+        return pushed
 
     # -- the authorization page ------------------------------------------------------
     def new_pre_auth_code(self) -> str:
