@@ -23,7 +23,7 @@ from wxkit import (
 from wxkit.crypto import MessageCrypto, pkcs7_pad, sha1_signature
 from wxkit.events import ClickEvent, SubscribeEvent, UnknownEvent
 from wxkit.messages import TextMessage, UnknownMessage
-from wxkit.replies import Article, ImageReply, TransferCustomerServiceReply
+from wxkit.replies import Article, EmptyReply, ImageReply, TransferCustomerServiceReply
 from wxkit.testing import Push, WeChatPusher
 
 TOKEN = "app-test-token"
@@ -59,6 +59,8 @@ class Bot(WxApplication):
             return NewsReply([Article("t", "d", "http://p", "http://u")])
         if msg.content == "none":
             return None
+        if msg.content == "empty":
+            return EmptyReply()
         return f"echo:{msg.content}"
 
     def on_subscribe(self, event: SubscribeEvent) -> str:
@@ -126,6 +128,22 @@ def test_safe_mode_push_without_aes_key_configured(plain: WeChatPusher) -> None:
 def test_success_reply_is_not_encrypted(bot: Bot, safe: WeChatPusher) -> None:
     push = safe.text("none")
     assert bot.process(push.params, push.body) == "success"
+
+
+@pytest.mark.parametrize("entry", ["process", "handle", "retry"])
+def test_an_empty_reply_is_an_empty_body_never_encrypted(bot: Bot, safe: WeChatPusher, entry: str) -> None:
+    push = safe.text("empty")
+    if entry == "process":
+        assert bot.process(push.params, push.body) == ""
+        return
+    response = bot.handle("POST", push.params, push.body)
+    assert (response.status, response.body) == (200, "")
+    if entry == "retry":  # WeChat's retry gets the same empty body
+        bot.keep_reply_after = 0.0
+        again = safe.text("empty", MsgId="42")
+        bot.handle("POST", again.params, again.body)
+        retry = bot.handle("POST", again.params, again.body)
+        assert (retry.status, retry.body) == (200, "")
 
 
 def test_reply_types(bot: Bot, plain: WeChatPusher) -> None:

@@ -670,7 +670,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
 
     def _seal_reply(self, body: str, crypto: MessageCrypto | None, receive_id: str) -> str:
         """Encrypt and sign a rendered reply in safe mode (``success`` stays plain)."""
-        if crypto is None or body == "success":
+        if crypto is None or body == "success" or not body:  # the two "no reply" bodies stay plain
             return body
         # The reply carries the receive id the push carried (the same one, unless the check is off).
         # No nonce given: encrypt_reply draws it and the random prefix from one os.urandom call.

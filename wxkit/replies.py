@@ -20,6 +20,7 @@ from .xmlcodec import cdata
 
 __all__ = [
     "Article",
+    "EmptyReply",
     "ImageReply",
     "MusicReply",
     "NewsReply",
@@ -30,6 +31,20 @@ __all__ = [
     "VideoReply",
     "VoiceReply",
 ]
+
+
+class EmptyReply(Reply):
+    """The other "no reply" WeChat documents: an empty body (never encrypted).
+
+    WeChat treats it as ``success``; some checks ask for it by name (the open
+    platform's release check answers ``QUERY_AUTH_CODE`` with it).
+    """
+
+    __slots__ = ()
+
+    def render(self, to_user_name: str, from_user_name: str, create_time: int) -> str:
+        """Return ``""``."""
+        return ""
 
 
 class SuccessReply(Reply):

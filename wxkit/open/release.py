@@ -8,9 +8,9 @@ and sends test messages to the message URL as that account
 
 * the text ``TESTCOMPONENT_MSG_TYPE_TEXT``: answer a text reply
   ``TESTCOMPONENT_MSG_TYPE_TEXT_callback`` at once;
-* the text ``QUERY_AUTH_CODE:<query_auth_code>``: answer nothing at once
-  (wxkit answers ``success``, which WeChat takes as "no reply", as it does
-  an empty body), then trade the code with ``api_query_auth`` (61009, a code
+* the text ``QUERY_AUTH_CODE:<query_auth_code>``: answer an empty body at
+  once (:class:`~wxkit.replies.EmptyReply`, as the check asks), then trade
+  the code with ``api_query_auth`` (61009, a code
   the platform's ``on_authorized`` traded already, is passed over: the
   refresh token it stored serves) and send the customer-service text
   ``<query_auth_code>_from_api`` to the sender through the account's
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._eventbase import Event
 from ..messages import TextMessage
+from ..replies import EmptyReply
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -128,7 +129,7 @@ def _answer_later(app: BaseApplication, message: TextMessage) -> HandlerResult:
             return answer
 
         _later.submit(client, getattr(app, "reply_executor", None), message.from_user_name, work, ())
-    return None
+    return EmptyReply()  # "回复空串": the documented empty body
 
 
 def _spent(exc: Exception) -> None:
