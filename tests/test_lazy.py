@@ -181,7 +181,8 @@ def test_attach_on_a_module_takes_names_from_a_module_beside_it(package: Any) ->
 # -- regex ---------------------------------------------------------------------------------------------
 def test_regex_compiles_on_first_use_and_keeps_the_method() -> None:
     pattern = regex(r"a(b+)", re.IGNORECASE)
-    assert vars(pattern) == {"_args": (r"a(b+)", re.IGNORECASE)}  # nothing compiled yet
+    assert vars(pattern)["_args"] == (r"a(b+)", re.IGNORECASE)
+    assert not any(name in vars(pattern) for name in ("match", "fullmatch", "sub"))  # nothing compiled yet
     assert "a(b+)" in repr(pattern)
     found = pattern.fullmatch("ABB")
     assert found is not None
@@ -193,6 +194,22 @@ def test_regex_compiles_on_first_use_and_keeps_the_method() -> None:
     assert pattern.flags & re.IGNORECASE
     data = regex(rb"<(\w+)>")
     assert data.findall(b"<a><bc>") == [b"a", b"bc"]
+
+
+def test_regex_rebinds_its_modules_global_to_the_compiled_pattern() -> None:
+    """The module's functions read the real pattern after the first use: no stand-in on a hot path."""
+    module: dict[str, Any] = {"regex": regex}
+    exec("PATTERN = regex(r'x+')\ndef use(text):\n    return PATTERN.fullmatch(text)", module)
+    stand_in = module["PATTERN"]
+    assert not isinstance(stand_in, re.Pattern)
+    assert module["use"]("xxx") is not None
+    assert isinstance(module["PATTERN"], re.Pattern)  # rebound in the module's globals
+    assert module["PATTERN"].pattern == "x+"
+    assert stand_in.fullmatch("xy") is None  # a reference kept elsewhere still works
+    from wxkit import xmlcodec
+
+    xmlcodec.parse_xml("<xml><A>1</A></xml>")
+    assert isinstance(xmlcodec._FLAT_ITEM, re.Pattern)  # the inbound core's patterns, after one push
 
 
 def test_regex_is_not_mistaken_for_other_protocols() -> None:

@@ -129,20 +129,34 @@ def regex(pattern: str | bytes, flags: int = 0) -> re.Pattern[str] | re.Pattern[
     later reads are plain attribute reads. Use it for patterns used through
     their methods only (not ``isinstance(p, re.Pattern)``).
     """
-    return cast("re.Pattern[str] | re.Pattern[bytes]", _Regex(pattern, flags))
+    home = sys._getframe(1).f_globals  # the module whose global the stand-in becomes (see _Regex)
+    return cast("re.Pattern[str] | re.Pattern[bytes]", _Regex(pattern, flags, home))
 
 
 class _Regex:
-    """What :func:`regex` returns: compiles its pattern on the first attribute read."""
+    """What :func:`regex` returns: compiles its pattern on the first attribute read.
 
-    def __init__(self, pattern: str | bytes, flags: int) -> None:
+    The module that made it (its globals, read from the caller's frame) then
+    has every global name bound to this stand-in rebound to the compiled
+    pattern: the functions of that module read the real pattern from then on,
+    with no stand-in in the way of a hot path.
+    """
+
+    def __init__(self, pattern: str | bytes, flags: int, home: dict[str, Any] | None = None) -> None:
         self._args: tuple[Any, int] = (pattern, flags)  # str or bytes: re.compile's AnyStr, per pattern
+        self._home = home
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # copy / pickle probes: not the pattern's
+        if name.startswith("__") or name == "_home":  # copy / pickle probes: not the pattern's
             raise AttributeError(name)
-        value = getattr(re.compile(*self._args), name)
-        setattr(self, name, value)  # the next read finds it in the instance's __dict__
+        compiled = re.compile(*self._args)
+        home = self.__dict__.pop("_home", None)
+        if home is not None:
+            for key, value in list(home.items()):
+                if value is self:
+                    home[key] = compiled
+        value = getattr(compiled, name)
+        setattr(self, name, value)  # references kept elsewhere find it in the instance's __dict__
         return value
 
     def __repr__(self) -> str:

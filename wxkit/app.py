@@ -1015,6 +1015,7 @@ _DEFAULT_PRE = BaseApplication.pre_process
 _DEFAULT_POST = BaseApplication.post_process
 #: The sync path runs _dispatch_direct unless a subclass overrides _dispatch_flow.
 _BASE_DISPATCH_FLOW = BaseApplication._dispatch_flow
+_BASE_PROCESS = BaseApplication.process
 
 
 class WxApplication(BaseApplication):
@@ -1141,11 +1142,13 @@ class WxApplication(BaseApplication):
         this call (multi-account servers); the replay storage is shared.
         ``authorizer_appid``: the account an ``open_platform`` push is for.
         """
+        if not (token or app_id or aes_key or authorizer_appid or self.open_platform):  # the common call
+            return _BASE_PROCESS(self, params, xml)
         reset = self._enter_authorizer(authorizer_appid) if (self.open_platform or authorizer_appid) else None
         try:
             if token or app_id or aes_key:
                 return self._with_credentials(token, app_id, aes_key).process(params, xml)
-            return super().process(params, xml)
+            return _BASE_PROCESS(self, params, xml)
         finally:
             if reset is not None:
                 _AUTHORIZER.reset(reset)
