@@ -6,7 +6,7 @@ import asyncio
 import io
 import threading
 import warnings
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from starlette.applications import Starlette
@@ -245,3 +245,21 @@ def test_sync_adapters_refuse_an_async_bot(pushes):
     }
     with pytest.raises(ConfigError, match=r"on_text.*handle_async"):
         make_wsgi_app(bot)(environ, lambda *args: None)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [b"echostr=abc&signature=s", b"echostr=%E4%B8%AD+x&a", "echostr=中 é".encode(), b"echostr=\xff\xfe&&=v"],
+)
+def test_query_strings_are_read_as_parse_qs_of_the_utf8_text(query):
+    """The fast split of plain ASCII and the parse_qs path give what parse_qs of the decoded text gives."""
+    seen = []
+
+    class Recorder(EchoBot):
+        async def handle_async(self, method, params, body, **kwargs):
+            seen.append(params)
+            return await super().handle_async(method, params, body, **kwargs)
+
+    app = make_asgi_app(Recorder(token="t"))
+    run(app, http_scope("GET", query), [])
+    assert seen == [parse_qs(query.decode("utf-8", "replace"), keep_blank_values=True)]

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
 from ..app import WxResponse, _path_appid
+from .wsgi import _query_params
 
 if TYPE_CHECKING:
     from ..app import BaseApplication
@@ -83,8 +83,8 @@ class _ASGIAdapter:
         if isinstance(body, WxResponse):
             response = body
         else:
-            query = bytes(scope.get("query_string") or b"").decode("utf-8", "replace")
-            params = parse_qs(query, keep_blank_values=True)
+            # latin-1 keeps the raw bytes; _query_params splits WeChat's plain ASCII directly, else decodes UTF-8
+            params = _query_params(bytes(scope.get("query_string") or b"").decode("latin-1"))
             if getattr(self.app, "open_platform", False):  # the message URL's /$APPID$ (the last segment)
                 appid = _path_appid(str(scope.get("path") or ""))
                 response = await self.app.handle_async(method, params, body, authorizer_appid=appid)  # type: ignore[call-arg]  # a WxApplication's
