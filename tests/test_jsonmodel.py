@@ -79,3 +79,14 @@ def test_wecom_renames_and_id_lists() -> None:
     w = ContactWay.from_dict({"config_id": "c", "user": ["u"], "party": [2]})
     assert (w.users, w.parties, w.skip_verify) == (("u",), (2,), True)
     assert DeptUser.from_dict({"userid": "u"}).department == 0
+
+
+@pytest.mark.parametrize("value", ["²", "1²", "--1", "-", "٣", "+1", "1_000", " - 1"])
+def test_integer_text_that_int_refuses_is_a_parse_error(value: str) -> None:
+    """Text ``isdigit`` accepts but ``int`` refuses (or reads as other digits) is a ParseError, not ValueError."""
+    with pytest.raises(ParseError, match="count must be an integer"):
+        Sample.from_dict({"ident": "a", "count": value})
+
+
+def test_integer_text_still_reads_signed_decimal() -> None:
+    assert [Sample.from_dict({"ident": "a", "count": v}).count for v in ("-12", " 7 ", "0")] == [-12, 7, 0]

@@ -122,6 +122,24 @@ def test_public_import_paths_keep_working() -> None:
     _loaded_after(code)
 
 
+def test_moved_classes_keep_their_public_module_for_pickles() -> None:
+    """Pickles name wxkit.messages / wxkit.replies (stable), not the private modules the classes live in."""
+    import pickle
+
+    from wxkit.messages import TextMessage
+    from wxkit.replies import Reply, TextReply
+
+    message = TextMessage.from_dict(
+        {"ToUserName": "gh", "FromUserName": "o", "CreateTime": "1", "MsgType": "text", "Content": "hi", "MsgId": "9"}
+    )
+    data = pickle.dumps(message)
+    assert b"wxkit.messages" in data
+    assert b"_messagetypes" not in data
+    assert pickle.loads(data) == message
+    assert (TextMessage.__module__, Reply.__module__) == ("wxkit.messages", "wxkit.replies")
+    assert pickle.loads(pickle.dumps(TextReply("x"))) == TextReply("x")
+
+
 def test_every_top_level_name_resolves() -> None:
     for name in wxkit.__all__:
         assert getattr(wxkit, name) is not None

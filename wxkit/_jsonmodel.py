@@ -77,8 +77,11 @@ def integer(data: Mapping[str, Any], name: str, default: int = 0, *, required: b
         return default
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) <= 20:
-        return int(value)
+    if isinstance(value, str) and len(value) <= 20:
+        digits = value.strip()
+        digits = digits[1:] if digits.startswith("-") else digits
+        if digits.isascii() and digits.isdigit():  # not "--1" or "²", which int() refuses
+            return int(value)
     raise ParseError(f"{name} must be an integer")
 
 

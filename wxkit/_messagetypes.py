@@ -114,3 +114,8 @@ MESSAGE_CLASSES: tuple[type[Message], ...] = (
     LocationMessage,
     LinkMessage,
 )
+
+# Public home: pickles, reprs and docs name wxkit.messages (which loads this module on first use), not this module.
+for _cls in MESSAGE_CLASSES:
+    _cls.__module__ = "wxkit.messages"
+del _cls

@@ -45,3 +45,6 @@ def _render(to_user_name: str, from_user_name: str, create_time: int, msg_type: 
 def _text_body(content: str) -> str:
     """A text reply's element (``TextReply._body``; the application renders a handler's ``str`` with it)."""
     return f"<Content>{cdata(content)}</Content>"
+
+
+Reply.__module__ = "wxkit.replies"  # its public home (wxkit.replies re-exports it): pickles and docs name that

@@ -158,9 +158,22 @@ def _param(params: Mapping[str, Any] | None, name: str) -> str:
     return str(value)
 
 
+_APPID_HEX = frozenset("0123456789abcdef")
+
+
 def _path_appid(path: str) -> str:
-    """The authorizer appid in an open-platform message URL: the path's last segment (``/wx/<appid>``)."""
-    return path.rstrip("/").rpartition("/")[2]
+    """The authorizer appid in an open-platform message URL's path.
+
+    WeChat puts ``$APPID$`` anywhere in the path (its documentation's own
+    example is ``/$APPID$/revice``): the last segment shaped like a WeChat
+    appid (``wx`` and 16 hex digits) is taken, else the last segment
+    (``/wx/<appid>``, e.g. the emulator's made-up appids).
+    """
+    segments = path.rstrip("/").split("/")
+    for segment in reversed(segments):
+        if len(segment) == 18 and segment.startswith("wx") and _APPID_HEX.issuperset(segment[2:]):
+            return segment
+    return segments[-1]
 
 
 def _callable_name(func: Callable[..., Any]) -> str:
@@ -1101,6 +1114,8 @@ class WxApplication(BaseApplication):
             self.allow_plaintext = False
         if self.release_check and not self.open_platform:
             raise ConfigError("release_check is for open_platform applications")
+        if self.release_check and self.component is None:  # here, not at the check's QUERY_AUTH_CODE push
+            raise ConfigError("release_check needs the platform's component (Component.application() sets it)")
         self._overrides: dict[tuple[str | None, str | None, str | None], WxApplication] = {}
 
     def __repr__(self) -> str:

@@ -339,6 +339,9 @@ def test_a_client_in_use_by_another_running_loop_says_so(wechat_emulator: Emulat
         assert started.wait(10)
         with pytest.raises(ConfigError, match="another running event loop"):
             run(lambda: client.get(ECHO))
+        with pytest.raises(ConfigError, match="close it from that loop"):  # not that loop's pool, from here
+            run(client.aclose)
+        assert not client.http.session.is_closed
     finally:
         release.set()
         holder.join(10)
@@ -426,6 +429,24 @@ def test_default_timeouts_match_the_sync_client(wechat_emulator: Emulator, wecha
                 await client.post(ECHO, {"x": 1})
                 assert seen[-1] == {"connect": 2.0, "read": 4.0, "write": 4.0, "pool": 2.0}
         await bare.aclose()
+
+    run(scenario)
+
+
+def test_per_call_timeouts_do_not_grow_the_client(wechat_emulator: Emulator, wechat_app: AppState) -> None:
+    """A timeout computed per call (each one different) is applied, and the client keeps a bounded cache of them."""
+    seen: list[dict[str, Any]] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"])
+
+    async def scenario() -> None:
+        session = httpx.AsyncClient(event_hooks={"request": [hook]})
+        async with session, _client(wechat_emulator, wechat_app, session=session) as client:
+            for n in range(100):
+                await client.get(ECHO, timeout=5 + n / 1000)
+                assert seen[-1]["read"] == 5 + n / 1000
+            assert len(client.http._timeouts) <= 32
 
     run(scenario)
 

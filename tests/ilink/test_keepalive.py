@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from wxkit.errors import ConfigError
 from wxkit.ilink import ILinkMessage
 from wxkit.ilink.keepalive import TYPING_KEEPALIVE, AsyncTypingKeepAlive, TypingKeepAlive
 from wxkit.testing.ilink import ILinkEmulator
@@ -200,3 +201,25 @@ def test_a_cancelled_handler_ends_its_keepalive() -> None:
         return keep._task.done()
 
     assert asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("interval", [0, -1.0, float("nan"), float("inf"), "5", True])
+def test_a_keepalive_interval_that_is_not_a_positive_number_is_a_config_error(
+    ilink: ILinkEmulator, make_bot: Any, interval: Any
+) -> None:
+    # 0 (or less) once meant sendtyping as fast as iLink answered, for as long as the handler ran.
+    with pytest.raises(ConfigError, match="typing_keepalive"):
+        TypingKeepAlive(lambda: None, delay=0.0, interval=interval)
+    with pytest.raises(ConfigError, match="typing_keepalive"):
+        AsyncTypingKeepAlive(_astart_noop, delay=0.0, interval=interval)
+    with pytest.raises(ConfigError, match="typing_delay"):
+        TypingKeepAlive(lambda: None, delay=float("nan"), interval=1.0)
+    mixin = type("Zero", (), {"typing_keepalive": interval, "on_text": lambda self, message: "hi"})
+    account = ilink.add_bot()
+    with pytest.raises(ConfigError, match="typing_keepalive"):
+        make_bot(mixin, account.bot_token)  # at once, not on every message
+    assert account.typing == []
+
+
+async def _astart_noop() -> None:
+    return None

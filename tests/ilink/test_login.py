@@ -130,11 +130,13 @@ def test_scaned_but_redirect_moves_the_polling_to_the_redirect_host(ilink: ILink
     assert credentials.bot_id == "idc@im.bot"
 
 
-def test_a_malformed_redirect_host_is_ignored(ilink: ILinkEmulator, make_login: Any) -> None:
+@pytest.mark.parametrize("host", ["evil.example/x?@y", "127.0.0.1:99999", "127.0.0.1:0"])
+def test_a_malformed_redirect_host_is_ignored(ilink: ILinkEmulator, make_login: Any, host: str) -> None:
+    # A port out of range once made the async login raise a bare ExceptionGroup, the sync one poll in vain.
     login = make_login()
     ilink.inject(
         "ilink/bot/get_qrcode_status",
-        body=b'{"status": "scaned_but_redirect", "redirect_host": "evil.example/x?@y"}',
+        body=b'{"status": "scaned_but_redirect", "redirect_host": "%s"}' % host.encode(),
     )
 
     def on_status(status: QRStatus) -> None:
@@ -167,8 +169,11 @@ def test_too_many_wrong_verify_codes_block_the_code_and_a_new_one_is_shown(
     assert len(shown) == 2
     assert credentials.bot_token in ilink.accounts
     # The new code's polls carry no stale verify code.
-    second = [r for r in ilink.requests if r["path"] == "ilink/bot/get_qrcode_status"][-1]
-    assert second["origin"] == "main"
+    polls = [r for r in ilink.requests if r["path"] == "ilink/bot/get_qrcode_status"]
+    second = [r for r in polls if r["query"]["qrcode"] == shown[1].qrcode]
+    assert second
+    assert all("verify_code" not in r["query"] and r["origin"] == "main" for r in second)
+    assert any(r["query"].get("verify_code") == "0000" for r in polls)  # the first code's did
 
 
 def test_an_already_bound_account_is_an_error(ilink: ILinkEmulator, make_login: Any) -> None:
@@ -219,3 +224,21 @@ def test_the_async_login_calls_its_storage_off_the_event_loop(ilink: ILinkEmulat
     assert loaded == creds
     assert len(storage.threads) == 2
     assert loop_thread not in storage.threads
+
+
+def test_a_failed_status_poll_pauses_before_the_next(ilink: ILinkEmulator, make_login: Any, bot_kind: str) -> None:
+    """A network that is down answers at once: the login pauses between polls instead of hammering it."""
+    pauses: list[float] = []
+    if bot_kind == "sync":
+        sleep: Any = pauses.append
+    else:
+
+        async def sleep(seconds: float) -> None:
+            pauses.append(seconds)
+
+    login = make_login(sleep=sleep)
+    ilink.inject("ilink/bot/get_qrcode_status", drop=True, times=6)  # dropped, and the re-send of each too
+    with pytest.raises(ILinkError, match="not confirmed after 3 polls"):
+        login.wait(lambda code: None, max_polls=3)
+    assert len(pauses) == 3
+    assert all(pause >= 1.0 for pause in pauses)

@@ -256,6 +256,10 @@ def test_thumbnail_bad_input(ilink: ILinkEmulator, make_bot: Any, tmp_path: Path
         bot.send_image(ALICE, DATA, context_token=token, thumbnail=123)
     with pytest.raises(ConfigError, match="only images and videos"):
         bot.upload(ALICE, DATA, media_type=3, thumbnail=THUMB)
+    with pytest.raises(ConfigError, match="thumbnail must be bytes, not int"):  # bytes(123) would be 123 zeros
+        bot.upload(ALICE, DATA, media_type=1, thumbnail=123)
+    with pytest.raises(ConfigError, match="the media must be bytes, not int"):
+        bot.upload(ALICE, 64, media_type=1)
     # An iLink that gives no thumbnail upload URL is a clear error, not a message without its thumbnail.
     ilink.inject("ilink/bot/getuploadurl", body=b'{"ret": 0, "upload_param": "up-x"}')
     with pytest.raises(ILinkError, match="thumb_upload_param"):
@@ -290,3 +294,23 @@ def test_the_emulator_checks_the_declared_thumbnail(ilink: ILinkEmulator, make_b
     wrong = bot.http.send("POST", upload, data=encrypt(b"54321", key))  # declared MD5 does not match
     assert wrong.status_code == 400
     assert "mismatch" in wrong.headers["x-error-message"]
+
+
+def test_media_keys_stay_out_of_the_reprs_of_received_items() -> None:
+    from wxkit.ilink.types import parse_message
+
+    key = os.urandom(16)
+    as_b64 = base64.b64encode(key.hex().encode("ascii")).decode("ascii")
+    media = {"encrypt_query_param": "dl-x", "aes_key": as_b64, "encrypt_type": 1}
+    items = [
+        {"type": 2, "image_item": {"media": media, "aeskey": key.hex(), "thumb_media": media}},
+        {"type": 3, "voice_item": {"media": media, "text": "hi"}},
+        {"type": 4, "file_item": {"media": media, "file_name": "a.pdf", "len": "3"}},
+        {"type": 5, "video_item": {"media": media, "thumb_media": media}},
+    ]
+    message = parse_message({"message_id": "1", "from_user_id": ALICE, "item_list": items})
+    assert len(message.items) == 4
+    shown = repr(message) + "".join(repr(item) for item in message.items)
+    assert key.hex() not in shown
+    assert as_b64 not in shown
+    assert "a.pdf" in shown  # the rest is still shown

@@ -533,26 +533,50 @@ def test_the_ticket_timer_runs_on_the_emulators_clock(wechat_emulator: Emulator,
     platform.http.base_url = wechat_emulator.url
     with pytest.raises(AccessTokenError, match="ticket"):  # nothing pushed yet
         platform.get_component_access_token()
-    state.start_ticket_timer(platform)  # the first ticket at once
-    first = platform.storage.get(component_verify_ticket_key(state.appid))
-    assert first in state.verify_tickets
-    wechat_emulator.advance(599)
-    assert len(state.pushes) == 1  # not due yet
-    wechat_emulator.advance(1)
-    assert len(state.pushes) == 2
-    second = platform.storage.get(component_verify_ticket_key(state.appid))
-    assert second in state.verify_tickets
-    assert second != first
-    wechat_emulator.advance(3 * 600)
-    assert len(state.pushes) == 5  # one per interval passed
-    wechat_emulator.advance(7 * 24 * 3600)
-    assert len(state.pushes) == 11  # a week in one step pushes the last few only (MAX_TICKETS_PER_ADVANCE)
-    assert platform.get_component_access_token() == state.token  # from the newest ticket
-    assert all(reply.status == 200 and reply.body == "success" for reply in state.pushes)
-    state.stop_ticket_timer()
-    wechat_emulator.advance(3600)
-    assert len(state.pushes) == 11
+    try:  # the emulator is the session's: its clock and this timer must not outlive the test
+        state.start_ticket_timer(platform)  # the first ticket at once
+        first = platform.storage.get(component_verify_ticket_key(state.appid))
+        assert first in state.verify_tickets
+        wechat_emulator.advance(599)
+        assert len(state.pushes) == 1  # not due yet
+        wechat_emulator.advance(1)
+        assert len(state.pushes) == 2
+        second = platform.storage.get(component_verify_ticket_key(state.appid))
+        assert second in state.verify_tickets
+        assert second != first
+        wechat_emulator.advance(3 * 600)
+        assert len(state.pushes) == 5  # one per interval passed
+        wechat_emulator.advance(7 * 24 * 3600)
+        assert len(state.pushes) == 11  # a week in one step pushes the last few only (MAX_TICKETS_PER_ADVANCE)
+        assert platform.get_component_access_token() == state.token  # from the newest ticket
+        assert all(reply.status == 200 and reply.body == "success" for reply in state.pushes)
+        state.stop_ticket_timer()
+        wechat_emulator.advance(3600)
+        assert len(state.pushes) == 11
+    finally:
+        state.stop_ticket_timer()
+        wechat_emulator.reset_clock()
+        platform.close()
     with pytest.raises(ValueError, match="target"):
         wechat_emulator.add_component(
             f"wxc{uuid.uuid4().hex[:14]}", "s", token=TOKEN, aes_key=AES_KEY
         ).start_ticket_timer()
+
+
+def test_the_authorized_push_states_the_codes_expiry_on_the_emulators_clock(
+    wechat_emulator: Emulator, state: ComponentState
+) -> None:
+    seen: list[AuthorizedEvent] = []
+
+    class Platform(Component):
+        def on_authorized(self, event: AuthorizedEvent) -> None:
+            seen.append(event)
+
+    platform = Platform(state.appid, "component-secret", TOKEN, AES_KEY, storage=MemoryStorage())
+    try:
+        wechat_emulator.advance(86_400)  # a day later on the emulator's clock
+        state.authorize("wx_later", platform)
+        assert seen[0].authorization_code_expired_time == int(wechat_emulator.now()) + AUTH_CODE_LIFETIME
+    finally:
+        wechat_emulator.reset_clock()
+        platform.close()

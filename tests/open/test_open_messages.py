@@ -185,6 +185,17 @@ def test_two_authorizers_messages_through_one_application(state: ComponentState,
     assert [m.authorizer_appid for m in app.seen] == ["wx_shop", "wx_cafe"]
 
 
+def test_appid_inside_the_path_as_wechats_documented_example(state: ComponentState, serve_messages: Any) -> None:
+    # WeChat's message-push page: "https://www.qq.com/$APPID$/revice" is pushed to as /wxba5fad812f8e6fb9/revice
+    app, url = serve_messages()
+    url = url.replace("/wx/$APPID$", "/$APPID$/revice")
+    appid = "wxba5fad812f8e6fb9"
+    reply = state.push_message(url, appid, state.pusher(appid).text("hi"))
+    assert reply.status == 200
+    assert reply.content == f"{appid}|{state.user_name(appid)}|hi"  # not "revice"
+    assert [m.authorizer_appid for m in app.seen] == [appid]
+
+
 def test_replay_keys_are_per_account(platform: Platform, state: ComponentState) -> None:
     app = platform.application(Bot)
     same = {"MsgId": "5000000001", "CreateTime": "1700000000", "FromUserName": "o_same"}
@@ -276,6 +287,13 @@ def test_missing_malformed_or_refused_appid(platform: Platform, state: Component
         Bot(token=TOKEN, open_platform=True)  # pushes are always encrypted: the platform's key is needed
     with pytest.raises(ConfigError):
         Bot(token=TOKEN, release_check=True)
+
+
+def test_release_check_without_a_component_is_refused_at_construction(platform: Platform) -> None:
+    # else the check's QUERY_AUTH_CODE push fails only in the background, with a log line
+    with pytest.raises(ConfigError, match="component"):
+        Bot(token=TOKEN, aes_key=AES_KEY, app_id=platform.component_appid, open_platform=True, release_check=True)
+    platform.application(Bot, release_check=True)  # Component.application() passes itself
 
 
 def test_release_check_passes(state: ComponentState, serve_messages: Any) -> None:

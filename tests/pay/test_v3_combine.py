@@ -420,3 +420,23 @@ def test_combine_query_and_close_are_retried(wechat_emulator: Emulator, env: Env
     client.combine.close("combine-0016", ["sub-0000", "sub-0001"])
     assert (query.fired, close.fired) == (1, 1)
     assert {s["trade_state"] for s in client.combine.query("combine-0016")["sub_orders"]} == {"CLOSED"}
+
+
+def test_a_paid_combine_order_of_a_known_app_is_known_to_the_shipping_api(
+    wechat_emulator: Emulator, make_pay_client: Any
+) -> None:
+    """Each sub-order is a payment the mini program must ship (upload_combined_shipping_info), as a single order is."""
+    from wxkit.testing.miniprogram import miniprogram_state
+
+    app = wechat_emulator.add_app(f"wx_combine_ship_{wechat_emulator.next_id()}", "secret")
+    merchant, client = make_pay_client(appid=app.appid)
+    client.combine.jsapi("combine-ship-1", subs(), OPENID, notify_url=NOTIFY)
+    paid = complete_combine_payment(wechat_emulator, merchant, "combine-ship-1")
+    known = miniprogram_state(app).orders
+    assert sorted(known) == sorted(s["transaction_id"] for s in paid["sub_orders"])
+    assert sorted((o["openid"], o["mchid"], o["out_trade_no"], o["paid_amount"]) for o in known.values()) == [
+        (OPENID, merchant.mchid, "sub-0000", 100),
+        (OPENID, merchant.mchid, "sub-0001", 100),
+    ]
+    complete_combine_payment(wechat_emulator, merchant, "combine-ship-1")  # paying again registers nothing new
+    assert len(miniprogram_state(app).orders) == 2

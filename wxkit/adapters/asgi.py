@@ -85,7 +85,7 @@ class _ASGIAdapter:
         else:
             # latin-1 keeps the raw bytes; _query_params splits WeChat's plain ASCII directly, else decodes UTF-8
             params = _query_params(bytes(scope.get("query_string") or b"").decode("latin-1"))
-            if getattr(self.app, "open_platform", False):  # the message URL's /$APPID$ (the last segment)
+            if getattr(self.app, "open_platform", False):  # the message URL's /$APPID$ (see _path_appid)
                 appid = _path_appid(str(scope.get("path") or ""))
                 response = await self.app.handle_async(method, params, body, authorizer_appid=appid)  # type: ignore[call-arg]  # a WxApplication's
             else:

@@ -51,7 +51,7 @@ def make_wsgi_app(app: BaseApplication) -> WSGIApplication:
             response = body
         else:
             params = _query_params(query)
-            if getattr(app, "open_platform", False):  # the message URL's /$APPID$ (the last segment)
+            if getattr(app, "open_platform", False):  # the message URL's /$APPID$ (see _path_appid)
                 path = str(environ.get("PATH_INFO") or "").encode("latin-1", "replace").decode("utf-8", "replace")
                 response = app.handle(method, params, body, authorizer_appid=_path_appid(path))  # type: ignore[call-arg]  # a WxApplication's
             else:

@@ -84,6 +84,12 @@ class _ReadFailed(Exception):
 #: An ``ssl.SSLContext`` is safe to share between pools, threads and event loops.
 _TLS_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
 _TLS_LOCK = threading.Lock()
+#: Binding a client's pool to an event loop (AsyncHTTPClient._bind): rare, so one lock for every client.
+_BIND_LOCK = threading.Lock()
+
+
+#: How many distinct ``(connect, read)`` timeouts a client keeps its ``httpx.Timeout`` of.
+_MAX_TIMEOUTS = 32
 
 
 def _tls_context(httpx: Any) -> ssl.SSLContext:
@@ -117,7 +123,7 @@ class AsyncHTTPClient:
 
     #: The deadline of each streamed response still to be read (gone with the response).
     _deadlines: weakref.WeakKeyDictionary[httpx.Response, Deadline]
-    #: The ``httpx.Timeout`` of each ``(connect, read)`` pair, made once.
+    #: The ``httpx.Timeout`` of each ``(connect, read)`` pair, made once (the first :data:`_MAX_TIMEOUTS` pairs).
     _timeouts: dict[tuple[float, float], httpx.Timeout]
 
     def __init__(
@@ -165,7 +171,14 @@ class AsyncHTTPClient:
         return session
 
     def _bind(self, running: asyncio.AbstractEventLoop, method: str, safe_url: str) -> None:
-        """Use the pool on ``running``: the first loop binds it; after that loop has gone, a new pool is opened."""
+        """Use the pool on ``running``: the first loop binds it; after that loop has gone, a new pool is opened.
+
+        Under a lock: two threads whose first calls race must not both bind (one of them gets ConfigError).
+        """
+        with _BIND_LOCK:
+            self._bind_locked(running, method, safe_url)
+
+    def _bind_locked(self, running: asyncio.AbstractEventLoop, method: str, safe_url: str) -> None:
         state = loop_changed(self._loop, running)
         if state == "rebind" and self._loop is not None and not self.session.is_closed:
             if not self._own_session:
@@ -186,10 +199,17 @@ class AsyncHTTPClient:
         """Close the connection pool (a session given by the caller is left open)."""
         if self._own_session:
             running = asyncio.get_running_loop()
-            if self._loop is not None and loop_changed(self._loop, running) == "rebind":
-                # The pool's connections belong to a loop that has ended and cannot be closed from this one.
-                self.session = self._new_session()
-                self._loop = running
+            with _BIND_LOCK:
+                state = loop_changed(self._loop, running) if self._loop is not None else "same"
+                if state == "foreign":
+                    raise ConfigError(
+                        "aclose(): this async client is in use by another running event loop (thread): "
+                        "close it from that loop"
+                    )
+                if state == "rebind":
+                    # The pool's connections belong to a loop that has ended and cannot be closed from this one.
+                    self.session = self._new_session()
+                    self._loop = running
             await self.session.aclose()
 
     async def pause(self, attempt: int) -> None:
@@ -215,9 +235,9 @@ class AsyncHTTPClient:
         if left >= connect and left >= read:  # the common case: the deadline is further away than the timeouts
             cached = self._timeouts.get((connect, read))
             if cached is None:
-                cached = self._timeouts[(connect, read)] = self._httpx.Timeout(
-                    connect=connect, read=read, write=read, pool=connect
-                )
+                cached = self._httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+                if len(self._timeouts) < _MAX_TIMEOUTS:  # per-call timeouts may all differ: a bounded cache
+                    self._timeouts[(connect, read)] = cached
             return cached
         connect, read = min(connect, left), min(read, left)
         return self._httpx.Timeout(connect=connect, read=read, write=read, pool=connect)  # type: ignore[no-any-return]

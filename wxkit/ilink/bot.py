@@ -36,7 +36,7 @@ from ..errors import ConfigError, ParseError, StorageError, TransportError
 from ..jsoncodec import load_json
 from ..storage import MemoryStorage, Storage, claim
 from .errors import ILinkError, ILinkSessionExpired
-from .keepalive import TYPING_DELAY, TYPING_KEEPALIVE, TypingKeepAlive
+from .keepalive import TYPING_DELAY, TYPING_KEEPALIVE, TypingKeepAlive, _check_timing
 from .media import (
     DEFAULT_CDN_BASE_URL,
     MEDIA_FILE,
@@ -82,6 +82,15 @@ __all__ = ["ILinkBot"]
 logger = logging.getLogger("wxkit.ilink")
 
 _Sleep = Callable[[float], None]
+
+
+def _as_bytes(value: Any, what: str) -> bytes:
+    """``value`` as bytes; anything else is a ConfigError (``bytes(123)`` would be 123 zero bytes)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise ConfigError(f"{what} must be bytes, not {type(value).__name__}")
+
+
 #: A thumbnail: its bytes, or the path of a file holding them.
 _Thumbnail = bytes | str | os.PathLike[str]
 #: How long a handled message id is remembered (iLink redelivers within minutes; a week is ample).
@@ -118,6 +127,7 @@ class ILinkBot:
     typing_indicator: bool = False
     #: While a handler runs longer than :attr:`typing_delay`, send ``sendtyping`` start every this many
     #: seconds (the reference client's 5 s), then cancel when it returns; None: no automatic keep-alive.
+    #: Not a positive number: ConfigError when the bot is made.
     typing_keepalive: float | None = TYPING_KEEPALIVE
     #: Seconds a handler runs before the keep-alive's first start (with :attr:`typing_indicator`, the start
     #: is sent at once and the keep-alive repeats it every :attr:`typing_keepalive` seconds).
@@ -139,6 +149,8 @@ class ILinkBot:
     ) -> None:
         if not isinstance(bot_token, str) or not bot_token.strip():
             raise ConfigError("bot_token is required (log in by QR code first: wxkit ilink login)")
+        if self.typing_keepalive is not None:
+            _check_timing(self.typing_delay, self.typing_keepalive)  # ConfigError now, not on every message
         if http is None:
             from ..core.http import HTTPClient
 
@@ -254,8 +266,8 @@ class ILinkBot:
         / ``thumb_filesize``) and the thumbnail, encrypted under the same key,
         goes to the ``thumb_upload_param`` URL; it is :attr:`UploadedMedia.thumb`.
         """
-        data = bytes(data)
-        thumb_data = None if thumbnail is None else bytes(thumbnail)
+        data = _as_bytes(data, "the media")
+        thumb_data = None if thumbnail is None else _as_bytes(thumbnail, "thumbnail")
         if thumb_data is not None:
             if media_type not in (MEDIA_IMAGE, MEDIA_VIDEO):
                 raise ConfigError("only images and videos carry a thumbnail")

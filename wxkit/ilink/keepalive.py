@@ -7,7 +7,9 @@ and calls it again every ``interval`` seconds until the ``with`` block ends.
 The bot then sends the cancel (status 2) itself, after the keep-alive has
 stopped, so the cancel always follows the last start. ``start`` must not
 raise (the bot's logs and swallows iLink's failures); anything it raises
-anyway is logged and ends the keep-alive, never the handler.
+anyway is logged and ends the keep-alive, never the handler. An ``interval``
+that is not a positive finite number of seconds (or a ``delay`` that is not
+finite) raises :class:`~wxkit.errors.ConfigError`.
 
 The reference client (``@tencent-weixin/openclaw-weixin``) repeats the
 typing status every 5 seconds (``keepaliveIntervalMs: 5000``):
@@ -18,9 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 from collections.abc import Awaitable, Callable
 from types import TracebackType
+
+from ..errors import ConfigError
 
 __all__ = ["AsyncTypingKeepAlive", "TYPING_DELAY", "TYPING_KEEPALIVE", "TypingKeepAlive"]
 
@@ -32,6 +37,23 @@ TYPING_KEEPALIVE = 5.0
 TYPING_DELAY = 1.0
 
 
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number of seconds, not {value!r}")
+    return float(value)
+
+
+def _check_timing(delay: object, interval: object) -> tuple[float, float]:
+    """``(delay, interval)`` as floats (a negative delay is 0); ConfigError unless both are finite, interval > 0.
+
+    A zero or negative interval would repeat ``sendtyping`` as fast as iLink answers.
+    """
+    seconds = _seconds("typing_keepalive", interval)
+    if seconds <= 0:
+        raise ConfigError(f"typing_keepalive must be more than 0 seconds (None turns it off), not {interval!r}")
+    return max(_seconds("typing_delay", delay), 0.0), seconds
+
+
 class TypingKeepAlive:
     """``with TypingKeepAlive(start, delay=..., interval=...):`` calls ``start`` from a thread while the block runs.
 
@@ -40,8 +62,8 @@ class TypingKeepAlive:
 
     def __init__(self, start: Callable[[], object], *, delay: float, interval: float) -> None:
         self._start = start
-        self.delay = max(delay, 0.0)
-        self.interval = max(interval, 0.001)
+        self.delay, self.interval = _check_timing(delay, interval)
+        self.interval = max(self.interval, 0.001)
         self.sent = 0
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,8 +102,8 @@ class AsyncTypingKeepAlive:
 
     def __init__(self, start: Callable[[], Awaitable[object]], *, delay: float, interval: float) -> None:
         self._start = start
-        self.delay = max(delay, 0.0)
-        self.interval = max(interval, 0.001)
+        self.delay, self.interval = _check_timing(delay, interval)
+        self.interval = max(self.interval, 0.001)
         self.sent = 0
         self._done = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

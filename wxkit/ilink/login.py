@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +33,15 @@ __all__ = ["ILinkLogin"]
 
 logger = logging.getLogger("wxkit.ilink")
 
+_Sleep = Callable[[float], None]
+
 #: Seconds the server may hold a ``get_qrcode_status`` long-poll.
 QR_POLL_TIMEOUT = 35.0
-#: What a ``redirect_host`` may be: a host name or address, with an optional port (no path, no user info).
-_HOST = re.compile(r"\A[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?\Z")
+#: Seconds a failed status poll (network error) waits before it reads as ``wait``: the reference client's pause,
+#: so that a network that is down is not polled back to back (up to ``max_polls`` times).
+POLL_FAILURE_DELAY = 1.0
+#: What a ``redirect_host`` may be: a host name or address, with an optional port (1-65535; no path, no user info).
+_HOST = re.compile(r"\A[A-Za-z0-9.-]{1,253}(?::(?P<port>[0-9]{1,5}))?\Z")
 
 
 def _s(data: dict[str, Any], key: str) -> str:
@@ -58,7 +64,9 @@ class ILinkLogin:
         storage: Storage | None = None,
         name: str = "default",
         http: HTTPClient | None = None,
+        sleep: _Sleep = time.sleep,
     ) -> None:
+        self._sleep = sleep
         if http is None:
             from ..core.http import HTTPClient
 
@@ -88,7 +96,8 @@ class ILinkLogin:
         The scheme is the one of ``base_url``: ``https`` on iLink, as the
         reference client uses; plain ``http`` only when ``base_url`` is (the emulator).
         """
-        if not _HOST.match(host):
+        matched = _HOST.match(host)
+        if not matched or not 0 < int(matched.group("port") or 443) < 65536:
             logger.warning("iLink login: ignoring a malformed redirect_host; polling the current host")
             return ""
         scheme = "http" if self.base_url.startswith("http://") else "https"
@@ -137,6 +146,7 @@ class ILinkLogin:
             data = self._json("GET", path, timeout=QR_POLL_TIMEOUT)
         except TransportError as exc:
             logger.info("iLink QR status poll failed (%s): still waiting", exc)
+            self._sleep(POLL_FAILURE_DELAY)  # a failure answers at once: never poll back to back
             return QRStatus(status="wait")
         return QRStatus(
             status=_s(data, "status") or "wait",

@@ -84,11 +84,13 @@ class TextItem:
 class ImageItem:
     """An image on the CDN: ``media`` (its CDN reference: ``encrypt_query_param`` ...), ``aeskey`` (hex).
 
+    Neither appears in the repr (nor does any item's ``media``): with the key, anyone can open the file.
+
     ``thumb_media`` is the thumbnail's CDN reference (``{}`` when none).
     """
 
-    media: dict[str, Any]
-    aeskey: str = ""
+    media: dict[str, Any] = attrs.field(repr=False)  # its aes_key opens the file
+    aeskey: str = attrs.field(default="", repr=False)
     ref: RefMessage | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
     thumb_media: dict[str, Any] = attrs.field(factory=dict, repr=False)
@@ -100,7 +102,7 @@ class VoiceItem:
 
     text: str
     playtime: int
-    media: dict[str, Any]
+    media: dict[str, Any] = attrs.field(repr=False)  # its aes_key opens the file
     ref: RefMessage | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
@@ -112,7 +114,7 @@ class FileItem:
     file_name: str
     md5: str
     length: int
-    media: dict[str, Any]
+    media: dict[str, Any] = attrs.field(repr=False)  # its aes_key opens the file
     ref: RefMessage | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
@@ -127,7 +129,7 @@ class VideoItem:
     video_size: int
     play_length: int
     video_md5: str
-    media: dict[str, Any]
+    media: dict[str, Any] = attrs.field(repr=False)  # its aes_key opens the file
     ref: RefMessage | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
     thumb_media: dict[str, Any] = attrs.field(factory=dict, repr=False)

@@ -208,7 +208,7 @@ class ILinkEmulator:
         self._cond = threading.Condition(threading.RLock())
         self.accounts: dict[str, ILinkAccount] = {}
         self.qrcodes: dict[str, ILinkQRCode] = {}
-        #: Every request: dicts with ``path``, ``headers`` and ``body`` (the decoded JSON or None).
+        #: Every request: dicts with ``path``, ``query``, ``headers``, ``body`` (the decoded JSON or None), ``origin``.
         self.requests: list[dict[str, Any]] = []
         self._faults: list[_Fault] = []
         self._ids = itertools.count(7_000_000_000_000_000_001)
@@ -445,7 +445,7 @@ class ILinkEmulator:
     ) -> tuple[int, Any]:
         """Serve one request: ``(HTTP status, JSON answer)``; ``origin`` is ``"main"`` or ``"redirect"``."""
         with self._cond:
-            self.requests.append({"path": path, "headers": headers, "body": body, "origin": origin})
+            self.requests.append({"path": path, "query": query, "headers": headers, "body": body, "origin": origin})
         if path == "ilink/bot/get_bot_qrcode":
             qrcode = secrets.token_hex(8)
             with self._cond:

@@ -358,7 +358,8 @@ class ComponentState:
                     raise ValueError("the authorization page refused the pre_auth_code (unknown, spent or expired)")
             again = authorizer_appid in self.authorizers
             code = f"queryauthcode@@@{token_urlsafe(32)}"
-            self.auth_codes[code] = (authorizer_appid, emu.now() + AUTH_CODE_LIFETIME)
+            expires_at = emu.now() + AUTH_CODE_LIFETIME
+            self.auth_codes[code] = (authorizer_appid, expires_at)
         self.add_authorizer(authorizer_appid)
         if target is not None:
             self.push_info(
@@ -366,7 +367,7 @@ class ComponentState:
                 "updateauthorized" if again else "authorized",
                 AuthorizerAppid=authorizer_appid,
                 AuthorizationCode=code,
-                AuthorizationCodeExpiredTime=int(time.time()) + AUTH_CODE_LIFETIME,
+                AuthorizationCodeExpiredTime=int(expires_at),  # on the emulator's clock, as the code's expiry
                 PreAuthCode=pre_auth_code or "",
             )
         return code

@@ -654,7 +654,9 @@ def complete_combine_payment(emu: Emulator, merchant: MerchantState, combine_out
     Returns the combine order exactly as ``GET /v3/combine-transactions/out-trade-no/...``
     answers it and as the combine payment notification's decrypted
     ``resource`` carries it. Paying again returns it unchanged; an unknown
-    order raises ``KeyError``, a closed one ``ValueError``.
+    order raises ``KeyError``, a closed one ``ValueError``. When the
+    ``combine_appid`` is an app the emulator serves, each paid sub-order is
+    registered with its shipping state (:func:`~wxkit.testing.miniprogram.register_payment`).
     """
     with emu.lock:
         combine = _combines(merchant).get(combine_out_trade_no)
@@ -671,4 +673,17 @@ def complete_combine_payment(emu: Emulator, merchant: MerchantState, combine_out
             combine["state"] = "SUCCESS"
             if not combine.get("payer"):
                 combine["payer"] = _openid()
+            from ..miniprogram import register_payment
+
+            for sub in combine["sub_orders"]:  # each sub-order is a payment of the combine appid's shipping
+                register_payment(
+                    emu,
+                    combine["combine_appid"],
+                    combine["payer"],
+                    transaction_id=sub["transaction_id"],
+                    mchid=sub["mchid"],
+                    out_trade_no=sub["out_trade_no"],
+                    amount=sub["amount"]["total_amount"],
+                    description=sub.get("description", ""),
+                )
         return combine_view(combine)
