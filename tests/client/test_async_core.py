@@ -943,3 +943,27 @@ def test_the_own_pool_asks_for_the_codings_wxkit_decodes(wechat_emulator: Emulat
             return response.request.headers["Accept-Encoding"], aclient.http.session.headers["Accept-Encoding"]
 
     assert run(scenario) == ("gzip, deflate", "gzip, deflate")
+
+
+@pytest.mark.parametrize("port", [0, 65536, 99999])
+def test_a_port_out_of_range_is_a_transport_error_on_both_transports(port: int) -> None:
+    """anyio raised a bare ExceptionGroup for such a URL; requests a ValueError-like error: both TransportError."""
+    from wxkit.core.http import HTTPClient
+
+    url = f"http://127.0.0.1:{port}/x"
+
+    async def scenario() -> None:
+        http = AsyncHTTPClient("http://127.0.0.1:1", max_retries=0)
+        try:
+            with pytest.raises(TransportError, match="could not be sent|failed"):
+                await http.send("GET", url)
+        finally:
+            await http.aclose()
+
+    run(scenario)
+    sync_http = HTTPClient("http://127.0.0.1:1", max_retries=0)
+    try:
+        with pytest.raises(TransportError):
+            sync_http.send("GET", url)
+    finally:
+        sync_http.close()

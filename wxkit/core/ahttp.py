@@ -314,6 +314,9 @@ class AsyncHTTPClient:
                     headers=hdrs,
                     timeout=self._timeout(wait, left),
                 )
+                port = request.url.port
+                if port is not None and not 0 < port < 65536:  # anyio would raise an ExceptionGroup
+                    raise ValueError("port out of range")
             except (TypeError, ValueError, UnicodeError, httpx.InvalidURL) as exc:
                 raise TransportError(
                     f"{method} {safe_url} could not be sent: {type(exc).__name__}", method=method, url=safe_url
