@@ -955,7 +955,7 @@ def test_a_port_out_of_range_is_a_transport_error_on_both_transports(port: int) 
     async def scenario() -> None:
         http = AsyncHTTPClient("http://127.0.0.1:1", max_retries=0)
         try:
-            with pytest.raises(TransportError, match="could not be sent|failed"):
+            with pytest.raises(TransportError, match=r"could not be sent|failed"):
                 await http.send("GET", url)
         finally:
             await http.aclose()
