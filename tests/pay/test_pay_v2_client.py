@@ -148,6 +148,13 @@ def test_a_paid_order_of_a_known_app_is_known_to_the_shipping_api(
     order(other, "T-elsewhere")
     complete_payment_v2(wechat_emulator, other_merchant, "T-elsewhere")
     assert list(miniprogram_state(app).orders) == [tid]
+    # Refunds: the shipping API shows the order refunded (order_state 5) once all of it is refunded.
+    client.refund("R-ship-1", 250, 100, transaction_id=tid)
+    complete_refund_v2(wechat_emulator, merchant, "R-ship-1")
+    assert known["order_state"] == 1
+    client.refund("R-ship-2", 250, 150, transaction_id=tid)
+    complete_refund_v2(wechat_emulator, merchant, "R-ship-2")
+    assert known["order_state"] == 5
 
 
 def test_order_query_needs_an_id(make_pay_client_v2: MakePayClientV2) -> None:

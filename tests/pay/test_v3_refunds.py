@@ -280,3 +280,21 @@ def test_refund_an_order_paid_through_the_order_api(wechat_emulator: Emulator, m
     assert (refund["amount"]["payer_total"], refund["amount"]["payer_refund"]) == (1000, 500)
     assert client.orders.query_by_out_trade_no("order-0001")["trade_state"] == "REFUND"
     assert complete_refund(wechat_emulator, merchant, "refund-0001")["status"] == "SUCCESS"
+
+
+def test_a_full_refund_shows_the_order_refunded_to_the_shipping_api(
+    wechat_emulator: Emulator, make_pay_client: Any
+) -> None:
+    from wxkit.testing.miniprogram import miniprogram_state
+
+    app = wechat_emulator.add_app(f"wx_refund_ship_{wechat_emulator.next_id()}", "secret")
+    merchant, client = make_pay_client("public_key", appid=app.appid)
+    client.orders.jsapi("Coffee", "T-ship", 300, "o_buyer", notify_url="https://example.com/pay")
+    tid = complete_payment(wechat_emulator, merchant, "T-ship")["transaction_id"]
+    shipping = miniprogram_state(app).orders[tid]
+    client.refunds.create("R-a", 100, 300, transaction_id=tid)
+    complete_refund(wechat_emulator, merchant, "R-a")
+    client.refunds.create("R-b", 200, 300, transaction_id=tid)
+    assert shipping["order_state"] == 1  # 100 of 300 refunded; the rest still PROCESSING
+    complete_refund(wechat_emulator, merchant, "R-b")
+    assert shipping["order_state"] == 5  # 已退款

@@ -54,6 +54,7 @@ __all__ = [
     "phone_code",
     "plugin_code",
     "register_payment",
+    "register_refund",
     "set_pages",
     "set_security_verdict",
 ]
@@ -269,6 +270,21 @@ def register_payment(
         amount=amount,
         description=description,
     )
+
+
+def register_refund(emu: Emulator, transaction_id: str, refunded: int) -> None:
+    """A refund the emulator's WeChat Pay completed: ``refunded`` fen in all of the transaction so far.
+
+    Once the whole paid amount is refunded, the shipping API shows the order
+    as refunded (``order_state`` 5, 已退款). Transactions no served app
+    recorded are ignored.
+    """
+    with emu.lock:
+        for app in emu.apps.values():
+            state = app.data.get("miniprogram")
+            order = state.orders.get(transaction_id) if isinstance(state, MiniProgramState) else None
+            if order is not None and refunded >= order["paid_amount"]:
+                order["order_state"] = 5
 
 
 def set_pages(app: AppState, pages: list[str] | None) -> None:

@@ -750,6 +750,14 @@ def complete_refund_v2(
         if refund["refund_status"] == "PROCESSING":
             refund["refund_status"] = "SUCCESS"
             refund["success_time"] = f"{_now(emu):%Y-%m-%d %H:%M:%S}"
+            from ..miniprogram import register_refund
+
+            done = sum(
+                r["refund_fee"]
+                for r in refunds.values()
+                if r["transaction_id"] == refund["transaction_id"] and r["refund_status"] == "SUCCESS"
+            )
+            register_refund(emu, refund["transaction_id"], done)
         order = _order(merchant, refund["out_trade_no"], sandbox)
         info = {
             "transaction_id": refund["transaction_id"],

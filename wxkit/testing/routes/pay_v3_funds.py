@@ -384,6 +384,14 @@ def complete_refund(
         refund["status"] = status
         if status == "SUCCESS":
             refund["success_time"] = _rfc3339(emu.now())
+            from ..miniprogram import register_refund
+
+            done = sum(
+                r["refund"]["amount"]["refund"]
+                for r in _store(merchant, "refunds").values()
+                if r["refund"]["transaction_id"] == refund["transaction_id"] and r["refund"]["status"] == "SUCCESS"
+            )
+            register_refund(emu, refund["transaction_id"], done)
         return {**refund, "mchid": merchant.mchid, "refund_status": status}
 
 
