@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["LoopLock", "loop_changed"]
+if TYPE_CHECKING:
+    from ..storage import StorageLock
+
+__all__ = ["LoopLock", "acquire_in_thread", "loop_changed"]
 
 
 class LoopLock:
@@ -59,3 +62,27 @@ def loop_changed(bound: asyncio.AbstractEventLoop | None, running: asyncio.Abstr
     if bound is None or bound.is_closed() or not bound.is_running():
         return "rebind"
     return "foreign"
+
+
+async def acquire_in_thread(lock: StorageLock, inline: bool) -> bool:
+    """``lock.acquire()`` for async code: in a worker thread unless ``inline``, and safe against cancellation.
+
+    A task cancelled while the thread takes the storage lock (a client that
+    went away) would leave the lock held until its TTL, stalling every other
+    process waiting for the value: the thread runs on (shielded), and a lock
+    it won after the cancellation is released at once, in a thread.
+    """
+    if inline:
+        return lock.acquire()
+    acquiring = asyncio.ensure_future(asyncio.to_thread(lock.acquire))
+    try:
+        return await asyncio.shield(acquiring)
+    except asyncio.CancelledError:
+        loop = asyncio.get_running_loop()
+
+        def release_if_won(done: asyncio.Future[bool]) -> None:
+            if not done.cancelled() and done.exception() is None and done.result():
+                loop.run_in_executor(None, lock.release)
+
+        acquiring.add_done_callback(release_if_won)
+        raise

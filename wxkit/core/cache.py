@@ -133,7 +133,7 @@ class SharedValue:
         deadline = time.monotonic() + self.wait_timeout
         while True:
             lock = StorageLock(self.storage, self.lock_key, self.lock_ttl)
-            if self._io(lock.acquire):
+            if lock.acquire():
                 try:
                     value = self._read()  # another process may have fetched meanwhile
                     if value and value != failed:

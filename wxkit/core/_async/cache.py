@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from ...bounds import clamp_expires_in
 from ...errors import APIError, StorageError
 from ...storage import MemoryStorage, Storage, StorageLock
-from .._loops import LoopLock
+from .._loops import LoopLock, acquire_in_thread
 
 logger = logging.getLogger("wxkit.client")
 
@@ -133,7 +133,7 @@ class AsyncSharedValue:
         deadline = time.monotonic() + self.wait_timeout
         while True:
             lock = StorageLock(self.storage, self.lock_key, self.lock_ttl)
-            if await self._io(lock.acquire):
+            if await acquire_in_thread(lock, self._inline):  # unasync: if lock.acquire():
                 try:
                     value = await self._read()  # another process may have fetched meanwhile
                     if value and value != failed:
