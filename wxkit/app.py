@@ -65,7 +65,9 @@ Handler = Callable[[Any], HandlerResult] | str
 _UNSET: Any = object()
 
 #: The authorizer appid of the push being handled by an ``open_platform`` application (set by its entry points).
-_AUTHORIZER: ContextVar[str] = ContextVar("wxkit_authorizer_appid", default="")
+#: The authorizer appid of the push being handled, with the key of the application handling it: an
+#: application reads only its own (one open-platform app's handler may call another's process()).
+_AUTHORIZER: ContextVar[tuple[object, str]] = ContextVar("wxkit_authorizer_appid", default=(None, ""))
 
 # -- replies kept for WeChat's retries (see BaseApplication.retry_wait and docs/receiving.md) --
 #: The replay-guard key's value once the push's reply was kept: "finished; the reply key tells the rest".
@@ -260,6 +262,7 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
     #: An open-platform (第三方平台) message URL serving every authorized account (see
     #: :class:`WxApplication`); the other applications leave it False.
     open_platform: bool = False
+    _authorizer_key: object = None  # an open-platform WxApplication's own (see _AUTHORIZER)
     #: With ``open_platform``: answer the full-network release check's test accounts
     #: (:mod:`wxkit.open.release`) before any handler; needs :attr:`component`.
     release_check: bool = False
@@ -675,8 +678,8 @@ class BaseApplication(Routing, session.Sessions, observe.Observable):
             data = parse_xml(plain, max_size=None)
         message = self.registry.parse(data)
         if self.open_platform:  # the account the push is for: the /$APPID$ of the URL (see WxApplication)
-            appid = _AUTHORIZER.get()
-            if not appid:
+            owner, appid = _AUTHORIZER.get()
+            if not appid or owner is not self._authorizer_key:
                 raise ParseError("an open-platform push needs its authorizer appid (the /$APPID$ of the message URL)")
             object.__setattr__(message, "authorizer_appid", appid)  # set once, before any user code sees it
         return message, receive_id
@@ -1117,6 +1120,8 @@ class WxApplication(BaseApplication):
         if self.release_check and self.component is None:  # here, not at the check's QUERY_AUTH_CODE push
             raise ConfigError("release_check needs the platform's component (Component.application() sets it)")
         self._overrides: dict[tuple[str | None, str | None, str | None], WxApplication] = {}
+        #: Whose authorizer appid a push carries (_AUTHORIZER); the copies _with_credentials makes share it.
+        self._authorizer_key = object()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} app_id={self.app_id!r} safe_mode={self._crypto is not None}>"
@@ -1254,7 +1259,7 @@ class WxApplication(BaseApplication):
         if not self.open_platform:
             raise ConfigError(f"{type(self).__name__}: authorizer_appid is for open_platform applications")
         if authorizer_appid is None:
-            if _AUTHORIZER.get():  # set by handle(), which calls process()
+            if _AUTHORIZER.get()[0] is self._authorizer_key:  # set by this app's handle(), which calls process()
                 return None
             raise ParseError("an open-platform push needs its authorizer appid (the /$APPID$ of the message URL)")
         if not (
@@ -1266,7 +1271,7 @@ class WxApplication(BaseApplication):
             raise ParseError("the authorizer appid is not an appid (letters, digits, '_' and '-', at most 64)")
         if not self.accepts_authorizer(authorizer_appid):
             raise SignatureError(f"pushes for {authorizer_appid} are not served here (accepts_authorizer)")
-        return _AUTHORIZER.set(authorizer_appid)
+        return _AUTHORIZER.set((self._authorizer_key, authorizer_appid))
 
     def _with_credentials(self, token: str | None, app_id: str | None, aes_key: str | None) -> WxApplication:
         key = (token, app_id, aes_key)

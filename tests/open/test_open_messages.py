@@ -413,3 +413,28 @@ def test_a_storage_failure_while_binding_the_account_answers_500(platform: Platf
     push = state.pusher("wx_shop").text("hi")
     assert app.handle("POST", push.params, push.body, authorizer_appid="wx_shop").status == 500  # WeChat retries
     assert app.seen == []  # not handled: the retry will be
+
+
+def test_an_application_never_reads_another_applications_authorizer(platform: Platform, state: ComponentState) -> None:
+    """A handler of one open-platform app calling another's process() without an appid is refused, not mis-routed."""
+    inner = platform.application(Bot, storage=MemoryStorage())
+    forwarded = state.pusher("wx_cafe").text("forwarded")
+    outcome: list[BaseException | str] = []
+
+    class Outer(Bot):
+        def on_text(self, msg: TextMessage) -> str:
+            try:
+                outcome.append(inner.process(forwarded.params, forwarded.body))  # no authorizer_appid
+            except ParseError as exc:
+                outcome.append(exc)
+            return super().on_text(msg)
+
+    outer = platform.application(Outer, storage=MemoryStorage())
+    push = state.pusher("wx_shop").text("hi")
+    assert outer.handle("POST", push.params, push.body, authorizer_appid="wx_shop").status == 200
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], ParseError)  # not handled as wx_shop's, the outer push's account
+    assert "authorizer appid" in str(outcome[0])
+    assert inner.seen == []
+    reply = inner.process(forwarded.params, forwarded.body, authorizer_appid="wx_cafe")  # named: served
+    assert state.pusher("wx_cafe").read_reply(200, reply).content.startswith("wx_cafe|")

@@ -64,6 +64,7 @@ class _ASGIAdapter:
 
     def __init__(self, app: BaseApplication) -> None:
         self.app = app
+        self.open_platform = bool(getattr(app, "open_platform", False))  # read once: set when the app is made
 
     def __repr__(self) -> str:
         return f"<wxkit ASGI adapter for {self.app!r}>"
@@ -85,7 +86,7 @@ class _ASGIAdapter:
         else:
             # latin-1 keeps the raw bytes; _query_params splits WeChat's plain ASCII directly, else decodes UTF-8
             params = _query_params(bytes(scope.get("query_string") or b"").decode("latin-1"))
-            if getattr(self.app, "open_platform", False):  # the message URL's /$APPID$ (see _path_appid)
+            if self.open_platform:  # the message URL's /$APPID$ (see _path_appid)
                 appid = _path_appid(str(scope.get("path") or ""))
                 response = await self.app.handle_async(method, params, body, authorizer_appid=appid)  # type: ignore[call-arg]  # a WxApplication's
             else:

@@ -34,6 +34,8 @@ def make_view(app: BaseApplication) -> Callable[[HttpRequest], HttpResponse]:
     """Return a CSRF-exempt Django view serving ``app`` through :meth:`~wxkit.BaseApplication.handle`."""
     from django.http import HttpResponse
 
+    open_platform = bool(getattr(app, "open_platform", False))  # read once: set when the application is made
+
     def view(request: HttpRequest, appid: str | None = None) -> HttpResponse:
         method = str(request.method or "GET").upper()
         limit = app.max_body_size
@@ -47,7 +49,7 @@ def make_view(app: BaseApplication) -> Callable[[HttpRequest], HttpResponse]:
                 too_large = limit is not None and len(body) > limit
         if too_large:
             result = WxResponse(413, "request body too large")
-        elif getattr(app, "open_platform", False):  # the URL pattern's appid (path("wx/<str:appid>", view))
+        elif open_platform:  # the URL pattern's appid (path("wx/<str:appid>", view))
             result = app.handle(method, request.GET, body, authorizer_appid=appid or "")  # type: ignore[call-arg]  # a WxApplication's
         else:
             result = app.handle(method, request.GET, body)

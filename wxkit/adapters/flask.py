@@ -38,6 +38,8 @@ def make_view(app: BaseApplication) -> Callable[[], Response]:
     """Return a Flask view function serving ``app`` through :meth:`~wxkit.BaseApplication.handle`."""
     from flask import Response, request
 
+    open_platform = bool(getattr(app, "open_platform", False))  # read once: set when the application is made
+
     def view(appid: str | None = None) -> Response:
         method = request.method.upper()
         limit = app.max_body_size
@@ -52,7 +54,7 @@ def make_view(app: BaseApplication) -> Callable[[], Response]:
             result = WxResponse(413, "request body too large")
         else:
             params = request.args.to_dict(flat=False)
-            if getattr(app, "open_platform", False):  # the rule's appid (add_url_rule("/wx/<appid>", ...))
+            if open_platform:  # the rule's appid (add_url_rule("/wx/<appid>", ...))
                 result = app.handle(method, params, body, authorizer_appid=appid or "")  # type: ignore[call-arg]  # a WxApplication's
             else:
                 result = app.handle(method, params, body)

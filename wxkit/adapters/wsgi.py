@@ -42,6 +42,7 @@ _CHUNK = 64 * 1024
 
 def make_wsgi_app(app: BaseApplication) -> WSGIApplication:
     """Return a WSGI application that serves ``app`` through :meth:`~wxkit.BaseApplication.handle`."""
+    open_platform = bool(getattr(app, "open_platform", False))  # read once: set when the application is made
 
     def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD") or "GET").upper()
@@ -51,7 +52,7 @@ def make_wsgi_app(app: BaseApplication) -> WSGIApplication:
             response = body
         else:
             params = _query_params(query)
-            if getattr(app, "open_platform", False):  # the message URL's /$APPID$ (see _path_appid)
+            if open_platform:  # the message URL's /$APPID$ (see _path_appid)
                 path = str(environ.get("PATH_INFO") or "").encode("latin-1", "replace").decode("utf-8", "replace")
                 response = app.handle(method, params, body, authorizer_appid=_path_appid(path))  # type: ignore[call-arg]  # a WxApplication's
             else:

@@ -199,17 +199,8 @@ class AsyncHTTPClient:
         """Close the connection pool (a session given by the caller is left open)."""
         if self._own_session:
             running = asyncio.get_running_loop()
-            with _BIND_LOCK:
-                state = loop_changed(self._loop, running) if self._loop is not None else "same"
-                if state == "foreign":
-                    raise ConfigError(
-                        "aclose(): this async client is in use by another running event loop (thread): "
-                        "close it from that loop"
-                    )
-                if state == "rebind":
-                    # The pool's connections belong to a loop that has ended and cannot be closed from this one.
-                    self.session = self._new_session()
-                    self._loop = running
+            if self._loop is not None and running is not self._loop:  # as a call would: a new pool, or ConfigError
+                self._bind(running, "aclose()", self.base_url)
             await self.session.aclose()
 
     async def pause(self, attempt: int) -> None:
